@@ -1,0 +1,50 @@
+/**
+ * Everything a command touches outside itself, passed in so commands run in-process under test.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface CliIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly readStdin: () => Promise<string>;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+  /** Whether stdout is a terminal (colors, live views). */
+  readonly isTTY: boolean;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    cwd: process.cwd(),
+    env: process.env,
+    now: () => new Date(),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+/** Exit codes: 0 success, 1 the spec (or the platform) is invalid, 2 usage or I/O errors. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+/** A failure caused by how the command was called or by the file system; exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function packageVersion(): string {
+  const url = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+export function useColor(io: CliIO): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return io.isTTY;
+}
