@@ -35,10 +35,12 @@ export interface SpecResult {
   readonly platform?: Platform;
 }
 
+/** `semantic`: the findings are about the defaulted document, so a path missing from the file was a default. */
 function place(
   findings: readonly Finding[],
   source: SourceMap | undefined,
   file: string | undefined,
+  semantic: boolean,
 ): Diagnostic[] {
   return findings.map((f) => {
     const position = source?.locate(f.path, f.code === 'schema.unknown-field' ? 'key' : 'value');
@@ -50,7 +52,7 @@ function place(
       ...(f.hint === undefined ? {} : { hint: f.hint }),
       ...(file === undefined ? {} : { file }),
       ...(position ? { line: position.line, column: position.column } : {}),
-      ...(source && !source.has(f.path) ? { defaulted: true } : {}),
+      ...(semantic && source && !source.has(f.path) ? { defaulted: true } : {}),
     };
   });
 }
@@ -71,7 +73,7 @@ function sorted(diagnostics: Diagnostic[]): Diagnostic[] {
 
 function finish(doc: PlatformDocument, source: SourceMap | undefined, options: LoadOptions): SpecResult {
   const semantic = validateDocument(doc, { now: options.now });
-  const diagnostics = sorted(place(semantic.findings, source, options.file));
+  const diagnostics = sorted(place(semantic.findings, source, options.file, true));
   if (hasErrors(diagnostics)) return { ok: false, diagnostics, document: doc };
   return {
     ok: true,
@@ -153,13 +155,14 @@ export function loadSpecText(text: string, options: LoadOptions): SpecResult {
     shape.findings.map((f) => f.path),
   );
   const retry = pruned === undefined ? undefined : checkShape(pruned.value);
-  if (!retry?.ok) return { ok: false, diagnostics: sorted(place(shape.findings, source, options.file)) };
+  if (!retry?.ok)
+    return { ok: false, diagnostics: sorted(place(shape.findings, source, options.file, false)) };
   const rest = finish(applyDefaults(retry.value, { now: options.now }), source, options);
   const droppedPaths = pruned!.dropped.map(formatPath);
   const related = (d: Diagnostic) =>
     droppedPaths.some((p) => d.path === p || d.path.startsWith(`${p}.`) || d.path.startsWith(`${p}[`));
   const diagnostics = sorted([
-    ...place(shape.findings, source, options.file),
+    ...place(shape.findings, source, options.file, false),
     ...rest.diagnostics.filter((d) => !related(d)),
   ]);
   return { ok: false, diagnostics };

@@ -16,13 +16,14 @@ function checkPlacement(spec: PlatformSpec, placement: PlacementTable, out: Find
     const placed = placement.get(addon)!;
     const definition = ADDON_CATALOG[addon];
     const override = spec.addons[addon];
-    if (placed.enabled && placed.clusters.length === 0) {
+    // Only where the user placed it: a default placement with no matching cluster is not their doing.
+    if (override && placed.enabled && placed.clusters.length === 0) {
       out.push(
         finding(
           'addon.no-clusters',
           ['spec', 'addons', addon],
           `${addon} is enabled but placed on no cluster`,
-          override?.clusters ? 'list at least one cluster, or set enabled: false' : undefined,
+          'list at least one cluster, or set enabled: false',
         ),
       );
     }

@@ -1,0 +1,169 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../test-support/cli.js';
+
+const FIXTURES = fileURLToPath(new URL('../spec/fixtures/', import.meta.url));
+
+describe('platformctl validate', () => {
+  it('uses the built-in default when there is no platform.yaml, and exits 0', async () => {
+    const r = await runCli(['validate'], { cwd: tempDir() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✓ the built-in default is valid (0 errors, 0 warnings)');
+  });
+
+  it('exits 1 with every problem, its position, a snippet and a fix', async () => {
+    const r = await runCli(['validate', '-f', join(FIXTURES, 'rules/network.host-bits.yaml')], {
+      cwd: FIXTURES,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'rules/network.host-bits.yaml:13:20: error network.host-bits at spec.clusters[1].serviceCIDR',
+    );
+    expect(r.stdout).toContain('serviceCIDR: 10.97.0.0/12');
+    expect(r.stdout).toMatch(/\|\s+\^/);
+    expect(r.stdout).toContain('fix: write 10.96.0.0/12');
+    expect(r.stdout).toContain('is invalid: 1 error, 0 warnings');
+  });
+
+  it('prints machine-readable results with --output json', async () => {
+    const r = await runCli(
+      ['validate', '-o', 'json', '-f', join(FIXTURES, 'rules/dependency.missing.yaml')],
+      { cwd: FIXTURES },
+    );
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ source: 'file', valid: false });
+    expect(out.errors).toBeGreaterThan(0);
+    expect(out.diagnostics[0]).toMatchObject({
+      code: 'dependency.missing',
+      severity: 'error',
+      path: 'spec.addons.vault',
+      line: 9,
+      column: 12,
+    });
+    expect(out.diagnostics[0].message).toContain(
+      'external-secrets on mgmt, app1, app2 requires vault on the management cluster (mgmt)',
+    );
+  });
+
+  it('reads ./platform.yaml when present, and the spec from stdin with -f -', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'platform.yaml'),
+      'apiVersion: platformctl.dev/v1alpha1\nkind: Platform\nmetadata: { name: x }\nspec: { host: { memoryGiB: 12 } }\n',
+    );
+    const fromCwd = await runCli(['validate', '-o', 'json'], { cwd });
+    expect(JSON.parse(fromCwd.stdout)).toMatchObject({
+      file: 'platform.yaml',
+      valid: false,
+      diagnostics: [{ code: 'resources.memory-over-budget' }],
+    });
+    const fromStdin = await runCli(['validate', '-f', '-'], {
+      cwd,
+      stdin: 'apiVersion: platformctl.dev/v1alpha1\nkind: Platform\nmetadata: { name: y }\n',
+    });
+    expect(fromStdin.code).toBe(0);
+  });
+
+  it('prints the budget table with --budget', async () => {
+    const r = await runCli(['validate', '--budget'], { cwd: tempDir() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mgmt-worker-0\s+worker\s+2\s+6 GiB\s+50 GiB/);
+    expect(r.stdout).toMatch(/total\s+15\s+30 GiB\s+400 GiB/);
+    expect(r.stdout).toMatch(/usage\s+1\.88x\s+54%\s+74%/);
+    const json = JSON.parse(
+      (await runCli(['validate', '--budget', '-o', 'json'], { cwd: tempDir() })).stdout,
+    );
+    expect(json.budget.total).toEqual({ cpus: 15, memoryGiB: 30, diskGiB: 400 });
+  });
+
+  it('exits 2 for a missing file and for bad usage', async () => {
+    const missing = await runCli(['validate', '-f', 'nope.yaml'], { cwd: tempDir() });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('spec file not found: nope.yaml');
+    expect((await runCli(['validate', '-o', 'xml'], { cwd: tempDir() })).code).toBe(2);
+    expect((await runCli(['frobnicate'], { cwd: tempDir() })).code).toBe(2);
+  });
+});
+
+describe('platformctl init', () => {
+  it('writes a valid commented spec and its schema, then refuses to overwrite them', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['init'], { cwd });
+    expect(r.code).toBe(0);
+    const spec = readFileSync(join(cwd, 'platform.yaml'), 'utf8');
+    expect(spec.startsWith('# yaml-language-server: $schema=./platform.schema.json\n')).toBe(true);
+    expect(JSON.parse(readFileSync(join(cwd, 'platform.schema.json'), 'utf8')).$id).toContain(
+      'platform-v1alpha1',
+    );
+    expect((await runCli(['validate'], { cwd })).code).toBe(0);
+
+    const again = await runCli(['init'], { cwd });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists; use --force');
+    expect(readFileSync(join(cwd, 'platform.yaml'), 'utf8')).toBe(spec);
+    expect((await runCli(['init', '--force'], { cwd })).code).toBe(0);
+  });
+
+  it('prints to stdout with -f - and skips the schema with --no-schema', async () => {
+    const cwd = tempDir();
+    const printed = await runCli(['init', '-f', '-'], { cwd });
+    expect(printed.stdout).toContain('kind: Platform');
+    expect(existsSync(join(cwd, 'platform.yaml'))).toBe(false);
+    await runCli(['init', '--no-schema', '-f', 'lab.yaml'], { cwd });
+    expect(existsSync(join(cwd, 'lab.yaml'))).toBe(true);
+    expect(existsSync(join(cwd, 'platform.schema.json'))).toBe(false);
+    expect(statSync(join(cwd, 'lab.yaml')).size).toBeGreaterThan(1000);
+  });
+});
+
+describe('platformctl schema and addons', () => {
+  it('schema prints the JSON Schema', async () => {
+    const r = await runCli(['schema'], { cwd: tempDir() });
+    expect(JSON.parse(r.stdout).title).toContain('Platform');
+  });
+
+  it('addons lists the catalog with the placement of the current spec', async () => {
+    const r = await runCli(['addons'], { cwd: tempDir() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/kyverno\s+backup-security\s+kyverno\s+workload only\s+app1,app2/);
+    expect(r.stdout).toMatch(/external-secrets .*vault@management/);
+    const json = JSON.parse((await runCli(['addons', '-o', 'json'], { cwd: tempDir() })).stdout);
+    expect(json.addons.find((a: { name: string }) => a.name === 'vault').clusters).toEqual(['mgmt']);
+  });
+
+  it('--help and --version exit 0', async () => {
+    const help = await runCli(['--help'], { cwd: tempDir() });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('validate');
+    expect((await runCli(['validate', '--help'], { cwd: tempDir() })).stdout).toContain(
+      'Exit status: 0 valid',
+    );
+    expect((await runCli(['--version'], { cwd: tempDir() })).stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('the installed binary', () => {
+  const bin = fileURLToPath(new URL('../../bin/platformctl.js', import.meta.url));
+  const built = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
+
+  it.skipIf(!built)('runs as a process and sets its exit code', () => {
+    const out = execFileSync(process.execPath, [bin, 'validate', '-o', 'json'], {
+      cwd: tempDir(),
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out).valid).toBe(true);
+    let status = 0;
+    try {
+      execFileSync(process.execPath, [bin, 'validate', '-f', join(FIXTURES, 'rules/schema.kind.yaml')], {
+        encoding: 'utf8',
+      });
+    } catch (error) {
+      status = (error as { status: number }).status;
+    }
+    expect(status).toBe(1);
+  });
+});

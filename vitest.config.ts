@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    // Property tests run many cases; keep them deterministic and bounded.
+    testTimeout: 20_000,
+  },
+});
