@@ -42,23 +42,23 @@ export function checkResources(spec: PlatformSpec): Finding[] {
 
   const budget = computeBudget(spec);
   const { total, available } = budget;
-  if (total.memoryGiB > available.memoryGiB) {
+  const hardLimits = [
+    {
+      key: 'memoryGiB',
+      code: 'resources.memory-over-budget',
+      what: 'memory',
+      shrink: 'shrink nodes, remove workers',
+    },
+    { key: 'diskGiB', code: 'resources.disk-over-budget', what: 'disk', shrink: 'shrink node disks' },
+  ] as const;
+  for (const { key, code, what, shrink } of hardLimits) {
+    if (total[key] <= available[key]) continue;
     out.push(
       finding(
-        'resources.memory-over-budget',
-        ['spec', 'host', 'memoryGiB'],
-        `VMs and external services need ${total.memoryGiB} GiB of memory but the host has ${available.memoryGiB} GiB after its ${spec.host.reserved.memoryGiB} GiB reserve (largest: ${largest(budget.lines, 'memoryGiB')})`,
-        'shrink nodes, remove workers or disable external services; run `platformctl validate --budget` for the table',
-      ),
-    );
-  }
-  if (total.diskGiB > available.diskGiB) {
-    out.push(
-      finding(
-        'resources.disk-over-budget',
-        ['spec', 'host', 'diskGiB'],
-        `VMs and external services need ${total.diskGiB} GiB of disk but the host has ${available.diskGiB} GiB after its ${spec.host.reserved.diskGiB} GiB reserve (largest: ${largest(budget.lines, 'diskGiB')})`,
-        'shrink node disks or disable external services; run `platformctl validate --budget` for the table',
+        code,
+        ['spec', 'host', key],
+        `VMs and external services need ${total[key]} GiB of ${what} but the host has ${available[key]} GiB after its ${spec.host.reserved[key]} GiB reserve (largest: ${largest(budget.lines, key)})`,
+        `${shrink} or disable external services; run \`platformctl validate --budget\` for the table`,
       ),
     );
   }
