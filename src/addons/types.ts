@@ -1,3 +1,4 @@
+import type { RenderContext } from '../render/context.js';
 import type { AddonName } from './names.js';
 
 export type ClusterRole = 'management' | 'workload';
@@ -51,4 +52,22 @@ export interface AddonDefinition {
   readonly podSecurity?: { readonly level: 'privileged'; readonly why: string };
   /** Where the seed describes it. */
   readonly seed: string;
+  /** Values and extra manifests for one cluster; the chart itself is pinned in charts.json. */
+  readonly render?: (ctx: RenderContext) => RenderedAddon;
+}
+
+/** A Kubernetes object as rendered: plain data, serialisable to YAML. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** What an add-on renders for one cluster. */
+export interface RenderedAddon {
+  /** Helm values for the pinned chart (charts.json); absent for manifest-only add-ons. */
+  readonly values?: Readonly<Record<string, unknown>>;
+  /** Extra objects applied after the chart (or alone, without a chart). */
+  readonly manifests?: readonly KubeObject[];
 }

@@ -54,6 +54,10 @@ export const DIAGNOSTIC_CODES = {
     summary: 'A service CIDR is larger than /12 or smaller than /28.',
   },
   'network.pod-cidr-too-small': { severity: 'error', summary: 'A pod CIDR has too few /24 node blocks.' },
+  'network.pool-too-small': {
+    severity: 'error',
+    summary: 'A load-balancer pool cannot hold the pinned service addresses and the API VIP.',
+  },
 
   'cluster.name-invalid': { severity: 'error', summary: 'A cluster name is not a usable DNS label.' },
   'cluster.name-duplicate': { severity: 'error', summary: 'Two clusters have the same name.' },

@@ -5,6 +5,7 @@
 import type { AddonName } from '../addons/names.js';
 import type { ClusterRole } from '../addons/types.js';
 import type { AddressRange, Cidr } from '../net/ipv4.js';
+import { type ClusterAddresses, clusterAddresses } from './addresses.js';
 import { nodeName } from './budget.js';
 import { addonsOn, type PlacementTable } from './placement.js';
 import type { NetworkFacts } from './rules/network.js';
@@ -37,6 +38,8 @@ export interface PlatformCluster {
   readonly serviceCIDR: Cidr;
   readonly loadBalancerPool: AddressRange;
   readonly addons: readonly AddonName[];
+  /** Pinned addresses from the pool: API VIP and the services other clusters reach. */
+  readonly addresses: ClusterAddresses;
   readonly existing?: { readonly kubeconfig?: string; readonly context: string };
 }
 
@@ -102,6 +105,11 @@ export function normalise(doc: PlatformDocument, placement: PlacementTable, netw
       serviceCIDR: ranges.service.interval as Cidr,
       loadBalancerPool: { ...ranges.pool.interval, text: ranges.pool.text },
       addons: addonsOn(placement, cluster.name),
+      addresses: clusterAddresses(
+        cluster.role,
+        { ...ranges.pool.interval, text: ranges.pool.text },
+        addonsOn(placement, cluster.name),
+      ),
       ...(cluster.existing ? { existing: cluster.existing } : {}),
     };
   });

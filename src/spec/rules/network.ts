@@ -12,10 +12,12 @@ import {
   formatAddress,
   formatInterval,
   intersection,
+  intervalSize,
   parseAddress,
   parseCidr,
   parseRange,
 } from '../../net/ipv4.js';
+import { poolAddressesNeeded } from '../addresses.js';
 import { type Finding, finding, type SpecPath } from '../diagnostics.js';
 import type { PlatformSpec } from '../types.js';
 
@@ -129,7 +131,17 @@ function overlapMessage(a: Range, b: Range): string {
 
 function checkSizes(spec: PlatformSpec, facts: NetworkFacts, out: Finding[]): void {
   spec.clusters.forEach((cluster, i) => {
-    const { pod, service } = facts.clusters[i]!;
+    const { pod, service, pool } = facts.clusters[i]!;
+    if (pool && intervalSize(pool.interval) < poolAddressesNeeded(cluster.role)) {
+      out.push(
+        finding(
+          'network.pool-too-small',
+          pool.path,
+          `${pool.label} ${pool.text} has ${intervalSize(pool.interval)} address(es); a ${cluster.role} cluster needs ${poolAddressesNeeded(cluster.role)}: fixed addresses for the services other clusters reach (Gateway, ClusterMesh${cluster.role === 'management' ? ', Vault, MinIO, Thanos Receive, Loki, Tempo' : ''}) and the last one for the Kubernetes API VIP`,
+          `widen the pool to at least ${poolAddressesNeeded(cluster.role)} addresses`,
+        ),
+      );
+    }
     if (service) {
       const prefix = (service.interval as Cidr).prefix;
       if (prefix < MAX_SERVICE_PREFIX_BITS || prefix > MIN_SERVICE_PREFIX) {

@@ -1,0 +1,87 @@
+/**
+ * Checks rendered Helm values against the chart's own data files from ../shared/charts
+ * (values.yaml and, when the chart has one, values.schema.json).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import type { ChartRef } from '../addons/charts.js';
+
+export const SHARED_CHARTS = fileURLToPath(new URL('../../../shared/charts/', import.meta.url));
+
+export function chartDataDir(chart: ChartRef): string | undefined {
+  const dir = `${SHARED_CHARTS}${chart.chart}/${chart.version}/`;
+  return existsSync(`${dir}values.yaml`) ? dir : undefined;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Paths in `values` that the chart's values.yaml does not define. A key is accepted when the chart
+ * defines it, or when its parent in values.yaml is an empty map (free-form, e.g. podAnnotations: {}),
+ * or when the path (dot-joined) starts with one of `freeForm` (keys verified in the chart's docs or
+ * templates, e.g. sub-objects the chart passes through untouched).
+ */
+export function unknownValueKeys(
+  values: unknown,
+  chartValues: unknown,
+  freeForm: readonly string[] = [],
+): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, defaults: unknown, path: string[]) => {
+    if (!isMap(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      const here = [...path, key];
+      const dotted = here.join('.');
+      if (freeForm.some((prefix) => dotted === prefix || dotted.startsWith(`${prefix}.`))) continue;
+      if (!isMap(defaults)) continue; // a list or scalar in the chart: its items are not keyed
+      if (!(key in defaults)) {
+        out.push(dotted);
+        continue;
+      }
+      const def = defaults[key];
+      if (isMap(def) && Object.keys(def).length === 0) continue; // free-form map in the chart
+      walk(child, def, here);
+    }
+  };
+  walk(values, chartValues, []);
+  return out;
+}
+
+export interface ChartCheck {
+  unknownKeys: string[];
+  schemaErrors: string[];
+  hasSchema: boolean;
+}
+
+export function checkChartValues(
+  chart: ChartRef,
+  values: unknown,
+  freeForm: readonly string[] = [],
+): ChartCheck {
+  const dir = chartDataDir(chart);
+  if (!dir) throw new Error(`no chart data for ${chart.chart} ${chart.version} under ${SHARED_CHARTS}`);
+  const chartValues = parse(readFileSync(`${dir}values.yaml`, 'utf8')) as unknown;
+  const unknownKeys = unknownValueKeys(values, chartValues, freeForm);
+  const schemaPath = `${dir}values.schema.json`;
+  if (!existsSync(schemaPath)) return { unknownKeys, schemaErrors: [], hasSchema: false };
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(
+    JSON.parse(readFileSync(schemaPath, 'utf8')),
+  );
+  // Helm validates the merged values: chart defaults overlaid with ours.
+  const merged = deepMerge(chartValues, values);
+  const ok = validate(merged);
+  const schemaErrors = ok
+    ? []
+    : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
+  return { unknownKeys, schemaErrors, hasSchema: true };
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
+  return out;
+}
