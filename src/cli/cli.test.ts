@@ -167,3 +167,45 @@ describe('the installed binary', () => {
     expect(status).toBe(1);
   });
 });
+
+describe('platformctl render', () => {
+  it('writes the tree, reports no changes against itself, shows a diff after an edit, and removes stale files', async () => {
+    const cwd = tempDir();
+    const first = await runCli(['render', '--out', 'out'], { cwd });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^wrote \d+ files to out\n$/);
+    expect(existsSync(join(cwd, 'out/clusters/app2/nodes/app2-worker-0/cloud-init.yaml'))).toBe(true);
+    expect((await runCli(['render', '--diff', 'out'], { cwd })).code).toBe(0);
+
+    const init = join(cwd, 'out/clusters/mgmt/kubeadm/init.yaml');
+    writeFileSync(init, readFileSync(init, 'utf8').replace('clusterName: mgmt', 'clusterName: other'));
+    const diff = await runCli(['render', '--diff', 'out', '-o', 'json'], { cwd });
+    expect(diff.code).toBe(1);
+    const { changes } = JSON.parse(diff.stdout);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ path: 'clusters/mgmt/kubeadm/init.yaml', change: 'changed' });
+    expect(changes[0].diff).toContain('-clusterName: other\n+clusterName: mgmt');
+
+    // One worker fewer: its files go away on the next render.
+    writeFileSync(
+      join(cwd, 'platform.yaml'),
+      'apiVersion: platformctl.dev/v1alpha1\nkind: Platform\nmetadata: { name: x }\nspec:\n  clusters:\n    - { name: mgmt, role: management }\n    - { name: app1, role: workload }\n',
+    );
+    const again = await runCli(['render', '--out', 'out'], { cwd });
+    expect(again.stdout).toMatch(/removed \d+ stale/);
+    expect(existsSync(join(cwd, 'out/clusters/app2/nodes/app2-worker-0/cloud-init.yaml'))).toBe(false);
+  });
+
+  it('refuses an invalid spec with its diagnostics and needs --out or --diff', async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'platform.yaml'),
+      'apiVersion: platformctl.dev/v1alpha1\nkind: Platform\nmetadata: { name: x }\nspec: { host: { memoryGiB: 8 } }\n',
+    );
+    const bad = await runCli(['render', '--out', 'out'], { cwd });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('resources.memory-over-budget');
+    expect(existsSync(join(cwd, 'out'))).toBe(false);
+    expect((await runCli(['render'], { cwd })).code).toBe(2);
+  });
+});

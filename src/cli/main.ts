@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { addAddons } from './addons.js';
 import { addInit } from './init.js';
+import { addRender } from './render.js';
 import { type CliIO, EXIT, packageVersion, processIO, UsageError } from './io.js';
 import { addSchema } from './schema.js';
 import { addValidate } from './validate.js';
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
   addInit(program, io, exit);
   addValidate(program, io, exit);
   addSchema(program, io, exit);
+  addRender(program, io, exit);
   addAddons(program, io, exit);
   for (const command of program.commands) {
     command

@@ -1,0 +1,75 @@
+/**
+ * Renders a valid platform into its complete artifact tree. Pure: same platform (and observed
+ * node addresses), same bytes.
+ */
+import { ADDON_CATALOG } from '../addons/catalog.js';
+import { chartFor } from '../addons/charts.js';
+import type { KubeObject } from '../addons/types.js';
+import type { Platform } from '../spec/model.js';
+import { type Artifact, ArtifactSet } from './artifacts.js';
+import { applicationGuardrails } from './baseline.js';
+import { cloudInit } from './cloud-init.js';
+import { renderContext } from './context.js';
+import { dnsmasqConf, hostsFile } from './dns.js';
+import { validateObject } from './kube-schemas.js';
+import { kubeadmInit, kubeadmJoin, type ObservedNodes } from './kubeadm.js';
+import { admissionConfig, namespaces } from './psa.js';
+import { toYaml, toYamlStream } from './yaml.js';
+
+export interface RenderOptions {
+  /** Node addresses discovered by the provider, when known. */
+  readonly observed?: ObservedNodes;
+}
+
+export class RenderError extends Error {
+  override readonly name = 'RenderError';
+}
+
+function objects(path: string, list: readonly KubeObject[]): string {
+  for (const object of list) {
+    try {
+      validateObject(object);
+    } catch (error) {
+      throw new RenderError(`${path}: ${(error as Error).message}`);
+    }
+  }
+  return toYamlStream(list);
+}
+
+export function renderPlatform(platform: Platform, options: RenderOptions = {}): Artifact[] {
+  const out = new ArtifactSet();
+  for (const cluster of platform.clusters) {
+    const base = `clusters/${cluster.name}`;
+    for (const node of cluster.nodes) {
+      out.add(`${base}/nodes/${node.name}/cloud-init.yaml`, cloudInit(platform, cluster, node));
+    }
+    out.add(`${base}/kubeadm/init.yaml`, kubeadmInit(platform, cluster, options.observed));
+    out.add(`${base}/kubeadm/join.yaml`, kubeadmJoin(platform, false));
+    if (cluster.nodes.filter((n) => n.role === 'control-plane').length > 1) {
+      out.add(`${base}/kubeadm/join-control-plane.yaml`, kubeadmJoin(platform, true));
+    }
+    out.add(`${base}/psa/admission-config.yaml`, admissionConfig(platform));
+    out.add(`${base}/namespaces.yaml`, objects(`${base}/namespaces.yaml`, namespaces(platform, cluster)));
+    const guardrails = applicationGuardrails(cluster);
+    if (guardrails.length > 0)
+      out.add(`${base}/guardrails.yaml`, objects(`${base}/guardrails.yaml`, guardrails));
+
+    const context = renderContext(platform, cluster);
+    for (const addon of cluster.addons) {
+      const definition = ADDON_CATALOG[addon];
+      const dir = `${base}/addons/${addon}`;
+      const chart = chartFor(addon);
+      const rendered = definition.render?.(context) ?? {};
+      out.add(
+        `${dir}/release.json`,
+        `${JSON.stringify({ addon, namespace: definition.namespace, chart: chart ?? null, renderer: definition.render ? 'ready' : 'pending' }, null, 2)}\n`,
+      );
+      if (rendered.values) out.add(`${dir}/values.yaml`, toYaml(rendered.values));
+      if (rendered.manifests && rendered.manifests.length > 0)
+        out.add(`${dir}/manifests.yaml`, objects(`${dir}/manifests.yaml`, rendered.manifests));
+    }
+  }
+  out.add('dns/hosts', hostsFile(platform));
+  out.add('dns/dnsmasq.conf', dnsmasqConf(platform));
+  return out.finish();
+}
