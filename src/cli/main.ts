@@ -7,6 +7,7 @@ import { addInit } from './init.js';
 import { addRender } from './render.js';
 import { type CliIO, EXIT, packageVersion, processIO, UsageError } from './io.js';
 import { addSchema } from './schema.js';
+import { addDown, addUp } from './up.js';
 import { addValidate } from './validate.js';
 
 export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
@@ -26,6 +27,8 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
   addValidate(program, io, exit);
   addSchema(program, io, exit);
   addRender(program, io, exit);
+  addUp(program, io, exit);
+  addDown(program, io, exit);
   addAddons(program, io, exit);
   for (const command of program.commands) {
     command

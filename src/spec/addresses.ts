@@ -37,8 +37,12 @@ export interface ClusterAddresses {
   readonly api: string;
   /** Pinned LoadBalancer IPs of the services on this cluster that others depend on. */
   readonly services: Readonly<Partial<Record<PinnedService, string>>>;
-  /** What MetalLB may allocate: the pool without the API VIP. */
+  /** What MetalLB may hand out: the pool without the API VIP. */
   readonly metallbRange: string;
+  /** The pinned slots: MetalLB must give them only to the Services that ask for them (autoAssign off). */
+  readonly pinnedRange: string;
+  /** What MetalLB may assign automatically: after the pinned slots, before the API VIP; absent when none is left. */
+  readonly dynamicRange?: string;
 }
 
 export function clusterAddresses(
@@ -56,9 +60,15 @@ export function clusterAddresses(
     if (slot.roles.includes(role) && addons.includes(slot.addon))
       services[slot.service] = formatAddress(pool.first + slot.offset);
   }
+  const pinnedCount = poolAddressesNeeded(role) - 1;
+  const dynamicFirst = pool.first + pinnedCount;
   return {
     api: formatAddress(pool.last),
     services,
     metallbRange: `${formatAddress(pool.first)}-${formatAddress(pool.last - 1)}`,
+    pinnedRange: `${formatAddress(pool.first)}-${formatAddress(dynamicFirst - 1)}`,
+    ...(dynamicFirst <= pool.last - 1
+      ? { dynamicRange: `${formatAddress(dynamicFirst)}-${formatAddress(pool.last - 1)}` }
+      : {}),
   };
 }

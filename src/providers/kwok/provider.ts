@@ -1,0 +1,337 @@
+/**
+ * The kwok provider: one kwok cluster per spec cluster, with real etcd, kube-apiserver,
+ * kube-controller-manager and kube-scheduler from the harness build (or PATH), and simulated
+ * nodes named and labelled as the spec says. Bound to 127.0.0.1 only; nothing is downloaded.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { run } from '../../clients/exec.js';
+import { KubeClient } from '../../clients/kube.js';
+import type { KubeObject } from '../../addons/types.js';
+import type { Platform, PlatformCluster, PlatformNode } from '../../spec/model.js';
+import { findBinaries } from '../binaries.js';
+import type { ClusterAccess, Provider, ProviderContext, UpResult } from '../types.js';
+import { ProviderError } from '../types.js';
+
+const BINARIES = [
+  'kwokctl',
+  'kwok',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'etcd',
+  'kubectl',
+] as const;
+const CREATE_TIMEOUT_MS = 180_000;
+
+export interface KwokPaths {
+  /** One KWOK_WORKDIR per cluster: kwokctl keeps a CA per workdir, and parallel creates in one workdir race on it. */
+  readonly workdirOf: (cluster: string) => string;
+  readonly workdir: string;
+  readonly kubeconfigDir: string;
+  readonly simulatorPid: string;
+  readonly simulatorConfig: string;
+}
+
+export function kwokPaths(projectDir: string): KwokPaths {
+  const workdir = join(projectDir, '.platformctl', 'kwok');
+  return {
+    workdir,
+    workdirOf: (cluster) => join(workdir, cluster),
+    kubeconfigDir: join(projectDir, 'kubeconfigs'),
+    simulatorPid: join(workdir, 'simulator.pid'),
+    simulatorConfig: join(workdir, 'simulator.json'),
+  };
+}
+
+/** The simulated Node of a spec node: kubeadm's labels and control-plane taint, the spec's size. */
+export function nodeObject(cluster: PlatformCluster, node: PlatformNode): KubeObject {
+  const controlPlane = node.role === 'control-plane';
+  const capacity = {
+    cpu: String(node.cpus),
+    memory: `${Math.round(node.memoryGiB * 1024)}Mi`,
+    pods: '110',
+    'ephemeral-storage': `${node.diskGiB}Gi`,
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: node.name,
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        'kubernetes.io/hostname': node.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node.kubernetes.io/exclude-from-external-load-balancers': controlPlane ? '' : undefined,
+        ...(controlPlane
+          ? { 'node-role.kubernetes.io/control-plane': '' }
+          : { 'node-role.kubernetes.io/worker': '' }),
+        'platformctl.dev/cluster': cluster.name,
+        'platformctl.dev/role': cluster.role,
+        type: 'kwok',
+      },
+    },
+    spec: controlPlane
+      ? { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }
+      : {},
+    status: { capacity, allocatable: capacity },
+  };
+}
+
+function withoutUndefined<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+interface RawConfig {
+  clusters: Array<{ name: string; cluster: Record<string, unknown> }>;
+  users: Array<{ name: string; user: Record<string, unknown> }>;
+  contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
+}
+
+/** kwokctl names everything kwok-<name>; platformctl's contexts are the cluster names (mgmt, app1, app2). */
+function renamed(raw: RawConfig, name: string): RawConfig {
+  return {
+    clusters: raw.clusters.map((c) => ({ ...c, name })),
+    users: raw.users.map((u) => ({ ...u, name })),
+    contexts: [{ name, context: { cluster: name, user: name } }],
+  };
+}
+
+function kubeconfigText(parts: RawConfig, current: string): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': current,
+    preferences: {},
+    ...parts,
+  });
+}
+
+async function writePrivate(path: string, text: string): Promise<void> {
+  await writeFile(path, text, { mode: 0o600 });
+  await chmod(path, 0o600);
+}
+
+export class KwokProvider implements Provider {
+  readonly name = 'kwok';
+
+  constructor(private readonly env: Readonly<Record<string, string | undefined>> = process.env) {}
+
+  private binaries(projectDir: string) {
+    return findBinaries(BINARIES, { env: this.env, projectDir });
+  }
+
+  private async kwokctl(
+    projectDir: string,
+    cluster: string,
+    args: string[],
+    context: ProviderContext,
+    timeoutMs = 60_000,
+  ): Promise<string> {
+    const bin = this.binaries(projectDir);
+    const workdir = kwokPaths(projectDir).workdirOf(cluster);
+    await mkdir(workdir, { recursive: true });
+    const { stdout } = await run(bin.kwokctl, ['--name', cluster, ...args], {
+      env: { KWOK_WORKDIR: workdir, PATH: `${join(bin.kubectl, '..')}:${this.env.PATH ?? ''}` },
+      timeoutMs,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+    return stdout;
+  }
+
+  /** Whether the cluster's workdir holds a kwok cluster of that name. */
+  async exists(projectDir: string, cluster: string, context: ProviderContext): Promise<boolean> {
+    const out = await this.kwokctl(projectDir, cluster, ['get', 'clusters'], context);
+    return out.split('\n').some((line) => line.trim() === cluster);
+  }
+
+  private async kubeVersion(apiserver: string): Promise<string> {
+    const { stdout } = await run(apiserver, ['--version']);
+    const match = /v\d+\.\d+\.\d+/.exec(stdout);
+    if (!match) throw new ProviderError(`cannot read the version of ${apiserver}: ${stdout.trim()}`);
+    return match[0];
+  }
+
+  private async clusterConfig(projectDir: string, cluster: PlatformCluster): Promise<string> {
+    const bin = this.binaries(projectDir);
+    const config = {
+      kind: 'KwokctlConfiguration',
+      apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
+      options: {
+        runtime: 'binary',
+        bindAddress: '127.0.0.1',
+        kubeVersion: await this.kubeVersion(bin['kube-apiserver']),
+        kubeApiserverBinary: bin['kube-apiserver'],
+        kubeControllerManagerBinary: bin['kube-controller-manager'],
+        kubeSchedulerBinary: bin['kube-scheduler'],
+        kwokControllerBinary: bin.kwok,
+        etcdBinary: bin.etcd,
+        kubectlBinary: bin.kubectl,
+      },
+      // The spec's service network, so ClusterIPs look as they will on the real cluster.
+      componentsPatches: [
+        {
+          name: 'kube-apiserver',
+          extraArgs: [{ key: 'service-cluster-ip-range', value: cluster.serviceCIDR.text }],
+        },
+        {
+          name: 'kube-controller-manager',
+          extraArgs: [{ key: 'service-cluster-ip-range', value: cluster.serviceCIDR.text }],
+        },
+      ],
+    };
+    const path = join(kwokPaths(projectDir).workdirOf(cluster.name), 'kwokctl.yaml');
+    await writeFile(path, stringify(config));
+    return path;
+  }
+
+  async up(platform: Platform, context: ProviderContext): Promise<UpResult> {
+    const paths = kwokPaths(context.projectDir);
+    await mkdir(paths.workdir, { recursive: true });
+    await mkdir(paths.kubeconfigDir, { recursive: true, mode: 0o700 });
+    this.binaries(context.projectDir); // fail early, naming every missing binary
+    const created: string[] = [];
+    const access: ClusterAccess[] = [];
+    const merged: RawConfig = { clusters: [], users: [], contexts: [] };
+
+    // One after another: kwokctl picks free ports at start, and parallel creates pick the same ones.
+    for (const cluster of platform.clusters) {
+      if (await this.exists(context.projectDir, cluster.name, context)) {
+        context.log({ cluster: cluster.name, message: 'kwok cluster exists' });
+        continue;
+      }
+      context.log({ cluster: cluster.name, message: 'creating kwok cluster' });
+      const config = await this.clusterConfig(context.projectDir, cluster);
+      // kwokctl would add the cluster to ~/.kube/config; keep the user's file untouched.
+      const scratch = join(paths.workdirOf(cluster.name), 'kwokctl-kubeconfig');
+      await this.kwokctl(
+        context.projectDir,
+        cluster.name,
+        ['-c', config, 'create', 'cluster', '--wait', '2m', '--kubeconfig', scratch],
+        context,
+        CREATE_TIMEOUT_MS,
+      );
+      created.push(cluster.name);
+    }
+
+    for (const cluster of platform.clusters) {
+      const raw = parse(
+        await this.kwokctl(context.projectDir, cluster.name, ['get', 'kubeconfig'], context),
+      ) as RawConfig;
+      const own = renamed(raw, cluster.name);
+      const file = join(paths.kubeconfigDir, `${cluster.name}.conf`);
+      await writePrivate(file, kubeconfigText(own, cluster.name));
+      merged.clusters.push(...own.clusters);
+      merged.users.push(...own.users);
+      merged.contexts.push(...own.contexts);
+      access.push({ cluster: cluster.name, kubeconfig: file, context: cluster.name });
+
+      const client = await KubeClient.fromFile(file);
+      for (const node of cluster.nodes) await client.apply(withoutUndefined(nodeObject(cluster, node)));
+      await this.waitForNodes(client, cluster, context);
+    }
+    const kubeconfig = join(paths.kubeconfigDir, 'platform.conf');
+    await writePrivate(kubeconfig, kubeconfigText(merged, platform.managementCluster));
+    await this.startSimulator(platform, access, context);
+    return { clusters: access, created, kubeconfig };
+  }
+
+  private async waitForNodes(
+    client: KubeClient,
+    cluster: PlatformCluster,
+    context: ProviderContext,
+  ): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const nodes = await client.list<{
+        metadata: { name: string };
+        status?: { conditions?: Array<{ type: string; status: string }> };
+      }>('v1', 'Node');
+      const ready = new Set(
+        nodes
+          .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+          .map((n) => n.metadata.name),
+      );
+      const waiting = cluster.nodes.filter((n) => !ready.has(n.name));
+      if (waiting.length === 0) {
+        context.log({ cluster: cluster.name, message: `${cluster.nodes.length} node(s) Ready` });
+        return;
+      }
+      if (Date.now() > deadline)
+        throw new ProviderError(
+          `cluster ${cluster.name}: nodes not Ready after 60s: ${waiting.map((n) => n.name).join(', ')}`,
+        );
+      if (context.signal?.aborted) throw new ProviderError('cancelled');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Starts the simulation controller in the background (one per platform), replacing a running one. */
+  private async startSimulator(
+    platform: Platform,
+    access: readonly ClusterAccess[],
+    context: ProviderContext,
+  ): Promise<void> {
+    const paths = kwokPaths(context.projectDir);
+    await this.stopSimulator(context.projectDir);
+    const clusters = access.map((a) => ({
+      name: a.cluster,
+      kubeconfig: a.kubeconfig,
+      // Dynamic allocations come only from outside the pinned slots, as with the rendered MetalLB pools.
+      range: platform.clusters.find((c) => c.name === a.cluster)!.addresses.dynamicRange ?? '',
+    }));
+    await writeFile(paths.simulatorConfig, JSON.stringify({ clusters }, null, 2));
+    const script = fileURLToPath(new URL('./simulator-main.js', import.meta.url));
+    const child = spawn(process.execPath, [script, paths.simulatorConfig], {
+      detached: true,
+      stdio: 'ignore',
+      cwd: context.projectDir,
+    });
+    child.unref();
+    await writeFile(paths.simulatorPid, String(child.pid));
+    context.log({
+      message: `simulation controller started (pid ${child.pid}): volumes and load-balancer addresses`,
+    });
+  }
+
+  private async stopSimulator(projectDir: string): Promise<void> {
+    const { simulatorPid } = kwokPaths(projectDir);
+    const pid = Number(await readFile(simulatorPid, 'utf8').catch(() => ''));
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    await rm(simulatorPid, { force: true });
+  }
+
+  async down(platform: Platform, context: ProviderContext): Promise<{ deleted: readonly string[] }> {
+    const paths = kwokPaths(context.projectDir);
+    await this.stopSimulator(context.projectDir);
+    const deleted: string[] = [];
+    for (const cluster of platform.clusters) {
+      if (await this.exists(context.projectDir, cluster.name, context)) {
+        context.log({ cluster: cluster.name, message: 'deleting kwok cluster' });
+        const scratch = join(paths.workdirOf(cluster.name), 'kwokctl-kubeconfig');
+        await this.kwokctl(
+          context.projectDir,
+          cluster.name,
+          ['delete', 'cluster', '--kubeconfig', scratch],
+          context,
+          CREATE_TIMEOUT_MS,
+        );
+        deleted.push(cluster.name);
+      }
+      await rm(paths.workdirOf(cluster.name), { recursive: true, force: true });
+      await rm(join(paths.kubeconfigDir, `${cluster.name}.conf`), { force: true });
+    }
+    await rm(join(paths.kubeconfigDir, 'platform.conf'), { force: true });
+    return { deleted };
+  }
+}
