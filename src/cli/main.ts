@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { addAddons } from './addons.js';
 import { addInit } from './init.js';
+import { addPlan } from './plan.js';
 import { addRender } from './render.js';
 import { type CliIO, EXIT, packageVersion, processIO, UsageError } from './io.js';
 import { addSchema } from './schema.js';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
   addValidate(program, io, exit);
   addSchema(program, io, exit);
   addRender(program, io, exit);
+  addPlan(program, io, exit);
   addUp(program, io, exit);
   addDown(program, io, exit);
   addAddons(program, io, exit);
