@@ -11,6 +11,7 @@ import { applicationGuardrails } from './baseline.js';
 import { cloudInit } from './cloud-init.js';
 import { renderContext } from './context.js';
 import { dnsmasqConf, hostsFile } from './dns.js';
+import { externalServices } from './external.js';
 import { validateObject } from './kube-schemas.js';
 import { kubeadmInit, kubeadmJoin, type ObservedNodes } from './kubeadm.js';
 import { admissionConfig, namespaces } from './psa.js';
@@ -68,6 +69,9 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
       if (rendered.manifests && rendered.manifests.length > 0)
         out.add(`${dir}/manifests.yaml`, objects(`${dir}/manifests.yaml`, rendered.manifests));
     }
+  }
+  for (const artifact of externalServices(platform)) {
+    out.add(artifact.path, artifact.objects ? objects(artifact.path, artifact.objects) : artifact.content);
   }
   out.add('dns/hosts', hostsFile(platform));
   out.add('dns/dnsmasq.conf', dnsmasqConf(platform));

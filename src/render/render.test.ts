@@ -250,3 +250,42 @@ describe('DNS', () => {
     expect(file('dns/hosts')).toContain('192.168.64.205\tloki.mgmt.local.dev');
   });
 });
+
+describe('external services (correction 29)', () => {
+  it('installs Argo CD by its chart on the management cluster and registers every cluster through Vault', () => {
+    expect(JSON.parse(file('external/argocd/release.json'))).toMatchObject({
+      chart: 'argo-cd',
+      cluster: 'mgmt',
+      namespace: 'argocd',
+    });
+    const registrations = docs('external/argocd/clusters.yaml') as Array<Record<string, any>>;
+    expect(registrations.map((r) => r.spec.target.template.data.server)).toEqual([
+      'https://192.168.64.210:6443',
+      'https://192.168.64.220:6443',
+      'https://192.168.64.230:6443',
+    ]);
+    for (const r of registrations) {
+      expect(r.spec.target.template.metadata.labels['argocd.argoproj.io/secret-type']).toBe('cluster');
+      expect(r.spec.secretStoreRef).toEqual({ name: 'vault-backend', kind: 'ClusterSecretStore' });
+    }
+  });
+
+  it('configures Harbor for its installer and Nexus as compose, with no password anywhere', () => {
+    const harbor = parse(file('external/harbor/harbor.yml')) as Record<string, any>;
+    expect(harbor.hostname).toBe('harbor.local.dev');
+    expect(harbor).not.toHaveProperty('harbor_admin_password');
+    expect(JSON.parse(file('external/harbor/install.json')).proxyCacheProjects[0].name).toBe('dockerhub');
+    const nexus = parse(file('external/nexus/compose.yaml')) as Record<string, any>;
+    expect(nexus.services.nexus.deploy.resources.limits).toEqual({ cpus: '1', memory: '2048M' });
+    for (const artifact of tree) expect(artifact.content).not.toMatch(/Harbor12345|password:\s*\S/i);
+  });
+
+  it('renders nothing for disabled services', () => {
+    const none = renderPlatform(
+      testPlatform(
+        'apiVersion: platformctl.dev/v1alpha1\nkind: Platform\nmetadata: { name: x }\nspec:\n  externalServices: { argocd: { enabled: false }, harbor: { enabled: false }, nexus: { enabled: false } }\n',
+      ),
+    );
+    expect(none.some((a) => a.path.startsWith('external/'))).toBe(false);
+  });
+});
