@@ -10,11 +10,13 @@
 // Usage: node harness/build.mjs [--force] [--only kube,etcd,...] [--check]
 // See harness/README.md.
 
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -32,7 +34,8 @@ const RECIPE_VERSION = 1;
 // Fixed so that builds are reproducible (upstream stamps the commit date).
 const BUILD_DATE = '2000-01-01T00:00:00Z';
 
-// More parallel compiles and links mostly cost memory (a kube link takes about 2 GB).
+// go build -p: more parallel compiles and links mostly cost memory (a kube link
+// takes about 2 GB). It does not change the output, so it is not part of the key.
 const GO_JOBS = Math.min(os.availableParallelism(), 4);
 
 // Environment for every `go` command: no automatic toolchain downloads, static
@@ -74,6 +77,8 @@ const MODULES = [
     name: 'etcd',
     binaries: {
       etcd: 'go.etcd.io/etcd/server/v3',
+      // kwokctl snapshot save/restore uses these two.
+      etcdctl: 'go.etcd.io/etcd/etcdctl/v3',
       etcdutl: 'go.etcd.io/etcd/etcdutl/v3',
     },
     ldflags: () => [`-X go.etcd.io/etcd/api/v3/version.GitSHA=${pin('etcd', 'go.etcd.io/etcd/server/v3')}`],
@@ -225,6 +230,7 @@ function compareVersions(a, b) {
   return 0;
 }
 
+/** The newest `go` directive among modules: the oldest Go that builds them all. */
 function minimumGo(modules = MODULES) {
   return modules
     .map((module) => requiredGo(module.name))
@@ -238,17 +244,16 @@ async function inspectToolchain(modules) {
   const env = JSON.parse(
     await runGo(['env', '-json', 'GOVERSION', 'GOOS', 'GOARCH', 'GOEXPERIMENT', 'GOFLAGS']),
   );
-  const have = parseGoVersion(env.GOVERSION);
-  if (have) {
-    for (const module of modules) {
-      const need = requiredGo(module.name);
-      if (compareVersions(have, parseGoVersion(need)) < 0) {
-        throw new HarnessError(
-          `${env.GOVERSION} is too old: harness/${module.name}/go.mod requires go ${need}. ` +
-            `Install Go ${minimumGo(modules)} or newer (GOTOOLCHAIN=local: no automatic toolchain download).`,
-        );
-      }
-    }
+  const have = parseGoVersion(env.GOVERSION); // null for development toolchains: not checked
+  const unmet = modules
+    .map((module) => ({ module, need: requiredGo(module.name) }))
+    .filter(({ need }) => have && compareVersions(have, parseGoVersion(need)) < 0);
+  if (unmet.length > 0) {
+    const details = unmet.map(({ module, need }) => `harness/${module.name}/go.mod needs go ${need}`);
+    throw new HarnessError(
+      `${env.GOVERSION} is too old (${details.join(', ')}). Install Go ${minimumGo(modules)} or newer; ` +
+        'GOTOOLCHAIN=local is set, so go does not download a newer toolchain itself.',
+    );
   }
   return env;
 }
@@ -300,7 +305,7 @@ function recordStamp(moduleName, stamp) {
 function staleReason(module, key, stamps) {
   const stamp = stamps[module.name];
   if (!stamp) return 'never built here';
-  if (stamp.key !== key) return `inputs changed (${stamp.key} -> ${key})`;
+  if (stamp.key !== key) return `inputs changed: ${stamp.key} -> ${key}`;
   for (const name of Object.keys(module.binaries)) {
     const size = fileSize(path.join(BIN_DIR, name));
     if (size === null) return `${name} is missing`;
@@ -398,10 +403,10 @@ function log(module, message) {
 }
 
 /** Runs task, printing a line every minute so that long builds show progress. */
-async function withHeartbeat(module, what, task) {
+async function withHeartbeat(module, task) {
   const started = Date.now();
   const timer = setInterval(
-    () => log(module, `still ${what} (${formatDuration(Date.now() - started)})`),
+    () => log(module, `still building (${formatDuration(Date.now() - started)})`),
     60_000,
   );
   try {
@@ -504,7 +509,7 @@ async function main(argv) {
       continue;
     }
     log(module, `building ${Object.keys(module.binaries).join(', ')} (${reason})`);
-    entry = await withHeartbeat(module, 'building', () => buildIntoCache(module, key, params));
+    entry = await withHeartbeat(module, () => buildIntoCache(module, key, params));
     install(module, key, entry);
     log(module, `built in ${formatDuration(Date.now() - moduleStarted)}`);
   }

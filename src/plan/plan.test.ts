@@ -96,16 +96,14 @@ describe('buildPlan', () => {
 
 describe('longestPath', () => {
   it('matches brute force over every source-to-sink path of random DAGs', () => {
-    const dag = fc
-      .integer({ min: 1, max: 9 })
-      .chain((n) =>
-        fc.tuple(
-          fc.array(fc.integer({ min: 1, max: 50 }), { minLength: n, maxLength: n }),
-          fc.array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), {
-            maxLength: 20,
-          }),
-        ),
-      );
+    const dag = fc.integer({ min: 1, max: 9 }).chain((n) =>
+      fc.tuple(
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: n, maxLength: n }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })), {
+          maxLength: 20,
+        }),
+      ),
+    );
     fc.assert(
       fc.property(dag, ([durations, edges]) => {
         // Edges only from lower to higher index keep the graph acyclic.

@@ -14,6 +14,7 @@ import { dnsmasqConf, hostsFile } from './dns.js';
 import { externalServices } from './external.js';
 import { validateObject } from './kube-schemas.js';
 import { kubeadmInit, kubeadmJoin, type ObservedNodes } from './kubeadm.js';
+import { pkiPlan } from './pki.js';
 import { admissionConfig, namespaces } from './psa.js';
 import { toYaml, toYamlStream } from './yaml.js';
 
@@ -73,6 +74,9 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
   for (const artifact of externalServices(platform)) {
     out.add(artifact.path, artifact.objects ? objects(artifact.path, artifact.objects) : artifact.content);
   }
+  const management = platform.clusters.find((c) => c.name === platform.managementCluster);
+  if (management?.addons.includes('vault'))
+    out.add('pki/plan.json', `${JSON.stringify(pkiPlan(platform), null, 2)}\n`);
   out.add('dns/hosts', hostsFile(platform));
   out.add('dns/dnsmasq.conf', dnsmasqConf(platform));
   return out.finish();

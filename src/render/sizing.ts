@@ -38,7 +38,8 @@ const SEED_VOLUMES: Partial<Record<AddonName, number>> = {
   minio: 50,
   tempo: 10,
   thanos: 10,
-  keycloak: 0,
+  // Not in the seed (it runs Keycloak on H2): the PostgreSQL that keeps realms and users.
+  keycloak: 5,
 };
 
 /** Disk a worker keeps for the OS, container images and logs. */

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import type { ChartRef } from '../addons/charts.js';
 
@@ -67,8 +68,8 @@ export function checkChartValues(
   const unknownKeys = unknownValueKeys(values, chartValues, freeForm);
   const schemaPath = `${dir}values.schema.json`;
   if (!existsSync(schemaPath)) return { unknownKeys, schemaErrors: [], hasSchema: false };
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(
-    JSON.parse(readFileSync(schemaPath, 'utf8')),
+  const validate = compileChartSchema(
+    JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>,
   );
   // Helm validates the merged values: chart defaults overlaid with ours.
   const merged = deepMerge(chartValues, values);
@@ -77,6 +78,19 @@ export function checkChartValues(
     ? []
     : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
   return { unknownKeys, schemaErrors, hasSchema: true };
+}
+
+/**
+ * Charts name their meta-schema in several spellings (`https://…/draft-07/schema#`,
+ * `http://json-schema.org/schema#`) that Ajv does not register; Helm reads them all. Draft 2020-12
+ * gets Ajv's 2020 dialect, everything else draft-07 (what those spellings mean in practice).
+ */
+function compileChartSchema(schema: Record<string, unknown>) {
+  const { $schema, ...body } = schema;
+  const options = { allErrors: true, strict: false } as const;
+  return String($schema).includes('2020-12')
+    ? new Ajv2020(options).compile(body)
+    : new Ajv(options).compile(body);
 }
 
 function deepMerge(base: unknown, over: unknown): unknown {

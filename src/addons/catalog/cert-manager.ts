@@ -1,10 +1,174 @@
-import type { AddonDefinition } from '../types.js';
+/**
+ * cert-manager on every cluster (correction 19) with the two-phase PKI of ADR-004 / 001 §11:
+ * - phase 1: the ClusterIssuer `selfsigned-bootstrap` (one name, correction 17), from which the
+ *   management cluster's Vault takes its first serving certificate;
+ * - phase 2: the ClusterIssuer `vault-issuer`, signing through the management cluster's Vault at
+ *   its pinned address (correction 8) with this cluster's own Kubernetes auth mount (correction 18),
+ *   and the Gateway's wildcard certificate `wildcard-tls`, issued per cluster into the Gateway's
+ *   namespace (correction 19).
+ */
+import type { IClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
+import { Certificate, ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ServiceAccount } from 'kubernetes-models/v1';
+import type { RenderContext } from '../../render/context.js';
+import { MANAGED_BY, plain } from '../../render/objects.js';
+import {
+  CERT_MANAGER_CLIENT,
+  kubernetesAuthMount,
+  PKI_SIGN_PATH,
+  VAULT_CA_KEY,
+  VAULT_CA_SECRET,
+  VAULT_ISSUER,
+  vaultAddress,
+} from '../../render/pki.js';
+import { RESOURCES } from '../../render/sizing.js';
+import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import { GATEWAY_NAMESPACE, GATEWAY_TLS_SECRET } from './gateway-api.js';
+
+/** Phase 1 of the PKI (ADR-004); the planner applies it before Vault is installed. */
+export const BOOTSTRAP_ISSUER = 'selfsigned-bootstrap';
+/** The controller's ServiceAccount (chart value serviceAccount.name); it requests the Vault login tokens. */
+export const CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT = 'cert-manager';
+export const WILDCARD_CERTIFICATE = 'wildcard';
+
+type VaultIssuerSpec = NonNullable<IClusterIssuer['spec']['vault']>;
+type VaultKubernetesAuth = NonNullable<VaultIssuerSpec['auth']['kubernetes']>;
+/**
+ * The model package (cert-manager 1.11 era) still requires `secretRef`; cert-manager >= 1.12 also
+ * takes `serviceAccountRef` (exactly one of the two), whose tokens are short-lived and never stored.
+ */
+interface VaultServiceAccountAuth extends Omit<VaultKubernetesAuth, 'secretRef'> {
+  readonly serviceAccountRef: { readonly name: string; readonly audiences?: string[] };
+}
+interface VaultIssuerSpecV121 extends Omit<VaultIssuerSpec, 'auth'> {
+  readonly auth: { readonly kubernetes: VaultServiceAccountAuth };
+}
+
+function bootstrapIssuer(): KubeObject {
+  return plain(
+    new ClusterIssuer({
+      metadata: { name: BOOTSTRAP_ISSUER, labels: { ...MANAGED_BY } },
+      spec: { selfSigned: {} },
+    }),
+  );
+}
+
+function vaultIssuer(ctx: RenderContext): KubeObject {
+  const client = CERT_MANAGER_CLIENT;
+  const vault: VaultIssuerSpecV121 = {
+    server: vaultAddress(ctx.platform),
+    path: PKI_SIGN_PATH,
+    // The CA that Vault's serving certificate chains to, copied by the engine into the cluster
+    // resource namespace (the release namespace); see pki/plan.json caBundle.
+    caBundleSecretRef: { name: VAULT_CA_SECRET, key: VAULT_CA_KEY },
+    auth: {
+      kubernetes: {
+        mountPath: `/v1/auth/${kubernetesAuthMount(ctx.cluster.name)}`,
+        role: client.role,
+        // For a ClusterIssuer the ServiceAccount lives in the cluster resource namespace; the
+        // token's audience is always vault://vault-issuer, which the Vault role requires.
+        serviceAccountRef: { name: client.serviceAccount },
+      },
+    },
+  };
+  return plain({
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: { name: VAULT_ISSUER, labels: { ...MANAGED_BY } },
+    spec: { vault },
+  });
+}
+
+/**
+ * The ServiceAccount cert-manager presents to Vault, and the one permission the controller needs
+ * for it: creating its tokens (cert-manager docs, Vault issuer, serviceAccountRef).
+ */
+function loginIdentity(): KubeObject[] {
+  const client = CERT_MANAGER_CLIENT;
+  const name = `${client.serviceAccount}-token`;
+  const metadata = { namespace: client.namespace, labels: { ...MANAGED_BY } };
+  return [
+    plain(new ServiceAccount({ metadata: { name: client.serviceAccount, ...metadata } })),
+    plain(
+      new Role({
+        metadata: { name, ...metadata },
+        rules: [
+          {
+            apiGroups: [''],
+            resources: ['serviceaccounts/token'],
+            resourceNames: [client.serviceAccount],
+            verbs: ['create'],
+          },
+        ],
+      }),
+    ),
+    plain(
+      new RoleBinding({
+        metadata: { name, ...metadata },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [
+          {
+            kind: 'ServiceAccount',
+            name: CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT,
+            namespace: client.namespace,
+          },
+        ],
+      }),
+    ),
+  ];
+}
+
+/** The names on the Gateway's certificate: `*.<cluster>.<domain>`, on the management cluster also `*.<domain>` and `<domain>`. */
+export function wildcardDnsNames(ctx: RenderContext): string[] {
+  const { domain } = ctx.platform.network;
+  const names = [`*.${ctx.cluster.name}.${domain}`];
+  if (ctx.cluster.name === ctx.management.name) names.push(`*.${domain}`, domain);
+  return names;
+}
+
+/** 001 §11.4 with correction 19: per cluster, in the Gateway's namespace, under the name the Gateway expects. */
+function wildcardCertificate(ctx: RenderContext): KubeObject {
+  return plain(
+    new Certificate({
+      metadata: { name: WILDCARD_CERTIFICATE, namespace: GATEWAY_NAMESPACE, labels: { ...MANAGED_BY } },
+      spec: {
+        secretName: GATEWAY_TLS_SECRET,
+        issuerRef: { name: VAULT_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+        dnsNames: wildcardDnsNames(ctx),
+        duration: '720h',
+        renewBefore: '360h',
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        usages: ['server auth', 'digital signature'],
+      },
+    }),
+  );
+}
+
+export function renderCertManager(ctx: RenderContext): RenderedAddon {
+  const values = {
+    // The CRDs come with the release and stay when it is uninstalled (helm.sh/resource-policy: keep).
+    crds: { enabled: true, keep: true },
+    serviceAccount: { name: CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT },
+    resources: structuredClone(RESOURCES.small),
+    webhook: { resources: structuredClone(RESOURCES.small) },
+    cainjector: { resources: structuredClone(RESOURCES.small) },
+    startupapicheck: { resources: structuredClone(RESOURCES.small) },
+  };
+  const manifests: KubeObject[] = [bootstrapIssuer()];
+  // Phase 2 needs the management cluster's Vault; without it only the bootstrap issuer exists.
+  if (ctx.enabled('vault', ctx.management.name)) {
+    manifests.push(...loginIdentity(), vaultIssuer(ctx));
+    if (ctx.enabled('gateway-api')) manifests.push(wildcardCertificate(ctx));
+  }
+  return { values, manifests };
+}
 
 export const certManager: AddonDefinition = {
   name: 'cert-manager',
   title: 'cert-manager (selfsigned-bootstrap, then vault-issuer)',
   phase: 'core-platform',
-  namespace: 'cert-manager',
+  namespace: CERT_MANAGER_CLIENT.namespace,
   // Every cluster issues its own Gateway certificate into gateway-system (correction 19),
   // so cert-manager runs everywhere, not only on the management cluster as the seed's matrix has it.
   scope: 'any',
@@ -12,4 +176,5 @@ export const certManager: AddonDefinition = {
   requires: [{ addon: 'cilium', on: 'same', why: 'pods need the CNI' }],
   after: [],
   seed: '§11, §10.2 2.2 (corrections 17, 19)',
+  render: renderCertManager,
 };

@@ -1,10 +1,170 @@
-import type { AddonDefinition } from '../types.js';
+/**
+ * Grafana (seed §12.2, §18.4, correction 24), chart grafana-community/grafana 12.11.1.
+ *
+ * Data sources with explicit uids (the seed references them by uid but defines none, and its
+ * service map pointed at the name `Thanos`, not a uid): Thanos Query (default, uid `thanos`),
+ * Loki (uid `loki`, derived field TraceID → Tempo) and Tempo (uid `tempo`, traces → Loki logs,
+ * service map → Thanos). Loki and Tempo are provisioned only when they run on the cluster.
+ * Trace-to-logs uses `tracesToLogsV2`, the current form of the seed's `tracesToLogs`.
+ *
+ * Admin credentials: the Secret `grafana-admin` (keys admin-user, admin-password). The seed keeps
+ * them in Vault (§18.4): an ExternalSecret reads `platform/grafana` through the `vault-backend`
+ * ClusterSecretStore; without External Secrets on the cluster the engine creates the Secret.
+ *
+ * Exposed at grafana.<management>.<domain> by an HTTPRoute on the cluster's main-gateway.
+ */
+import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+import type { RenderContext } from '../../render/context.js';
+import { MANAGED_BY, plain } from '../../render/objects.js';
+import { RESOURCES } from '../../render/sizing.js';
+import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import { GATEWAY_NAME, GATEWAY_NAMESPACE } from './gateway-api.js';
+import { lokiInClusterUrl } from './loki.js';
+import { detach, SCRAPE_INTERVAL, THANOS_QUERY_URL } from './prometheus.js';
+import { tempoInClusterUrl } from './tempo.js';
+
+const NAMESPACE = 'monitoring';
+
+/** The chart's fullnameOverride: its Service is `grafana`, port 80 (`service.port`). */
+export const GRAFANA_FULLNAME = 'grafana';
+export const GRAFANA_SERVICE_PORT = 80;
+/** Admin credentials (keys admin-user, admin-password); never rendered. */
+export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+/** Vault KV path (through the vault-backend ClusterSecretStore) holding admin-user and admin-password. */
+export const GRAFANA_VAULT_KEY = 'platform/grafana';
+
+export const DATASOURCE_UIDS = { thanos: 'thanos', loki: 'loki', tempo: 'tempo' } as const;
+
+function datasources(ctx: RenderContext) {
+  const loki = ctx.enabled('loki');
+  const tempo = ctx.enabled('tempo');
+  const list: Record<string, unknown>[] = [
+    {
+      name: 'Thanos',
+      uid: DATASOURCE_UIDS.thanos,
+      type: 'prometheus',
+      access: 'proxy',
+      url: THANOS_QUERY_URL,
+      isDefault: true,
+      editable: false,
+      // The seed's 15s assumed a 15s scrape; Prometheus and the agents scrape every SCRAPE_INTERVAL.
+      jsonData: { timeInterval: SCRAPE_INTERVAL, prometheusType: 'Thanos' },
+    },
+  ];
+  if (loki) {
+    list.push({
+      name: 'Loki',
+      uid: DATASOURCE_UIDS.loki,
+      type: 'loki',
+      access: 'proxy',
+      url: lokiInClusterUrl(),
+      editable: false,
+      jsonData: {
+        ...(tempo
+          ? {
+              derivedFields: [
+                {
+                  name: 'TraceID',
+                  datasourceUid: DATASOURCE_UIDS.tempo,
+                  matcherRegex: 'traceID=(\\w+)',
+                  // `$$` escapes provisioning's environment expansion: Grafana reads ${__value.raw}.
+                  url: '$${__value.raw}',
+                },
+              ],
+            }
+          : {}),
+      },
+    });
+  }
+  if (tempo) {
+    list.push({
+      name: 'Tempo',
+      uid: DATASOURCE_UIDS.tempo,
+      type: 'tempo',
+      access: 'proxy',
+      url: tempoInClusterUrl(),
+      editable: false,
+      jsonData: {
+        ...(loki
+          ? {
+              tracesToLogsV2: {
+                datasourceUid: DATASOURCE_UIDS.loki,
+                // Span resource attributes (OpenTelemetry Collector: k8s attributes, cluster) → Promtail's labels.
+                tags: [
+                  { key: 'cluster', value: 'cluster' },
+                  { key: 'k8s.namespace.name', value: 'namespace' },
+                  { key: 'k8s.pod.name', value: 'pod' },
+                ],
+                filterByTraceID: true,
+                spanStartTimeShift: '-5m',
+                spanEndTimeShift: '5m',
+              },
+            }
+          : {}),
+        serviceMap: { datasourceUid: DATASOURCE_UIDS.thanos },
+        nodeGraph: { enabled: true },
+      },
+    });
+  }
+  return list;
+}
+
+function adminSecret(): KubeObject {
+  const secret = new ExternalSecret({
+    metadata: { name: GRAFANA_ADMIN_SECRET, namespace: NAMESPACE, labels: { ...MANAGED_BY } },
+    spec: {
+      refreshInterval: '1h',
+      secretStoreRef: { name: 'vault-backend', kind: 'ClusterSecretStore' },
+      target: { name: GRAFANA_ADMIN_SECRET, deletionPolicy: 'Retain' },
+      data: ['admin-user', 'admin-password'].map((property) => ({
+        secretKey: property,
+        remoteRef: { key: GRAFANA_VAULT_KEY, property },
+      })),
+    },
+  });
+  // ESO 2.x serves the same schema as external-secrets.io/v1 (the model package stops at v1beta1).
+  return { ...plain(secret), apiVersion: 'external-secrets.io/v1' };
+}
+
+function route(ctx: RenderContext): KubeObject {
+  return plain(
+    new HTTPRoute({
+      metadata: { name: GRAFANA_FULLNAME, namespace: NAMESPACE, labels: { ...MANAGED_BY } },
+      spec: {
+        parentRefs: [{ name: GATEWAY_NAME, namespace: GATEWAY_NAMESPACE }],
+        hostnames: [ctx.hostname('grafana')],
+        rules: [{ backendRefs: [{ name: GRAFANA_FULLNAME, port: GRAFANA_SERVICE_PORT }] }],
+      },
+    }),
+  );
+}
+
+export function renderGrafana(ctx: RenderContext): RenderedAddon {
+  const host = ctx.hostname('grafana');
+  const manifests: KubeObject[] = [];
+  if (ctx.enabled('external-secrets')) manifests.push(adminSecret());
+  if (ctx.enabled('gateway-api')) manifests.push(route(ctx));
+  return {
+    values: detach({
+      fullnameOverride: GRAFANA_FULLNAME,
+      admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+      resources: RESOURCES.grafana,
+      service: { port: GRAFANA_SERVICE_PORT },
+      // TLS ends at the Gateway; Grafana builds its links from root_url.
+      'grafana.ini': { server: { domain: host, root_url: `https://${host}/` } },
+      datasources: { 'datasources.yaml': { apiVersion: 1, datasources: datasources(ctx) } },
+      testFramework: { enabled: false },
+    }),
+    manifests,
+  };
+}
 
 export const grafana: AddonDefinition = {
   name: 'grafana',
   title: 'Grafana (data sources Thanos, Loki, Tempo with uids)',
   phase: 'observability',
-  namespace: 'monitoring',
+  namespace: NAMESPACE,
   scope: 'management',
   scopeReason: 'platform services run only on the management cluster (ADR-001)',
   defaultPlacement: 'management',
@@ -14,4 +174,5 @@ export const grafana: AddonDefinition = {
     { addon: 'tempo', on: 'same', why: 'Tempo data source' },
   ],
   seed: '§12.2, §10.2 4.6 (correction 24)',
+  render: renderGrafana,
 };

@@ -1,4 +1,116 @@
-import type { AddonDefinition } from '../types.js';
+import type { RenderContext } from '../../render/context.js';
+import { MANAGED_BY } from '../../render/objects.js';
+import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
+import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import { externalSecret } from './external-secrets.js';
+
+/** The Secret the K8sGPT resources read their API keys from (seed §14.2), synced from Vault. */
+export const API_KEYS_SECRET = 'k8sgpt-api-keys';
+/** The Vault KV entry `secret/platform/k8sgpt` (seed: `secret/k8sgpt`), read through the vault-backend store. */
+export const VAULT_KEY = 'k8sgpt';
+/** The k8sgpt server image the operator runs for each K8sGPT resource; pinned, never `latest`. */
+export const K8SGPT_IMAGE = { repository: 'ghcr.io/k8sgpt-ai/k8sgpt', version: 'v0.4.32' } as const;
+
+/** The seed's analyzers (§14.2), in its order. */
+export const ANALYZERS = [
+  'Pod',
+  'Deployment',
+  'ReplicaSet',
+  'Service',
+  'Ingress',
+  'StatefulSet',
+  'CronJob',
+  'Node',
+  'NetworkPolicy',
+  'PersistentVolumeClaim',
+] as const;
+
+/**
+ * The seed's namespace filters (§14.2: kube-system and cilium-system). Cilium runs in
+ * kube-system (correction 4), so the two are one; a K8sGPT resource takes exactly one
+ * namespace to analyse (`targetNamespace`), which this is.
+ */
+export const TARGET_NAMESPACE = 'kube-system';
+
+interface Backend {
+  /** The K8sGPT resource's name. */
+  readonly name: string;
+  readonly backend: 'google' | 'openai';
+  readonly model: string;
+  /** Key of API_KEYS_SECRET holding this backend's API key. */
+  readonly secretKey: string;
+  /** How often the operator re-runs the analysis. */
+  readonly interval: string;
+}
+
+/**
+ * §14.2/§14.3: Gemini is the default, routine backend, analysing every 6 hours as the seed's
+ * cron did (`gemini-1.5-flash` has been retired; `gemini-2.5-flash` is its current
+ * equivalent); OpenAI `gpt-4o-mini` is the second, deeper opinion, once a day. One K8sGPT
+ * resource serves one backend, so there are two.
+ */
+export const BACKENDS: readonly Backend[] = [
+  {
+    name: 'k8sgpt-google',
+    backend: 'google',
+    model: 'gemini-2.5-flash',
+    secretKey: 'google-api-key',
+    interval: '6h',
+  },
+  {
+    name: 'k8sgpt-openai',
+    backend: 'openai',
+    model: 'gpt-4o-mini',
+    secretKey: 'openai-api-key',
+    interval: '24h',
+  },
+];
+
+/** A fresh copy per container, so that the values YAML carries no anchors and aliases. */
+const resources = (spec: ResourceSpec) => ({ requests: { ...spec.requests }, limits: { ...spec.limits } });
+
+const metadata = (name: string) => ({ name, namespace: k8sgpt.namespace, labels: { ...MANAGED_BY } });
+
+/** Both keys in one Secret, as in the seed; refreshInterval 1h and deletionPolicy Retain (§5.3) come with the helper. */
+function apiKeys(): KubeObject {
+  return externalSecret({
+    name: API_KEYS_SECRET,
+    namespace: k8sgpt.namespace,
+    key: VAULT_KEY,
+    data: Object.fromEntries(BACKENDS.map((b) => [b.secretKey, b.secretKey])),
+  });
+}
+
+/**
+ * A K8sGPT resource (core.k8sgpt.ai/v1alpha1). No model package describes it: the fields are
+ * those of the operator's api/v1alpha1/k8sgpt_types.go, listed in the add-on's report for a
+ * strict model in render/models.
+ */
+function analysis(b: Backend): KubeObject {
+  return {
+    apiVersion: 'core.k8sgpt.ai/v1alpha1',
+    kind: 'K8sGPT',
+    metadata: metadata(b.name),
+    spec: {
+      ai: {
+        enabled: true,
+        backend: b.backend,
+        model: b.model,
+        secret: { name: API_KEYS_SECRET, key: b.secretKey },
+        // Names of pods, namespaces and so on are masked before anything is sent to the LLM.
+        anonymized: true,
+        language: 'english',
+      },
+      noCache: false,
+      repository: K8SGPT_IMAGE.repository,
+      version: K8SGPT_IMAGE.version,
+      filters: [...ANALYZERS],
+      targetNamespace: TARGET_NAMESPACE,
+      analysis: { interval: b.interval },
+      resources: resources(RESOURCES.medium),
+    },
+  };
+}
 
 export const k8sgpt: AddonDefinition = {
   name: 'k8sgpt',
@@ -13,4 +125,16 @@ export const k8sgpt: AddonDefinition = {
   ],
   after: [],
   seed: '§14.2, §10.2 5.4',
+  render: (_ctx: RenderContext): RenderedAddon => ({
+    values: {
+      // No distributed cache: one cluster, one operator.
+      interplex: { enabled: false },
+      controllerManager: {
+        replicas: 1,
+        manager: { resources: resources(RESOURCES.small) },
+        kubeRbacProxy: { resources: resources(RESOURCES.small) },
+      },
+    },
+    manifests: [apiKeys(), ...BACKENDS.map(analysis)],
+  }),
 };

@@ -1,4 +1,36 @@
-import type { AddonDefinition } from '../types.js';
+/**
+ * Metrics Server (seed §10.2 1.3), chart metrics-server 3.13.1.
+ *
+ * Kubelet TLS is verified, not skipped: kubeadm's KubeletConfiguration sets `serverTLSBootstrap:
+ * true` (render/kubeadm.ts), so each kubelet's serving certificate is signed by the cluster CA
+ * (signer kubernetes.io/kubelet-serving) and lists the node's addresses. metrics-server checks it
+ * with the CA of its in-cluster configuration (no --kubelet-certificate-authority needed) and
+ * connects to the node's InternalIP, which that certificate carries. Those CSRs are not approved
+ * by kube-controller-manager: the engine (or an approver controller) must approve them, also on
+ * every renewal and after a node's address changes. `--kubelet-insecure-tls` is deliberately
+ * absent.
+ */
+import type { RenderContext } from '../../render/context.js';
+import { RESOURCES } from '../../render/sizing.js';
+import type { AddonDefinition, RenderedAddon } from '../types.js';
+
+/** The chart's default arguments, made explicit: the address order is part of the TLS decision above. */
+export const METRICS_SERVER_ARGS = [
+  '--cert-dir=/tmp',
+  '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
+  '--kubelet-use-node-status-port',
+  '--metric-resolution=15s',
+] as const;
+
+export function renderMetricsServer(ctx: RenderContext): RenderedAddon {
+  void ctx;
+  return {
+    values: {
+      defaultArgs: [...METRICS_SERVER_ARGS],
+      resources: RESOURCES.medium,
+    },
+  };
+}
 
 export const metricsServer: AddonDefinition = {
   name: 'metrics-server',
@@ -10,4 +42,5 @@ export const metricsServer: AddonDefinition = {
   requires: [{ addon: 'cilium', on: 'same', why: 'pods need the CNI' }],
   after: [],
   seed: '§10.2 1.3',
+  render: renderMetricsServer,
 };

@@ -1,10 +1,140 @@
-import type { AddonDefinition } from '../types.js';
+/**
+ * HashiCorp Vault on the management cluster (001 §11.3, §10.2 2.3, ADR-004, correction 18):
+ * one server with integrated (raft) storage on a `local-path-retain` volume, TLS from
+ * cert-manager (PKI phase 1), the UI on, and its API on a LoadBalancer Service pinned to the
+ * address every cluster uses (correction 8). The Agent injector is off: secrets reach workloads
+ * through External Secrets.
+ *
+ * Nothing secret is rendered: the engine initialises and unseals Vault and keeps the unseal keys
+ * and root token in `.platformctl/secrets/` (mode 0600), then applies `pki/plan.json`.
+ *
+ * Phase 1 TLS: `selfsigned-bootstrap` signs a small bootstrap CA, and that CA's Issuer signs
+ * Vault's serving certificate. Clients (cert-manager and External Secrets on every cluster) trust
+ * the CA, not the leaf, so renewing the serving certificate does not invalidate the copies of the
+ * trust anchor on other clusters. Vault reads its certificate files at start and on SIGHUP only:
+ * after a renewal the server must be reloaded before the previous certificate expires (the leaf
+ * lives a year and is renewed 30 days ahead).
+ */
+import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
+import type { RenderContext } from '../../render/context.js';
+import { MANAGED_BY, pinnedAddress, plain } from '../../render/objects.js';
+import { VAULT_NAMESPACE, VAULT_PORT, VAULT_TLS_SECRET } from '../../render/pki.js';
+import { RESOURCES } from '../../render/sizing.js';
+import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import { BOOTSTRAP_ISSUER } from './cert-manager.js';
+
+/** The bootstrap CA (Certificate, its Secret and the namespaced CA Issuer share the name). */
+export const VAULT_BOOTSTRAP_CA = 'vault-bootstrap-ca';
+/** Where the chart mounts `server.extraVolumes` entries: /vault/userconfig/<name>/. */
+const TLS_DIR = `/vault/userconfig/${VAULT_TLS_SECRET}`;
+/** The release is named after the add-on, so the chart's Services are `vault`, `vault-internal`, `vault-ui`. */
+const FULLNAME = 'vault';
+
+/** Vault's server configuration (HCL); the chart writes it to a ConfigMap. */
+export function vaultConfig(): string {
+  return [
+    'ui = true',
+    // Integrated storage recommends leaving mlock off (the pages it would lock are mmapped raft data).
+    'disable_mlock = true',
+    '',
+    'listener "tcp" {',
+    `  address = "[::]:${VAULT_PORT}"`,
+    '  cluster_address = "[::]:8201"',
+    `  tls_cert_file = "${TLS_DIR}/tls.crt"`,
+    `  tls_key_file = "${TLS_DIR}/tls.key"`,
+    '  tls_min_version = "tls12"',
+    '}',
+    '',
+    // Raft rather than the file backend: `vault operator raft snapshot save` gives consistent
+    // backups, which a local-path volume cannot (no CSI snapshots, correction 25).
+    'storage "raft" {',
+    '  path = "/vault/data"',
+    `  node_id = "${FULLNAME}-0"`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The DNS names and addresses on Vault's serving certificate. */
+export function vaultServerNames(ctx: RenderContext): { dnsNames: string[]; ipAddresses: string[] } {
+  const address = ctx.addresses().services.vault;
+  if (!address) throw new Error(`vault has no pinned address on cluster ${ctx.cluster.name}`);
+  return {
+    // Within the PKI role's allowed domains too, so that phase 2 can reissue it from Vault.
+    dnsNames: [ctx.hostname('vault'), `${FULLNAME}.${VAULT_NAMESPACE}.svc.cluster.local`],
+    // The pinned address every cluster uses, and the loopback the in-pod CLI uses (VAULT_ADDR).
+    ipAddresses: [address, '127.0.0.1'],
+  };
+}
+
+function tlsObjects(ctx: RenderContext): KubeObject[] {
+  const metadata = { namespace: VAULT_NAMESPACE, labels: { ...MANAGED_BY } };
+  const bootstrapCa = new Certificate({
+    metadata: { name: VAULT_BOOTSTRAP_CA, ...metadata },
+    spec: {
+      isCA: true,
+      commonName: `${ctx.platform.name} Vault bootstrap CA`,
+      secretName: VAULT_BOOTSTRAP_CA,
+      issuerRef: { name: BOOTSTRAP_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      duration: '87600h',
+      renewBefore: '720h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+    },
+  });
+  const caIssuer = new Issuer({
+    metadata: { name: VAULT_BOOTSTRAP_CA, ...metadata },
+    spec: { ca: { secretName: VAULT_BOOTSTRAP_CA } },
+  });
+  const serving = new Certificate({
+    metadata: { name: VAULT_TLS_SECRET, ...metadata },
+    spec: {
+      secretName: VAULT_TLS_SECRET,
+      issuerRef: { name: VAULT_BOOTSTRAP_CA, kind: 'Issuer', group: 'cert-manager.io' },
+      ...vaultServerNames(ctx),
+      duration: '8760h',
+      renewBefore: '720h',
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      usages: ['server auth', 'digital signature'],
+    },
+  });
+  return [plain(bootstrapCa), plain(caIssuer), plain(serving)];
+}
+
+export function renderVault(ctx: RenderContext): RenderedAddon {
+  const address = ctx.addresses().services.vault;
+  if (!address) throw new Error(`vault has no pinned address on cluster ${ctx.cluster.name}`);
+  const values = {
+    global: { tlsDisable: false },
+    injector: { enabled: false },
+    server: {
+      resources: structuredClone(RESOURCES.vault),
+      standalone: { enabled: true, config: vaultConfig() },
+      dataStorage: { enabled: true, size: ctx.volumeSize('vault'), storageClass: 'local-path-retain' },
+      // Mounted read-only at /vault/userconfig/vault-server-tls/ (tls.crt, tls.key, ca.crt).
+      extraVolumes: [{ type: 'secret', name: VAULT_TLS_SECRET }],
+      // The in-pod CLI (VAULT_ADDR=https://127.0.0.1:8200, used to initialise and unseal) trusts the CA.
+      extraEnvironmentVars: { VAULT_CACERT: `${TLS_DIR}/ca.crt` },
+      // Every Kubernetes auth mount reviews tokens with that cluster's own reviewer (pki/plan.json,
+      // disable_local_ca_jwt), so Vault's ServiceAccount needs no system:auth-delegator binding.
+      authDelegator: { enabled: false },
+    },
+    // The UI Service serves the whole API on 8200: it is the LoadBalancer every cluster reaches
+    // Vault through; the chart's `vault` Service stays ClusterIP for in-cluster use.
+    ui: {
+      enabled: true,
+      serviceType: 'LoadBalancer',
+      externalPort: VAULT_PORT,
+      annotations: pinnedAddress(address),
+    },
+  };
+  return { values, manifests: tlsObjects(ctx) };
+}
 
 export const vault: AddonDefinition = {
   name: 'vault',
   title: 'HashiCorp Vault (KV, PKI, one Kubernetes auth mount per cluster)',
   phase: 'core-platform',
-  namespace: 'vault',
+  namespace: VAULT_NAMESPACE,
   scope: 'management',
   scopeReason: 'platform services run only on the management cluster (ADR-001)',
   defaultPlacement: 'management',
@@ -18,4 +148,5 @@ export const vault: AddonDefinition = {
   ],
   after: [],
   seed: '§11.3, §10.2 2.3 (correction 18)',
+  render: renderVault,
 };

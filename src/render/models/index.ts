@@ -1,9 +1,11 @@
 /**
- * Strict models for the custom resources whose projects publish no schema package.
+ * Strict models for the custom resources whose projects publish no schema package (MetalLB,
+ * Velero, the k8sgpt operator).
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { KubeObject } from '../../addons/types.js';
+import { K8sGPT } from './k8sgpt.js';
 import { IPAddressPool, L2Advertisement } from './metallb.js';
 import { BackupStorageLocation, Schedule } from './velero.js';
 
@@ -13,7 +15,10 @@ const MODELS: Record<string, TSchema> = {
   'metallb.io/v1beta1 L2Advertisement': L2Advertisement,
   'velero.io/v1 Schedule': Schedule,
   'velero.io/v1 BackupStorageLocation': BackupStorageLocation,
+  'core.k8sgpt.ai/v1alpha1 K8sGPT': K8sGPT,
 };
+/** API groups modelled only here: any other kind of theirs is an error, not a pass. */
+const OWN_GROUPS = new Set(['metallb.io', 'velero.io', 'core.k8sgpt.ai']);
 const compiled = new Map<string, ValidateFunction>();
 
 /** Errors for an object of a kind modelled here; 'not-mine' for other kinds. */
@@ -22,7 +27,7 @@ export function validateOwnModel(object: KubeObject): string[] | 'not-mine' {
   const schema = MODELS[key];
   if (!schema) {
     const group = object.apiVersion.split('/')[0];
-    return group === 'metallb.io' || group === 'velero.io' ? [`no model for ${key}`] : 'not-mine';
+    return group && OWN_GROUPS.has(group) ? [`no model for ${key}`] : 'not-mine';
   }
   let validate = compiled.get(key);
   if (!validate) {

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../addons/types.js';
+import { validateObject } from './kube-schemas.js';
+
+const issuer = (kubernetes: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'ClusterIssuer',
+  metadata: { name: 'vault-issuer' },
+  spec: { vault: { server: 'https://192.0.2.1:8200', path: 'pki_int/sign/x', auth: { kubernetes } } },
+});
+
+describe('validateObject', () => {
+  it('accepts cert-manager Vault auth by serviceAccountRef (cert-manager >= 1.12), which the model package predates', () => {
+    expect(() =>
+      validateObject(
+        issuer({ role: 'cert-manager', mountPath: '/v1/auth/k', serviceAccountRef: { name: 'sa' } }),
+      ),
+    ).not.toThrow();
+  });
+
+  it('still checks that block strictly, and the rest of the object through the package', () => {
+    expect(() => validateObject(issuer({ serviceAccountRef: { name: 'sa' } }))).toThrow(/role/);
+    expect(() => validateObject(issuer({ role: 'r', serviceAccountRef: { nmae: 'sa' } }))).toThrow(
+      /serviceAccountRef/,
+    );
+    expect(() => validateObject(issuer({ role: 'r', serviceAccountRef: { name: 'sa' }, roel: 'x' }))).toThrow(
+      /roel is not a field/,
+    );
+    const noServer = issuer({ role: 'r', serviceAccountRef: { name: 'sa' } });
+    delete (noServer['spec'] as { vault: Record<string, unknown> }).vault['server'];
+    expect(() => validateObject(noServer)).toThrow(/server/);
+    // Without serviceAccountRef the package alone decides, as before.
+    expect(() => validateObject(issuer({ role: 'r' }))).toThrow(/secretRef/);
+  });
+
+  it('refuses kinds it has no schema for', () => {
+    expect(() =>
+      validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }),
+    ).toThrow(/no schema known/);
+  });
+});
