@@ -209,3 +209,38 @@ describe('platformctl render', () => {
     expect((await runCli(['render'], { cwd })).code).toBe(2);
   });
 });
+
+describe('platformctl up (without clusters)', () => {
+  it('--dry-run lists every step as would-run on a fresh project and changes nothing', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['up', '--provider', 'kwok', '--dry-run', '-o', 'json'], { cwd });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.dryRun).toBe(true);
+    expect(out.steps.length).toBeGreaterThan(50);
+    expect(out.steps.every((s: any) => s.action === 'run' && s.status === 'new')).toBe(true);
+    expect(existsSync(join(cwd, '.platformctl'))).toBe(false);
+  });
+
+  it('--dry-run with --only and --skip shows the selection in text', async () => {
+    const r = await runCli(['up', '--provider', 'kwok', '--dry-run', '--only', 'app1', '--skip', 'falco'], {
+      cwd: tempDir(),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^run {3}app1\/provision \(new\)$/m);
+    expect(r.stdout).toMatch(/^skip {2}app1\/falco\/release \(new\)$/m);
+    expect(r.stdout).toMatch(/^skip {2}app2\/provision \(new\)$/m);
+    expect(r.stdout).toMatch(/^run {3}mgmt\/vault\/release \(new\)$/m);
+  });
+
+  it('rejects an unknown selector and a bad --concurrency with exit 2', async () => {
+    const bad = await runCli(['up', '--provider', 'kwok', '--only', 'app9'], { cwd: tempDir() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"app9" matches no step');
+    const concurrency = await runCli(['up', '--provider', 'kwok', '--concurrency', 'lots'], {
+      cwd: tempDir(),
+    });
+    expect(concurrency.code).toBe(2);
+    expect(concurrency.stderr).toContain('--concurrency takes a whole number');
+  });
+});

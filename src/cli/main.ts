@@ -8,6 +8,7 @@ import { addPlan } from './plan.js';
 import { addRender } from './render.js';
 import { type CliIO, EXIT, packageVersion, processIO, UsageError } from './io.js';
 import { addSchema } from './schema.js';
+import { addStatus } from './status.js';
 import { addDown, addUp } from './up.js';
 import { addValidate } from './validate.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
   addRender(program, io, exit);
   addPlan(program, io, exit);
   addUp(program, io, exit);
+  addStatus(program, io, exit);
   addDown(program, io, exit);
   addAddons(program, io, exit);
   for (const command of program.commands) {

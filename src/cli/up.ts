@@ -1,9 +1,15 @@
 import { type Command, Option } from 'commander';
+import { CommandError } from '../clients/exec.js';
+import { LockHeldError } from '../engine/lock.js';
+import { jsonProgress, liveProgress, plainProgress, type ProgressSink } from '../engine/progress.js';
+import { prepareUp, SelectionError, up } from '../engine/run.js';
+import { readState, StateError, StateStore } from '../engine/state.js';
+import { acquireLock } from '../engine/lock.js';
+import { DEFAULT_CONCURRENCY } from '../engine/types.js';
 import { providerFor } from '../providers/index.js';
 import { forgetProvider, recordedProvider, recordProvider } from '../providers/record.js';
 import { ProviderError } from '../providers/types.js';
 import type { Provider as ProviderName } from '../spec/types.js';
-import { CommandError } from '../clients/exec.js';
 import { COLOR, formatDiagnostic, formatSummary, PLAIN } from './format.js';
 import { type CliIO, EXIT, useColor } from './io.js';
 import { fileOption, json, type OutputFormat, outputOption } from './options.js';
@@ -16,11 +22,26 @@ interface LifecycleFlags {
   output: OutputFormat;
 }
 
+interface UpFlags extends LifecycleFlags {
+  dryRun?: boolean;
+  only?: string[];
+  skip?: string[];
+  concurrency?: string;
+}
+
 export const providerOption = () =>
   new Option('--provider <name>', 'override spec.provider').choices(['multipass', 'kwok', 'existing']);
 
+const list = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
 /** Loads the spec for a lifecycle command; prints diagnostics and returns undefined when invalid. */
-async function validSpec(io: CliIO, flags: LifecycleFlags): Promise<SpecInput | undefined> {
+export async function validSpec(io: CliIO, flags: { file?: string }): Promise<SpecInput | undefined> {
   const input = await readSpec(io, flags.file);
   if (input.result.platform) return input;
   const style = useColor(io) ? COLOR : PLAIN;
@@ -30,54 +51,152 @@ async function validSpec(io: CliIO, flags: LifecycleFlags): Promise<SpecInput | 
   return undefined;
 }
 
-function reportFailure(io: CliIO, error: unknown): number {
-  if (error instanceof ProviderError || error instanceof CommandError) {
+/** Expected failures get one clear message and exit 1 (2 for how the command was called). */
+export function reportFailure(io: CliIO, error: unknown): number {
+  if (error instanceof SelectionError) {
+    io.stderr(`platformctl: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (
+    error instanceof ProviderError ||
+    error instanceof CommandError ||
+    error instanceof LockHeldError ||
+    error instanceof StateError
+  ) {
     io.stderr(`platformctl: ${error.message}\n`);
     return EXIT.invalid;
   }
   throw error;
 }
 
+function progressFor(io: CliIO, output: OutputFormat): ProgressSink {
+  if (output === 'json') return jsonProgress(io.stdout);
+  return io.isTTY ? liveProgress(io.stderr) : plainProgress(io.stderr);
+}
+
 export function addUp(program: Command, io: CliIO, exit: (code: number) => void): void {
   program
     .command('up')
     .description(
-      'create the clusters of the platform through its provider (idempotent: existing clusters are kept)',
+      'build the platform: run the plan as a dependency graph across clusters, in parallel, resumably; a re-run does only what changed or drifted',
     )
     .addOption(fileOption())
     .addOption(providerOption())
+    .option('--dry-run', 'print what would run, change nothing')
+    .option(
+      '--only <selectors>',
+      'run only these (comma-separated: cluster, add-on, cluster/add-on or step id) and what they depend on',
+      list,
+    )
+    .option('--skip <selectors>', 'leave these out, and every step that depends on them', list)
+    .option(
+      '--concurrency <n>',
+      `steps at once (default ${DEFAULT_CONCURRENCY.global}; ${DEFAULT_CONCURRENCY.perCluster} per cluster)`,
+    )
     .addOption(outputOption())
     .addHelpText(
       'after',
-      '\nExample:\n  platformctl up --provider kwok     # the whole topology on simulated nodes, in seconds',
+      `
+Each step's log: .platformctl/logs/<run>/<step>.log; state after every step: .platformctl/state.json.
+Interrupted (Ctrl-C, a crash)? Run \`up\` again: it continues where it stopped.
+
+Examples:
+  platformctl up --provider kwok          # the whole topology on simulated nodes
+  platformctl up --dry-run                # what would run, and why
+  platformctl up --only app1              # one cluster, with what it needs from mgmt
+  platformctl up --skip falco -o json     # one JSON event per line`,
     )
-    .action(async (flags: LifecycleFlags) => {
+    .action(async (flags: UpFlags) => {
       const input = await validSpec(io, flags);
       if (!input) return exit(EXIT.invalid);
       const platform = input.result.platform!;
       const name = flags.provider ?? platform.provider;
-      const started = Date.now();
       const dir = projectDir(io, input);
+      const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
+        io.stderr(`platformctl: --concurrency takes a whole number above 0, not "${flags.concurrency}"\n`);
+        return exit(EXIT.usage);
+      }
       try {
-        await recordProvider(dir, name);
-        const result = await providerFor(name, io.env).up(platform, {
-          projectDir: dir,
-          log: (event) => {
-            if (flags.output === 'text')
-              io.stderr(`${event.cluster ? `[${event.cluster}] ` : ''}${event.message}\n`);
-          },
-        });
-        const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        if (flags.output === 'json') io.stdout(json({ provider: name, ...result, seconds: Number(seconds) }));
-        else {
-          io.stdout(
-            `${result.created.length === 0 ? 'nothing to create' : `created ${result.created.join(', ')}`} (${name}, ${seconds}s)\n`,
-          );
-          io.stdout(
-            `kubeconfig: ${result.kubeconfig} (contexts: ${result.clusters.map((c) => c.context).join(', ')})\n`,
-          );
+        const provider = providerFor(name, io.env);
+        const selection = {
+          ...(flags.only ? { only: flags.only } : {}),
+          ...(flags.skip ? { skip: flags.skip } : {}),
+        };
+        if (flags.dryRun) {
+          const { plan, planned } = await prepareUp({ projectDir: dir, platform, provider, ...selection });
+          if (flags.output === 'json')
+            io.stdout(
+              json({
+                provider: name,
+                dryRun: true,
+                steps: planned.map((p) => ({ id: p.step.id, status: p.status, action: p.action })),
+              }),
+            );
+          else {
+            for (const p of planned)
+              io.stdout(
+                `${p.action === 'run' ? 'run  ' : p.action === 'check' ? 'check' : 'skip '} ${p.step.id} (${p.status})\n`,
+              );
+            const counts = (a: string) => planned.filter((p) => p.action === a).length;
+            io.stdout(
+              `\n${plan.steps.length} steps: ${counts('run')} would run, ${counts('check')} only a live check, ${counts('skip')} left out\n`,
+            );
+          }
+          return exit(EXIT.ok);
         }
-        exit(EXIT.ok);
+        await recordProvider(dir, name);
+        const controller = new AbortController();
+        const onSignal = () => {
+          if (controller.signal.aborted) process.exit(130);
+          io.stderr('\ncancelling: running steps stop, state is kept; Ctrl-C again to quit at once\n');
+          controller.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        const progress = progressFor(io, flags.output);
+        try {
+          const result = await up({
+            projectDir: dir,
+            platform,
+            provider,
+            env: io.env,
+            ...selection,
+            ...(concurrency
+              ? {
+                  concurrency: {
+                    ...DEFAULT_CONCURRENCY,
+                    global: concurrency,
+                    perCluster: Math.min(concurrency, DEFAULT_CONCURRENCY.perCluster),
+                  },
+                }
+              : {}),
+            signal: controller.signal,
+            onEvent: progress.onEvent,
+            command: `up --provider ${name}`,
+          });
+          progress.close();
+          if (result.reclaimedLockOf !== undefined)
+            io.stderr(
+              result.reclaimedLockOf > 0
+                ? `note: took over the lock of an earlier run (pid ${result.reclaimedLockOf}) that is no longer running\n`
+                : 'note: replaced a damaged lock file left by an interrupted run\n',
+            );
+          if (flags.output === 'text') {
+            for (const record of result.records.filter((r) => r.outcome === 'failed')) {
+              io.stderr(`\n✗ ${record.id}: ${record.error?.message ?? 'failed'}\n`);
+              io.stderr(`  log: ${result.logDir}/${record.id.replaceAll('/', '__')}.log\n`);
+            }
+            if (result.counts.cancelled > 0)
+              io.stderr('\ninterrupted: the state is saved; run `platformctl up` again to continue\n');
+            io.stdout(`logs: ${result.logDir}\n`);
+          }
+          exit(result.ok ? EXIT.ok : EXIT.invalid);
+        } finally {
+          progress.close();
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
       } catch (error) {
         exit(reportFailure(io, error));
       }
@@ -88,7 +207,7 @@ export function addDown(program: Command, io: CliIO, exit: (code: number) => voi
   program
     .command('down')
     .description(
-      'delete the clusters of the platform through its provider (idempotent: nothing to delete is success)',
+      'delete the clusters of the platform through its provider, workload clusters first (idempotent: nothing to delete is success)',
     )
     .addOption(fileOption())
     .addOption(providerOption())
@@ -101,19 +220,35 @@ export function addDown(program: Command, io: CliIO, exit: (code: number) => voi
       // Tear down through the provider that created the clusters, unless told otherwise.
       const name = flags.provider ?? (await recordedProvider(dir)) ?? platform.provider;
       try {
-        const result = await providerFor(name, io.env).down(platform, {
-          projectDir: dir,
-          log: (event) => {
-            if (flags.output === 'text')
-              io.stderr(`${event.cluster ? `[${event.cluster}] ` : ''}${event.message}\n`);
-          },
+        const lock = await acquireLock(dir, {
+          command: `down --provider ${name}`,
+          runId: `down-${process.pid}`,
         });
-        await forgetProvider(dir);
-        if (flags.output === 'json') io.stdout(json({ provider: name, ...result }));
-        else
-          io.stdout(
-            result.deleted.length === 0 ? 'nothing to delete\n' : `deleted ${result.deleted.join(', ')}\n`,
-          );
+        try {
+          const result = await providerFor(name, io.env).down(platform, {
+            projectDir: dir,
+            log: (event) => {
+              if (flags.output === 'text')
+                io.stderr(`${event.cluster ? `[${event.cluster}] ` : ''}${event.message}\n`);
+            },
+          });
+          // The steps of deleted clusters have to run again on the next `up`.
+          const state = await readState(dir);
+          if (state) {
+            const clusters = new Set(platform.clusters.map((c) => c.name));
+            await new StateStore(dir, state).forget(
+              Object.keys(state.steps).filter((id) => clusters.has(id.split('/')[0]!)),
+            );
+          }
+          await forgetProvider(dir);
+          if (flags.output === 'json') io.stdout(json({ provider: name, ...result }));
+          else
+            io.stdout(
+              result.deleted.length === 0 ? 'nothing to delete\n' : `deleted ${result.deleted.join(', ')}\n`,
+            );
+        } finally {
+          await lock.release();
+        }
         exit(EXIT.ok);
       } catch (error) {
         exit(reportFailure(io, error));

@@ -1,9 +1,12 @@
 import type { Provider as ProviderName } from '../spec/types.js';
 import { KwokProvider } from './kwok/provider.js';
-import type { Provider } from './types.js';
+import type { ClusterProvider } from './types.js';
 import { ProviderError } from './types.js';
 
-export function providerFor(name: ProviderName, env: Readonly<Record<string, string | undefined>>): Provider {
+export function providerFor(
+  name: ProviderName,
+  env: Readonly<Record<string, string | undefined>>,
+): ClusterProvider {
   switch (name) {
     case 'kwok':
       return new KwokProvider(env);

@@ -2,7 +2,7 @@
  * Providers create and remove the clusters of a platform: Multipass VMs, kwok clusters with
  * simulated nodes, or nothing at all for existing clusters.
  */
-import type { Platform } from '../spec/model.js';
+import type { Platform, PlatformCluster } from '../spec/model.js';
 
 export interface ClusterAccess {
   readonly cluster: string;
@@ -39,4 +39,32 @@ export interface Provider {
 
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
+}
+
+export interface BootstrapResult {
+  readonly access: ClusterAccess;
+  /** Whether anything had to be done (nodes joined, kubeconfig written for the first time, ...). */
+  readonly changed: boolean;
+  /** Node name to address, as discovered (seed correction 7: addresses come from DHCP). */
+  readonly nodes: Readonly<Record<string, string>>;
+}
+
+export interface ObservedCluster {
+  readonly exists: boolean;
+  /** Every node of the spec registered and Ready, and whatever the provider runs beside it alive. */
+  readonly ready: boolean;
+}
+
+/** A provider the engine drives cluster by cluster, as steps of the plan. */
+export interface ClusterProvider extends Provider {
+  /** Creates the cluster's machines when missing (idempotent). */
+  provision(
+    platform: Platform,
+    cluster: PlatformCluster,
+    context: ProviderContext,
+  ): Promise<{ created: boolean }>;
+  /** Makes the cluster usable: nodes joined and Ready, kubeconfigs written (idempotent). */
+  bootstrap(platform: Platform, cluster: PlatformCluster, context: ProviderContext): Promise<BootstrapResult>;
+  /** A cheap live check, for re-runs: does the cluster exist, and is it as bootstrap leaves it? */
+  observe(platform: Platform, cluster: PlatformCluster, context: ProviderContext): Promise<ObservedCluster>;
 }

@@ -13,7 +13,14 @@ import { KubeClient } from '../../clients/kube.js';
 import type { KubeObject } from '../../addons/types.js';
 import type { Platform, PlatformCluster, PlatformNode } from '../../spec/model.js';
 import { findBinaries } from '../binaries.js';
-import type { ClusterAccess, Provider, ProviderContext, UpResult } from '../types.js';
+import type {
+  BootstrapResult,
+  ClusterAccess,
+  ClusterProvider,
+  ObservedCluster,
+  ProviderContext,
+  UpResult,
+} from '../types.js';
 import { ProviderError } from '../types.js';
 
 const BINARIES = [
@@ -32,8 +39,9 @@ export interface KwokPaths {
   readonly workdirOf: (cluster: string) => string;
   readonly workdir: string;
   readonly kubeconfigDir: string;
-  readonly simulatorPid: string;
-  readonly simulatorConfig: string;
+  /** One simulation process per cluster, so each cluster's bootstrap step starts its own. */
+  readonly simulatorPidOf: (cluster: string) => string;
+  readonly simulatorConfigOf: (cluster: string) => string;
 }
 
 export function kwokPaths(projectDir: string): KwokPaths {
@@ -42,8 +50,8 @@ export function kwokPaths(projectDir: string): KwokPaths {
     workdir,
     workdirOf: (cluster) => join(workdir, cluster),
     kubeconfigDir: join(projectDir, 'kubeconfigs'),
-    simulatorPid: join(workdir, 'simulator.pid'),
-    simulatorConfig: join(workdir, 'simulator.json'),
+    simulatorPidOf: (cluster) => join(workdir, cluster, 'simulator.pid'),
+    simulatorConfigOf: (cluster) => join(workdir, cluster, 'simulator.json'),
   };
 }
 
@@ -116,7 +124,7 @@ async function writePrivate(path: string, text: string): Promise<void> {
   await chmod(path, 0o600);
 }
 
-export class KwokProvider implements Provider {
+export class KwokProvider implements ClusterProvider {
   readonly name = 'kwok';
 
   constructor(private readonly env: Readonly<Record<string, string | undefined>> = process.env) {}
@@ -147,6 +155,19 @@ export class KwokProvider implements Provider {
   async exists(projectDir: string, cluster: string, context: ProviderContext): Promise<boolean> {
     const out = await this.kwokctl(projectDir, cluster, ['get', 'clusters'], context);
     return out.split('\n').some((line) => line.trim() === cluster);
+  }
+
+  /** Whether the cluster's API server answers. */
+  private async answers(projectDir: string, cluster: string, context: ProviderContext): Promise<boolean> {
+    try {
+      const raw = parse(await this.kwokctl(projectDir, cluster, ['get', 'kubeconfig'], context)) as RawConfig;
+      const scratch = join(kwokPaths(projectDir).workdirOf(cluster), 'readyz-kubeconfig');
+      await writePrivate(scratch, kubeconfigText(renamed(raw, cluster), cluster));
+      await (await KubeClient.fromFile(scratch)).get('/version');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async kubeVersion(apiserver: string): Promise<string> {
@@ -189,55 +210,147 @@ export class KwokProvider implements Provider {
     return path;
   }
 
-  async up(platform: Platform, context: ProviderContext): Promise<UpResult> {
+  /** Creates the kwok cluster when it does not exist. Callers must not run two at once (ports). */
+  async provision(
+    platform: Platform,
+    cluster: PlatformCluster,
+    context: ProviderContext,
+  ): Promise<{ created: boolean }> {
+    void platform;
     const paths = kwokPaths(context.projectDir);
-    await mkdir(paths.workdir, { recursive: true });
-    await mkdir(paths.kubeconfigDir, { recursive: true, mode: 0o700 });
     this.binaries(context.projectDir); // fail early, naming every missing binary
-    const created: string[] = [];
-    const access: ClusterAccess[] = [];
-    const merged: RawConfig = { clusters: [], users: [], contexts: [] };
-
-    // One after another: kwokctl picks free ports at start, and parallel creates pick the same ones.
-    for (const cluster of platform.clusters) {
-      if (await this.exists(context.projectDir, cluster.name, context)) {
+    if (await this.exists(context.projectDir, cluster.name, context)) {
+      if (await this.answers(context.projectDir, cluster.name, context)) {
         context.log({ cluster: cluster.name, message: 'kwok cluster exists' });
-        continue;
+        return { created: false };
       }
-      context.log({ cluster: cluster.name, message: 'creating kwok cluster' });
-      const config = await this.clusterConfig(context.projectDir, cluster);
-      // kwokctl would add the cluster to ~/.kube/config; keep the user's file untouched.
-      const scratch = join(paths.workdirOf(cluster.name), 'kwokctl-kubeconfig');
+      // An interrupted create or a host reboot leaves a cluster whose components are not running.
+      context.log({ cluster: cluster.name, message: 'kwok cluster exists but does not answer: starting it' });
+      const started = await this.kwokctl(
+        context.projectDir,
+        cluster.name,
+        ['start', 'cluster', '--wait', '1m'],
+        context,
+        CREATE_TIMEOUT_MS,
+      )
+        .then(() => this.answers(context.projectDir, cluster.name, context))
+        .catch(() => false);
+      if (started) return { created: false };
+      context.log({ cluster: cluster.name, message: 'cannot start it: deleting and creating it again' });
       await this.kwokctl(
         context.projectDir,
         cluster.name,
-        ['-c', config, 'create', 'cluster', '--wait', '2m', '--kubeconfig', scratch],
+        ['delete', 'cluster', '--kubeconfig', join(paths.workdirOf(cluster.name), 'kwokctl-kubeconfig')],
         context,
         CREATE_TIMEOUT_MS,
       );
-      created.push(cluster.name);
     }
+    context.log({ cluster: cluster.name, message: 'creating kwok cluster' });
+    const config = await this.clusterConfig(context.projectDir, cluster);
+    // kwokctl would add the cluster to ~/.kube/config; keep the user's file untouched.
+    const scratch = join(paths.workdirOf(cluster.name), 'kwokctl-kubeconfig');
+    await this.kwokctl(
+      context.projectDir,
+      cluster.name,
+      ['-c', config, 'create', 'cluster', '--wait', '2m', '--kubeconfig', scratch],
+      context,
+      CREATE_TIMEOUT_MS,
+    );
+    return { created: true };
+  }
 
+  /**
+   * What kubeadm init/join gives on real machines: the nodes registered and Ready, and the
+   * cluster's kubeconfig (0600) merged into platform.conf. Starts the cluster's simulation.
+   */
+  async bootstrap(
+    platform: Platform,
+    cluster: PlatformCluster,
+    context: ProviderContext,
+  ): Promise<BootstrapResult> {
+    const paths = kwokPaths(context.projectDir);
+    await mkdir(paths.kubeconfigDir, { recursive: true, mode: 0o700 });
+    const raw = parse(
+      await this.kwokctl(context.projectDir, cluster.name, ['get', 'kubeconfig'], context),
+    ) as RawConfig;
+    const file = join(paths.kubeconfigDir, `${cluster.name}.conf`);
+    await writePrivate(file, kubeconfigText(renamed(raw, cluster.name), cluster.name));
+    const client = await KubeClient.fromFile(file);
+    let registered = 0;
+    for (const node of cluster.nodes) {
+      if (!(await client.getOptional(`/api/v1/nodes/${node.name}`))) registered++;
+      await client.apply(withoutUndefined(nodeObject(cluster, node)));
+    }
+    await this.waitForNodes(client, cluster, context);
+    await this.writeMergedKubeconfig(platform, context.projectDir);
+    const simulatorStarted = await this.ensureSimulator(platform, cluster, file, context);
+    return {
+      access: { cluster: cluster.name, kubeconfig: file, context: cluster.name },
+      changed: registered > 0 || simulatorStarted,
+      nodes: Object.fromEntries(cluster.nodes.map((n) => [n.name, 'simulated'])),
+    };
+  }
+
+  async observe(
+    platform: Platform,
+    cluster: PlatformCluster,
+    context: ProviderContext,
+  ): Promise<ObservedCluster> {
+    void platform;
+    if (!(await this.exists(context.projectDir, cluster.name, context)))
+      return { exists: false, ready: false };
+    const file = join(kwokPaths(context.projectDir).kubeconfigDir, `${cluster.name}.conf`);
+    try {
+      const client = await KubeClient.fromFile(file);
+      const ready = await this.readyNodes(client);
+      const simulating = await this.simulatorAlive(context.projectDir, cluster.name);
+      return { exists: true, ready: simulating && cluster.nodes.every((n) => ready.has(n.name)) };
+    } catch {
+      return { exists: true, ready: false };
+    }
+  }
+
+  async up(platform: Platform, context: ProviderContext): Promise<UpResult> {
+    const created: string[] = [];
+    const access: ClusterAccess[] = [];
+    // One after another: kwokctl picks free ports at start, and parallel creates pick the same ones.
     for (const cluster of platform.clusters) {
-      const raw = parse(
-        await this.kwokctl(context.projectDir, cluster.name, ['get', 'kubeconfig'], context),
-      ) as RawConfig;
-      const own = renamed(raw, cluster.name);
-      const file = join(paths.kubeconfigDir, `${cluster.name}.conf`);
-      await writePrivate(file, kubeconfigText(own, cluster.name));
+      if ((await this.provision(platform, cluster, context)).created) created.push(cluster.name);
+    }
+    for (const cluster of platform.clusters)
+      access.push((await this.bootstrap(platform, cluster, context)).access);
+    return {
+      clusters: access,
+      created,
+      kubeconfig: join(kwokPaths(context.projectDir).kubeconfigDir, 'platform.conf'),
+    };
+  }
+
+  /** platform.conf: one context per cluster whose kubeconfig exists, the management cluster current. */
+  private async writeMergedKubeconfig(platform: Platform, projectDir: string): Promise<void> {
+    const dir = kwokPaths(projectDir).kubeconfigDir;
+    const merged: RawConfig = { clusters: [], users: [], contexts: [] };
+    for (const cluster of platform.clusters) {
+      const text = await readFile(join(dir, `${cluster.name}.conf`), 'utf8').catch(() => undefined);
+      if (!text) continue;
+      const own = parse(text) as RawConfig;
       merged.clusters.push(...own.clusters);
       merged.users.push(...own.users);
       merged.contexts.push(...own.contexts);
-      access.push({ cluster: cluster.name, kubeconfig: file, context: cluster.name });
-
-      const client = await KubeClient.fromFile(file);
-      for (const node of cluster.nodes) await client.apply(withoutUndefined(nodeObject(cluster, node)));
-      await this.waitForNodes(client, cluster, context);
     }
-    const kubeconfig = join(paths.kubeconfigDir, 'platform.conf');
-    await writePrivate(kubeconfig, kubeconfigText(merged, platform.managementCluster));
-    await this.startSimulator(platform, access, context);
-    return { clusters: access, created, kubeconfig };
+    await writePrivate(join(dir, 'platform.conf'), kubeconfigText(merged, platform.managementCluster));
+  }
+
+  private async readyNodes(client: KubeClient): Promise<Set<string>> {
+    const nodes = await client.list<{
+      metadata: { name: string };
+      status?: { conditions?: Array<{ type: string; status: string }> };
+    }>('v1', 'Node');
+    return new Set(
+      nodes
+        .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+        .map((n) => n.metadata.name),
+    );
   }
 
   private async waitForNodes(
@@ -247,15 +360,7 @@ export class KwokProvider implements Provider {
   ): Promise<void> {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const nodes = await client.list<{
-        metadata: { name: string };
-        status?: { conditions?: Array<{ type: string; status: string }> };
-      }>('v1', 'Node');
-      const ready = new Set(
-        nodes
-          .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-          .map((n) => n.metadata.name),
-      );
+      const ready = await this.readyNodes(client);
       const waiting = cluster.nodes.filter((n) => !ready.has(n.name));
       if (waiting.length === 0) {
         context.log({ cluster: cluster.name, message: `${cluster.nodes.length} node(s) Ready` });
@@ -270,37 +375,50 @@ export class KwokProvider implements Provider {
     }
   }
 
-  /** Starts the simulation controller in the background (one per platform), replacing a running one. */
-  private async startSimulator(
+  private async simulatorAlive(projectDir: string, cluster: string): Promise<boolean> {
+    const pid = Number(await readFile(kwokPaths(projectDir).simulatorPidOf(cluster), 'utf8').catch(() => ''));
+    if (!(pid > 0)) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
+  /** Starts the cluster's simulation controller in the background unless it runs; true when started. */
+  private async ensureSimulator(
     platform: Platform,
-    access: readonly ClusterAccess[],
+    cluster: PlatformCluster,
+    kubeconfig: string,
     context: ProviderContext,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    if (await this.simulatorAlive(context.projectDir, cluster.name)) return false;
     const paths = kwokPaths(context.projectDir);
-    await this.stopSimulator(context.projectDir);
-    const clusters = access.map((a) => ({
-      name: a.cluster,
-      kubeconfig: a.kubeconfig,
+    void platform;
+    const config = {
       // Dynamic allocations come only from outside the pinned slots, as with the rendered MetalLB pools.
-      range: platform.clusters.find((c) => c.name === a.cluster)!.addresses.dynamicRange ?? '',
-    }));
-    await writeFile(paths.simulatorConfig, JSON.stringify({ clusters }, null, 2));
+      clusters: [{ name: cluster.name, kubeconfig, range: cluster.addresses.dynamicRange ?? '' }],
+    };
+    await writeFile(paths.simulatorConfigOf(cluster.name), JSON.stringify(config, null, 2));
     const script = fileURLToPath(new URL('./simulator-main.js', import.meta.url));
-    const child = spawn(process.execPath, [script, paths.simulatorConfig], {
+    const child = spawn(process.execPath, [script, paths.simulatorConfigOf(cluster.name)], {
       detached: true,
       stdio: 'ignore',
       cwd: context.projectDir,
     });
     child.unref();
-    await writeFile(paths.simulatorPid, String(child.pid));
+    await writeFile(paths.simulatorPidOf(cluster.name), String(child.pid));
     context.log({
+      cluster: cluster.name,
       message: `simulation controller started (pid ${child.pid}): volumes and load-balancer addresses`,
     });
+    return true;
   }
 
-  private async stopSimulator(projectDir: string): Promise<void> {
-    const { simulatorPid } = kwokPaths(projectDir);
-    const pid = Number(await readFile(simulatorPid, 'utf8').catch(() => ''));
+  private async stopSimulator(projectDir: string, cluster: string): Promise<void> {
+    const pidFile = kwokPaths(projectDir).simulatorPidOf(cluster);
+    const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
     if (pid > 0) {
       try {
         process.kill(pid, 'SIGTERM');
@@ -308,14 +426,15 @@ export class KwokProvider implements Provider {
         // already gone
       }
     }
-    await rm(simulatorPid, { force: true });
+    await rm(pidFile, { force: true });
   }
 
   async down(platform: Platform, context: ProviderContext): Promise<{ deleted: readonly string[] }> {
     const paths = kwokPaths(context.projectDir);
-    await this.stopSimulator(context.projectDir);
     const deleted: string[] = [];
-    for (const cluster of platform.clusters) {
+    // Reverse order: workload clusters first, the management cluster they depend on last.
+    for (const cluster of [...platform.clusters].reverse()) {
+      await this.stopSimulator(context.projectDir, cluster.name);
       if (await this.exists(context.projectDir, cluster.name, context)) {
         context.log({ cluster: cluster.name, message: 'deleting kwok cluster' });
         const scratch = join(paths.workdirOf(cluster.name), 'kwokctl-kubeconfig');

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { finishedLine, jsonProgress, liveProgress, plainProgress } from './progress.js';
+import type { EngineEvent } from './types.js';
+
+const at = '2026-12-02T00:00:00.000Z';
+const events: EngineEvent[] = [
+  { type: 'run-started', runId: 'r1', steps: 3, at },
+  { type: 'step-started', id: 'app1/provision', cluster: 'app1', attempt: 1, at },
+  { type: 'step-log', id: 'app1/provision', cluster: 'app1', line: 'creating' },
+  {
+    type: 'step-retry',
+    id: 'app1/provision',
+    cluster: 'app1',
+    attempt: 1,
+    delayMs: 2000,
+    error: { message: 'connect ECONNREFUSED\nmore', transient: true },
+    at,
+  },
+  {
+    type: 'step-finished',
+    id: 'app1/provision',
+    cluster: 'app1',
+    outcome: 'succeeded',
+    attempts: 2,
+    durationMs: 1500,
+    detail: 'created 2 node(s)',
+    at,
+  },
+  {
+    type: 'step-finished',
+    id: 'app1/bootstrap',
+    cluster: 'app1',
+    outcome: 'failed',
+    attempts: 1,
+    error: { message: '`kwokctl get` exited with code 1:\ntail', transient: false },
+    at,
+  },
+  {
+    type: 'step-finished',
+    id: 'app1/namespaces',
+    cluster: 'app1',
+    outcome: 'skipped',
+    attempts: 0,
+    blockedBy: 'app1/bootstrap',
+    at,
+  },
+  {
+    type: 'run-finished',
+    runId: 'r1',
+    ok: false,
+    counts: { succeeded: 1, unchanged: 0, failed: 1, skipped: 1, cancelled: 0 },
+    durationMs: 2500,
+    at,
+  },
+];
+
+describe('progress', () => {
+  it('plain lines name each outcome with its cause', () => {
+    let out = '';
+    const sink = plainProgress((t) => (out += t));
+    for (const e of events) sink.onEvent(e);
+    expect(out).toContain('  > app1/provision started');
+    expect(out).toContain('~ app1/provision attempt 1 failed (connect ECONNREFUSED); retrying in 2.0s');
+    expect(out).toContain('✓ app1/provision succeeded (1.5s): created 2 node(s)');
+    expect(out).toContain('✗ app1/bootstrap failed: `kwokctl get` exited with code 1:');
+    expect(out).toContain('- app1/namespaces skipped: blocked by app1/bootstrap');
+    expect(out).toContain('FAILED in 2.5s: 1 succeeded, 1 failed, 1 skipped');
+    expect(out).not.toContain('creating');
+  });
+
+  it('json is one parseable event per line, without log lines', () => {
+    let out = '';
+    const sink = jsonProgress((t) => (out += t));
+    for (const e of events) sink.onEvent(e);
+    const lines = out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EngineEvent);
+    expect(lines.map((e) => e.type)).toEqual(events.filter((e) => e.type !== 'step-log').map((e) => e.type));
+  });
+
+  it('the live view shows running steps per cluster with elapsed time and erases itself', () => {
+    let out = '';
+    let now = 0;
+    const sink = liveProgress(
+      (t) => (out += t),
+      () => now,
+    );
+    sink.onEvent(events[1]!);
+    now = 3200;
+    sink.onEvent({ type: 'step-started', id: 'mgmt/provision', cluster: 'mgmt', attempt: 1, at });
+    expect(out).toContain('[app1] provision 3.2s');
+    expect(out).toContain('[mgmt] provision 0.0s');
+    sink.onEvent(events[4]!);
+    sink.close();
+    expect(out).toContain(`${String.fromCharCode(27)}[J`);
+    expect(finishedLine(events[4]!)).toBe('  ✓ app1/provision succeeded (1.5s): created 2 node(s)');
+  });
+});

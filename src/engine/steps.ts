@@ -1,0 +1,412 @@
+/**
+ * Turns the plan's steps into executable ones. Each runner first asks "needs work?": a step
+ * whose rendered inputs are unchanged since it last succeeded only runs a cheap live check, and
+ * does its work again only when that check finds drift (ctlptl's desired-vs-observed loop).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ADDON_CATALOG } from '../addons/catalog.js';
+import { GATEWAY_API_CRDS } from '../addons/catalog/gateway-api.js';
+import { chartFor } from '../addons/charts.js';
+import type { KubeObject } from '../addons/types.js';
+import type { HelmClient } from '../clients/helm.js';
+import { KubeApiError, type KubeClient } from '../clients/kube.js';
+import type { Plan, PlanStep } from '../plan/plan.js';
+import { PKI_BOOTSTRAP_ISSUER } from '../plan/plan.js';
+import type { ClusterProvider, ProviderContext } from '../providers/types.js';
+import type { Platform, PlatformCluster } from '../spec/model.js';
+import { resolveBundle, resolveChart } from './chart-source.js';
+import { TransientError } from './errors.js';
+import { notReady, waitReady, waitReleaseReady } from './readiness.js';
+import type { StepState } from './state.js';
+import type { ExecutableStep, StepContext, StepResult } from './types.js';
+
+export interface StepEnvironment {
+  readonly platform: Platform;
+  readonly plan: Plan;
+  /** Rendered artifacts by path. */
+  readonly contents: ReadonlyMap<string, string>;
+  readonly provider: ClusterProvider;
+  /** Simulated nodes (kwok) run no controllers: custom resources are applied but not gated on. */
+  readonly simulated: boolean;
+  readonly projectDir: string;
+  /** What the last runs recorded, by step id. */
+  readonly recorded: Readonly<Record<string, StepState>>;
+  readonly kube: (cluster: string) => Promise<KubeClient>;
+  readonly helm: (cluster: string) => HelmClient;
+  /** A local mirror of charts and bundles (PLATFORMCTL_CHARTS_DIR), for machines without the internet. */
+  readonly chartsDir?: string;
+}
+
+const MINUTE = 60_000;
+const TIMEOUTS: Record<PlanStep['kind'], number> = {
+  provision: 15 * MINUTE,
+  bootstrap: 15 * MINUTE,
+  manifests: 5 * MINUTE,
+  crds: 3 * MINUTE,
+  helm: 15 * MINUTE,
+  custom: 10 * MINUTE,
+};
+
+/** Helm's install order, so namespaces and CRDs exist before what lives in them. */
+const KIND_ORDER = [
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
+];
+
+export function installOrder(objects: readonly KubeObject[]): KubeObject[] {
+  const rank = (o: KubeObject) => {
+    const i = KIND_ORDER.indexOf(o.kind);
+    return i < 0 ? KIND_ORDER.length : i;
+  };
+  return objects
+    .map((object, index) => ({ object, index }))
+    .sort((a, b) => rank(a.object) - rank(b.object) || a.index - b.index)
+    .map((e) => e.object);
+}
+
+/** Groups whose readiness the API server or kwok itself provides; others need their controllers. */
+const SIMULATED_GATES = new Set([
+  'v1',
+  'apps/v1',
+  'batch/v1',
+  'apiextensions.k8s.io/v1',
+  'apiregistration.k8s.io/v1',
+]);
+
+function parseObjects(text: string | undefined): KubeObject[] {
+  if (!text) return [];
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null && typeof o === 'object');
+}
+
+const label = (o: KubeObject) =>
+  `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+
+/** The objects a manifests step applies: cert-manager's bootstrap issuer is split out (PKI phase 1). */
+function objectsOf(step: PlanStep, contents: ReadonlyMap<string, string>): KubeObject[] {
+  const all = step.artifacts.flatMap((path) => parseObjects(contents.get(path)));
+  const isBootstrapIssuer = (o: KubeObject) =>
+    o.kind === 'ClusterIssuer' && o.metadata.name === PKI_BOOTSTRAP_ISSUER;
+  if (step.id.endsWith('/bootstrap-issuer')) return all.filter(isBootstrapIssuer);
+  if (step.addon === 'cert-manager') return all.filter((o) => !isBootstrapIssuer(o));
+  return all;
+}
+
+async function apply(
+  client: KubeClient,
+  objects: readonly KubeObject[],
+  context: StepContext,
+): Promise<void> {
+  for (const object of installOrder(objects)) {
+    try {
+      await client.apply(object);
+    } catch (error) {
+      // A CRD a chart just installed can take a moment to appear in discovery.
+      if (error instanceof Error && /does not serve/.test(error.message))
+        throw new TransientError(`${label(object)}: ${error.message} (is its CRD installed yet?)`);
+      throw error;
+    }
+    context.log(`applied ${label(object)}`);
+  }
+}
+
+/** What is missing or not ready among applied objects; undefined when all is as applied. */
+async function driftOf(
+  client: KubeClient,
+  objects: readonly KubeObject[],
+  simulated: boolean,
+): Promise<string | undefined> {
+  for (const object of objects) {
+    let live: unknown;
+    try {
+      live = await client.getOptional(
+        await client.pathFor(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name),
+      );
+    } catch (error) {
+      if (error instanceof KubeApiError) throw error;
+      return `${label(object)}: ${(error as Error).message}`;
+    }
+    if (live === undefined) return `${label(object)} is missing`;
+    const reason = notReady(live);
+    if (reason && (!simulated || SIMULATED_GATES.has(object.apiVersion)))
+      return `${label(object)}: ${reason}`;
+  }
+  return undefined;
+}
+
+function gated(objects: readonly KubeObject[], simulated: boolean): KubeObject[] {
+  return simulated ? objects.filter((o) => SIMULATED_GATES.has(o.apiVersion)) : [...objects];
+}
+
+function remaining(deadline: number): number {
+  return Math.max(1_000, deadline - Date.now());
+}
+
+interface Runner {
+  /** undefined: the live platform is as the step leaves it. Otherwise what drifted. */
+  check(context: StepContext): Promise<string | undefined>;
+  work(context: StepContext): Promise<StepResult>;
+}
+
+function providerContext(env: StepEnvironment, context: StepContext): ProviderContext {
+  return {
+    projectDir: env.projectDir,
+    log: (event) => context.log(event.message),
+    signal: context.signal,
+  };
+}
+
+function clusterOf(env: StepEnvironment, name: string): PlatformCluster {
+  const cluster = env.platform.clusters.find((c) => c.name === name);
+  if (!cluster) throw new Error(`the plan names cluster ${name}, which the spec does not have`);
+  return cluster;
+}
+
+function provisionRunner(env: StepEnvironment, step: PlanStep): Runner {
+  const cluster = clusterOf(env, step.cluster);
+  return {
+    async check(context) {
+      const observed = await env.provider.observe(env.platform, cluster, providerContext(env, context));
+      return observed.exists ? undefined : `cluster ${cluster.name} does not exist`;
+    },
+    async work(context) {
+      const { created } = await env.provider.provision(env.platform, cluster, providerContext(env, context));
+      return created
+        ? { outcome: 'succeeded', detail: `created ${cluster.nodes.length} node(s)` }
+        : { outcome: 'unchanged', detail: 'exists' };
+    },
+  };
+}
+
+function bootstrapRunner(env: StepEnvironment, step: PlanStep): Runner {
+  const cluster = clusterOf(env, step.cluster);
+  return {
+    async check(context) {
+      const observed = await env.provider.observe(env.platform, cluster, providerContext(env, context));
+      return observed.ready ? undefined : `cluster ${cluster.name} is not fully bootstrapped`;
+    },
+    async work(context) {
+      const result = await env.provider.bootstrap(env.platform, cluster, providerContext(env, context));
+      return {
+        outcome: result.changed ? 'succeeded' : 'unchanged',
+        detail: `${cluster.nodes.length} node(s) Ready`,
+        outputs: { nodes: result.nodes, kubeconfig: result.access.kubeconfig },
+      };
+    },
+  };
+}
+
+function manifestsRunner(env: StepEnvironment, step: PlanStep): Runner {
+  const objects = objectsOf(step, env.contents);
+  return {
+    async check() {
+      if (objects.length === 0) return undefined;
+      return driftOf(await env.kube(step.cluster), objects, env.simulated);
+    },
+    async work(context) {
+      if (objects.length === 0) return { outcome: 'succeeded', detail: 'nothing to apply' };
+      const deadline = Date.now() + TIMEOUTS.manifests;
+      const client = await env.kube(step.cluster);
+      await apply(client, objects, context);
+      await waitReady(client, gated(objects, env.simulated), {
+        signal: context.signal,
+        timeoutMs: remaining(deadline),
+        log: context.log,
+      });
+      return { outcome: 'succeeded', detail: `applied ${objects.length} object(s)` };
+    },
+  };
+}
+
+/**
+ * A run killed during `helm upgrade --install` leaves the release pending, and Helm then refuses
+ * every operation on it. This run holds the platform lock, so no one else is operating on it:
+ * undo the interrupted operation (uninstall a pending first install, roll back a pending upgrade).
+ */
+async function clearPendingRelease(helm: HelmClient, name: string, namespace: string, context: StepContext) {
+  const status = await helm.status(name, namespace, { signal: context.signal });
+  if (!status?.status.startsWith('pending-')) return;
+  context.log(
+    `release ${name} was left ${status.status} (revision ${status.revision}) by an interrupted run`,
+  );
+  if (status.status === 'pending-install' || status.revision <= 1)
+    await helm.uninstall(name, namespace, { signal: context.signal });
+  else await helm.rollback(name, namespace, { signal: context.signal, revision: status.revision - 1 });
+}
+
+function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
+  const addon = step.addon!;
+  const ref = chartFor(addon)!;
+  const namespace = ADDON_CATALOG[addon].namespace;
+  const valuesPath = `clusters/${step.cluster}/addons/${addon}/values.yaml`;
+  return {
+    async check() {
+      const status = await env.helm(step.cluster).status(addon, namespace);
+      if (!status) return `release ${addon} is not installed`;
+      if (status.status !== 'deployed') return `release ${addon} is ${status.status}`;
+      if (status.chart !== `${ref.chart}-${ref.version}`)
+        return `release ${addon} runs ${status.chart}, not ${ref.chart}-${ref.version}`;
+      // Helm leaves the namespace out of namespaced templates: they live in the release's.
+      const manifest = parseObjects(await env.helm(step.cluster).manifest(addon, namespace)).map((o) =>
+        o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } },
+      );
+      return driftOf(await env.kube(step.cluster), manifest, env.simulated);
+    },
+    async work(context) {
+      const deadline = Date.now() + TIMEOUTS.helm;
+      const chart = resolveChart(ref, env.chartsDir);
+      let valuesFile: string | undefined;
+      const values = env.contents.get(valuesPath);
+      if (values !== undefined) {
+        // Helm reads values from a file; the rendered tree is in memory.
+        valuesFile = join(env.projectDir, '.platformctl', 'releases', step.cluster, addon, 'values.yaml');
+        await mkdir(dirname(valuesFile), { recursive: true, mode: 0o700 });
+        await writeFile(valuesFile, values, { mode: 0o600 });
+      }
+      context.log(`chart ${ref.chart} ${ref.version} from the ${chart.from} (${chart.chart})`);
+      await clearPendingRelease(env.helm(step.cluster), addon, namespace, context);
+      await env.helm(step.cluster).upgradeInstall(
+        {
+          name: addon,
+          namespace,
+          chart: chart.chart,
+          ...(chart.version ? { version: chart.version } : {}),
+          ...(chart.repo ? { repo: chart.repo } : {}),
+          ...(valuesFile ? { valuesFile } : {}),
+        },
+        { timeoutMs: remaining(deadline), signal: context.signal, onOutput: context.log, wait: true },
+      );
+      await waitReleaseReady(await env.kube(step.cluster), addon, namespace, {
+        signal: context.signal,
+        timeoutMs: remaining(deadline),
+        log: context.log,
+      });
+      return { outcome: 'succeeded', detail: `${ref.chart} ${ref.version} deployed` };
+    },
+  };
+}
+
+async function gatewayApiCrds(env: StepEnvironment): Promise<KubeObject[]> {
+  const source = resolveBundle({ name: 'gateway-api', ...GATEWAY_API_CRDS }, env.chartsDir);
+  if (source.path) return parseObjects(await readFile(source.path, 'utf8'));
+  const response = await fetch(source.url!).catch((error: unknown) => {
+    throw new TransientError(`cannot download ${source.url}: ${(error as Error).message}`);
+  });
+  if (!response.ok) throw new Error(`cannot download ${source.url}: HTTP ${response.status}`);
+  return parseObjects(await response.text());
+}
+
+function crdsRunner(env: StepEnvironment, step: PlanStep): Runner {
+  let bundle: KubeObject[] | undefined;
+  const objects = async () => (bundle ??= await gatewayApiCrds(env));
+  return {
+    async check() {
+      return driftOf(await env.kube(step.cluster), await objects(), env.simulated);
+    },
+    async work(context) {
+      const client = await env.kube(step.cluster);
+      const crds = await objects();
+      await apply(client, crds, context);
+      await waitReady(client, crds, { signal: context.signal, timeoutMs: TIMEOUTS.crds, log: context.log });
+      return { outcome: 'succeeded', detail: `${crds.length} CRD(s) Established` };
+    },
+  };
+}
+
+function customRunner(env: StepEnvironment, step: PlanStep): Runner {
+  return {
+    async check() {
+      return env.simulated ? undefined : `${step.id} has not run`;
+    },
+    async work() {
+      if (env.simulated)
+        return {
+          outcome: 'succeeded',
+          detail: 'simulated: kwok nodes run no containers, so there is no Vault to initialise and unseal',
+        };
+      throw new Error(
+        `${step.description}: not available for provider ${env.plan.provider} in this version of platformctl`,
+      );
+    },
+  };
+}
+
+const RUNNERS: Record<PlanStep['kind'], (env: StepEnvironment, step: PlanStep) => Runner> = {
+  provision: provisionRunner,
+  bootstrap: bootstrapRunner,
+  manifests: manifestsRunner,
+  crds: crdsRunner,
+  helm: helmRunner,
+  custom: customRunner,
+};
+
+/** Whether a recorded step still stands for this plan's step: it succeeded with the same inputs. */
+export function settled(step: PlanStep, recorded: StepState | undefined): boolean {
+  return (
+    recorded !== undefined &&
+    recorded.inputsHash === step.inputsHash &&
+    (recorded.outcome === 'succeeded' || recorded.outcome === 'unchanged')
+  );
+}
+
+/** The live check of one settled step: what drifted, or undefined. Used by `status`. */
+export function driftOfStep(
+  env: StepEnvironment,
+  step: PlanStep,
+  context: StepContext,
+): Promise<string | undefined> {
+  return RUNNERS[step.kind](env, step).check(context);
+}
+
+export function executableSteps(env: StepEnvironment): ExecutableStep[] {
+  return env.plan.steps.map((step) => {
+    const runner = RUNNERS[step.kind](env, step);
+    return {
+      id: step.id,
+      cluster: step.cluster,
+      ...(step.kind === 'provision' || step.kind === 'bootstrap' ? { provider: env.plan.provider } : {}),
+      dependsOn: step.dependsOn,
+      expectedDurationMs: step.expectedDurationMs,
+      timeoutMs: TIMEOUTS[step.kind],
+      async run(context) {
+        if (settled(step, env.recorded[step.id])) {
+          const drift = await runner.check(context);
+          if (drift === undefined) return { outcome: 'unchanged', detail: 'no drift' };
+          context.log(`drift: ${drift}`);
+          const result = await runner.work(context);
+          return { ...result, outcome: 'succeeded', outputs: { ...result.outputs, drift } };
+        }
+        return runner.work(context);
+      },
+    };
+  });
+}
