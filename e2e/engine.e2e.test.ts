@@ -123,20 +123,20 @@ describe('up on the kwok provider', () => {
   it('repairs a deleted object by redoing exactly the step that applied it', async () => {
     const app1 = await kube('app1');
     expect(await app1.delete('apps/v1', 'Deployment', 'kyverno-stand-in', 'kyverno')).toBe(true);
-    const mgmt = await kube('mgmt');
-    expect(await mgmt.delete('networking.k8s.io/v1', 'NetworkPolicy', 'allow-dns-egress', 'production')).toBe(
+    const app2 = await kube('app2');
+    expect(await app2.delete('networking.k8s.io/v1', 'NetworkPolicy', 'allow-dns-egress', 'production')).toBe(
       true,
     );
     const repair = upJson();
     expect(repair.code).toBe(0);
-    expect(repair.byOutcome('succeeded').sort()).toEqual(['app1/kyverno/release', 'mgmt/namespaces']);
+    expect(repair.byOutcome('succeeded').sort()).toEqual(['app1/kyverno/release', 'app2/namespaces']);
     const drift = repair.finished.find((f) => f.id === 'app1/kyverno/release')!.outputs?.drift;
     expect(drift).toMatch(/kyverno-stand-in is missing/);
     expect(
       await app1.getOptional('/apis/apps/v1/namespaces/kyverno/deployments/kyverno-stand-in'),
     ).toBeDefined();
     expect(
-      await mgmt.getOptional(
+      await app2.getOptional(
         '/apis/networking.k8s.io/v1/namespaces/production/networkpolicies/allow-dns-egress',
       ),
     ).toBeDefined();

@@ -293,6 +293,7 @@ describe('teardown', () => {
     const deadline = Date.now() + 20_000;
     while (leftovers().length > 0 && Date.now() < deadline) await sleep(250);
     expect(leftovers()).toEqual([]);
-    await expect(client.get('/version')).rejects.toThrow(/ECONNREFUSED/);
+    // A connection the test's agent still held may be reset rather than refused.
+    await expect(client.get('/version')).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
   });
 });

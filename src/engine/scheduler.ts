@@ -4,6 +4,7 @@
  * failure isolation (dependents of a failed step are skipped, independent branches go on) and
  * cancellation. The caller persists state in `onSettled`, which gates every dependent.
  */
+import { setMaxListeners } from 'node:events';
 import { errorInfo, StepTimeoutError } from './errors.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -170,6 +171,8 @@ export async function runGraph(
   const running = { total: 0, byCluster: new Map<string, number>(), byProvider: new Map<string, number>() };
 
   const stop = new AbortController();
+  // Every running step listens on it: as many listeners as steps at once is expected, not a leak.
+  setMaxListeners(0, stop.signal);
   let settleFailure: { readonly error: unknown } | undefined;
   const cancel = () => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) cancel();

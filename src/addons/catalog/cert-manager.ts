@@ -9,8 +9,6 @@
  */
 import type { IClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import { Certificate, ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
-import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ServiceAccount } from 'kubernetes-models/v1';
 import type { RenderContext } from '../../render/context.js';
 import { MANAGED_BY, plain } from '../../render/objects.js';
 import {
@@ -23,6 +21,7 @@ import {
   vaultAddress,
 } from '../../render/pki.js';
 import { RESOURCES } from '../../render/sizing.js';
+import { vaultLoginIdentity } from '../../render/vault-login.js';
 import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
 import { GATEWAY_NAMESPACE, GATEWAY_TLS_SECRET } from './gateway-api.js';
 
@@ -85,38 +84,7 @@ function vaultIssuer(ctx: RenderContext): KubeObject {
  * for it: creating its tokens (cert-manager docs, Vault issuer, serviceAccountRef).
  */
 function loginIdentity(): KubeObject[] {
-  const client = CERT_MANAGER_CLIENT;
-  const name = `${client.serviceAccount}-token`;
-  const metadata = { namespace: client.namespace, labels: { ...MANAGED_BY } };
-  return [
-    plain(new ServiceAccount({ metadata: { name: client.serviceAccount, ...metadata } })),
-    plain(
-      new Role({
-        metadata: { name, ...metadata },
-        rules: [
-          {
-            apiGroups: [''],
-            resources: ['serviceaccounts/token'],
-            resourceNames: [client.serviceAccount],
-            verbs: ['create'],
-          },
-        ],
-      }),
-    ),
-    plain(
-      new RoleBinding({
-        metadata: { name, ...metadata },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [
-          {
-            kind: 'ServiceAccount',
-            name: CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT,
-            namespace: client.namespace,
-          },
-        ],
-      }),
-    ),
-  ];
+  return vaultLoginIdentity(CERT_MANAGER_CLIENT, CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT);
 }
 
 /** The names on the Gateway's certificate: `*.<cluster>.<domain>`, on the management cluster also `*.<domain>` and `<domain>`. */

@@ -13,8 +13,6 @@ import type {
   IClusterSecretStore,
   IExternalSecret,
 } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
-import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ServiceAccount } from 'kubernetes-models/v1';
 import type { RenderContext } from '../../render/context.js';
 import { MANAGED_BY, plain } from '../../render/objects.js';
 import {
@@ -28,6 +26,7 @@ import {
   vaultAddress,
 } from '../../render/pki.js';
 import { RESOURCES } from '../../render/sizing.js';
+import { vaultLoginIdentity } from '../../render/vault-login.js';
 import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
 
 /** ESO 2.x serves v1; the model package describes the same schema as v1beta1 (see kube-schemas.ts). */
@@ -125,34 +124,7 @@ function clusterSecretStore(ctx: RenderContext): KubeObject {
  * ServiceAccount (the chart's cluster-wide serviceaccounts/token grant is turned off).
  */
 function loginIdentity(): KubeObject[] {
-  const client = EXTERNAL_SECRETS_CLIENT;
-  const name = `${client.serviceAccount}-token`;
-  const metadata = { namespace: client.namespace, labels: { ...MANAGED_BY } };
-  return [
-    plain(new ServiceAccount({ metadata: { name: client.serviceAccount, ...metadata } })),
-    plain(
-      new Role({
-        metadata: { name, ...metadata },
-        rules: [
-          {
-            apiGroups: [''],
-            resources: ['serviceaccounts/token'],
-            resourceNames: [client.serviceAccount],
-            verbs: ['create'],
-          },
-        ],
-      }),
-    ),
-    plain(
-      new RoleBinding({
-        metadata: { name, ...metadata },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [
-          { kind: 'ServiceAccount', name: ESO_CONTROLLER_SERVICE_ACCOUNT, namespace: client.namespace },
-        ],
-      }),
-    ),
-  ];
+  return vaultLoginIdentity(EXTERNAL_SECRETS_CLIENT, ESO_CONTROLLER_SERVICE_ACCOUNT);
 }
 
 export function renderExternalSecrets(ctx: RenderContext): RenderedAddon {
