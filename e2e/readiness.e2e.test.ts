@@ -225,6 +225,42 @@ describe('waitReady against real controllers', () => {
   });
 });
 
+describe('webhook gates against real controllers', () => {
+  const service = (name: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: { selector: { app: name }, ports: [{ port: 443, targetPort: 8443 }] },
+  });
+  const webhook = (name: string): KubeObject => ({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: `${NS}-${name}` },
+    webhooks: [
+      {
+        name: `${name}.platformctl.dev`,
+        clientConfig: { service: { namespace: NS, name, path: '/validate' } },
+        // Only objects of a label nobody sets: the test must not block the cluster.
+        objectSelector: { matchLabels: { 'platformctl.dev/webhook-test': name } },
+        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+        failurePolicy: 'Ignore',
+        sideEffects: 'None',
+        admissionReviewVersions: ['v1'],
+      },
+    ],
+  });
+
+  it('waits until the Service behind a webhook has a ready endpoint', async () => {
+    await client.apply(service('hook'));
+    await client.apply(webhook('hook'));
+    await expect(waitReady(client, [webhook('hook')], { timeoutMs: 2_000, pollMs: 250 })).rejects.toThrow(
+      /webhook hook.platformctl.dev: Service readiness\/hook has no ready endpoint/,
+    );
+    await client.apply(deploymentObject('hook'));
+    await waitReady(client, [webhook('hook')], { timeoutMs: 60_000, pollMs: 250 });
+  });
+});
+
 describe('HelmClient against the cluster', () => {
   it('installs, reports, waits for, upgrades and uninstalls a release', async () => {
     // The simulated provisioner binds claims of a class that exists; the chart's claim names none.

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../addons/types.js';
 import { KubeApiError } from '../clients/kube.js';
 import { isTransient, TransientError } from './errors.js';
-import { notReady, type ReadinessClient, waitReady, waitReleaseReady } from './readiness.js';
+import {
+  notReady,
+  type ReadinessClient,
+  waitReady,
+  waitReleaseReady,
+  webhookNotServing,
+} from './readiness.js';
 
 const meta = (generation = 1) => ({ name: 'x', namespace: 'ns', generation });
 
@@ -517,5 +523,46 @@ describe('waitReleaseReady', () => {
 
   it('resolves for a release without workloads', async () => {
     await waitReleaseReady(fakeClient({}).client, 'crds-only', 'ns', { timeoutMs: 0 });
+  });
+});
+
+describe('webhookNotServing', () => {
+  const config = {
+    metadata: { name: 'cert-manager-webhook' },
+    webhooks: [
+      { name: 'url.example', clientConfig: {} },
+      {
+        name: 'webhook.cert-manager.io',
+        clientConfig: { service: { namespace: 'cert-manager', name: 'cert-manager-webhook' } },
+      },
+    ],
+  };
+  const slice = (service: string, ready: boolean | undefined) => ({
+    metadata: { labels: { 'kubernetes.io/service-name': service } },
+    endpoints: [{ conditions: ready === undefined ? {} : { ready } }],
+  });
+
+  it('serves once the Service has a ready (or not unready) endpoint', () => {
+    expect(webhookNotServing(config, () => [slice('cert-manager-webhook', true)])).toBeUndefined();
+    expect(webhookNotServing(config, () => [slice('cert-manager-webhook', undefined)])).toBeUndefined();
+  });
+
+  it('names the webhook and its Service while no endpoint is ready', () => {
+    expect(webhookNotServing(config, () => [])).toBe(
+      'webhook webhook.cert-manager.io: Service cert-manager/cert-manager-webhook has no ready endpoint',
+    );
+    expect(webhookNotServing(config, () => [slice('cert-manager-webhook', false)])).toMatch(
+      /no ready endpoint/,
+    );
+    expect(webhookNotServing(config, () => [slice('other', true)])).toMatch(/no ready endpoint/);
+  });
+
+  it('looks in the namespace of the Service', () => {
+    const asked: string[] = [];
+    webhookNotServing(config, (ns) => {
+      asked.push(ns);
+      return [];
+    });
+    expect(asked).toEqual(['cert-manager']);
   });
 });

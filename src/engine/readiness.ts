@@ -287,7 +287,18 @@ async function whyNotReady(client: ReadinessClient, object: KubeObject): Promise
       object.metadata.namespace,
       object.metadata.name,
     );
-    return notReady(await client.getOptional(path));
+    const live = await client.getOptional(path);
+    if (
+      live !== undefined &&
+      object.apiVersion === 'admissionregistration.k8s.io/v1' &&
+      (WEBHOOK_KINDS as readonly string[]).includes(object.kind)
+    ) {
+      const waiting = await webhooksNotServing(client, [
+        { kind: object.kind, config: live as WebhookConfiguration },
+      ]);
+      return [...waiting.values()][0];
+    }
+    return notReady(live);
   } catch (error) {
     // Discovery 404: the API group (a CRD's) is not served yet, which is "not there yet" too.
     if (error instanceof KubeApiError && error.status === 404)
@@ -330,6 +341,61 @@ export async function waitReady(
     },
     options,
   );
+}
+
+const WEBHOOK_KINDS = ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'] as const;
+
+interface WebhookConfiguration {
+  readonly metadata: ListedWorkload['metadata'];
+  readonly webhooks?: ReadonlyArray<{
+    readonly name: string;
+    readonly clientConfig?: { readonly service?: { readonly namespace: string; readonly name: string } };
+  }>;
+}
+
+interface EndpointSlice {
+  readonly metadata: { readonly labels?: Readonly<Record<string, string>> };
+  readonly endpoints?: ReadonlyArray<{ readonly conditions?: { readonly ready?: boolean } }>;
+}
+
+/**
+ * Why a webhook configuration does not serve yet: a webhook whose Service has no ready endpoint
+ * makes the API server reject (or time out) every request it intercepts, so objects applied
+ * right after a chart (cert-manager's issuers, Kyverno's policies) would fail. Pure.
+ */
+export function webhookNotServing(
+  config: WebhookConfiguration,
+  slices: (namespace: string) => readonly EndpointSlice[],
+): string | undefined {
+  for (const webhook of config.webhooks ?? []) {
+    const service = webhook.clientConfig?.service;
+    if (!service) continue; // a URL webhook: nothing in the cluster to wait for
+    const ready = slices(service.namespace)
+      .filter((slice) => slice.metadata.labels?.['kubernetes.io/service-name'] === service.name)
+      .some((slice) => (slice.endpoints ?? []).some((e) => e.conditions?.ready !== false));
+    if (!ready)
+      return `webhook ${webhook.name}: Service ${service.namespace}/${service.name} has no ready endpoint`;
+  }
+  return undefined;
+}
+
+async function webhooksNotServing(
+  client: ReadinessClient,
+  configs: ReadonlyArray<{ readonly kind: string; readonly config: WebhookConfiguration }>,
+): Promise<Map<string, string>> {
+  const waiting = new Map<string, string>();
+  const cache = new Map<string, EndpointSlice[]>();
+  for (const { config } of configs)
+    for (const webhook of config.webhooks ?? []) {
+      const ns = webhook.clientConfig?.service?.namespace;
+      if (ns && !cache.has(ns))
+        cache.set(ns, await client.list<EndpointSlice>('discovery.k8s.io/v1', 'EndpointSlice', ns));
+    }
+  for (const { kind, config } of configs) {
+    const reason = webhookNotServing(config, (ns) => cache.get(ns) ?? []);
+    if (reason) waiting.set(describe(kind, config.metadata.name, undefined), reason);
+  }
+  return waiting;
 }
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
@@ -375,12 +441,24 @@ export async function waitReleaseReady(
             }));
         }),
       );
-      return new Map(
+      const waiting = new Map(
         lists.flat().flatMap(({ kind, name, live }) => {
           const reason = notReady(live);
           return reason === undefined ? [] : [[describe(kind, name, namespace), reason] as const];
         }),
       );
+      // Webhooks only once the workloads serving them are up: until then they cannot serve.
+      if (waiting.size > 0) return waiting;
+      const configs = (
+        await Promise.all(
+          WEBHOOK_KINDS.map(async (kind) =>
+            (await client.list<WebhookConfiguration>('admissionregistration.k8s.io/v1', kind))
+              .filter((config) => belongsTo(config, release, namespace))
+              .map((config) => ({ kind, config })),
+          ),
+        )
+      ).flat();
+      return webhooksNotServing(client, configs);
     },
     options,
   );
