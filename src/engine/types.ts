@@ -112,7 +112,9 @@ export interface RetryPolicy {
 export const DEFAULT_CONCURRENCY: ConcurrencyLimits = {
   global: 8,
   perCluster: 4,
-  perProvider: { kwok: 1, multipass: 2 },
+  // kwokctl picks ports at start: parallel creates collide. Multipass launches one cluster's VMs per
+  // step; the reference lab's three at once, as the seed's Terraform does.
+  perProvider: { kwok: 1, multipass: 3 },
 };
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 2_000, maxDelayMs: 30_000 };
