@@ -113,6 +113,17 @@ describe('up on the kwok provider', () => {
     }
   });
 
+  it("Vault's token reviewer Secret on every cluster gets its token from the real token controller", async () => {
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      const secret = await (
+        await kube(cluster)
+      ).get<{ data?: Record<string, string> }>(
+        '/api/v1/namespaces/kube-system/secrets/vault-token-reviewer-token',
+      );
+      expect(Object.keys(secret.data ?? {}).sort()).toEqual(['ca.crt', 'namespace', 'token']);
+    }
+  });
+
   it('a second up is a no-op: every step only passes its live check', () => {
     const again = upJson();
     expect(again.code).toBe(0);

@@ -351,7 +351,8 @@ function customRunner(env: StepEnvironment, step: PlanStep): Runner {
       if (env.simulated)
         return {
           outcome: 'succeeded',
-          detail: 'simulated: kwok nodes run no containers, so there is no Vault to initialise and unseal',
+          detail:
+            'simulated: kwok nodes run no containers, so there is no Vault to initialise, unseal or configure',
         };
       throw new Error(
         `${step.description}: not available for provider ${env.plan.provider} in this version of platformctl`,

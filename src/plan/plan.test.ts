@@ -37,6 +37,18 @@ describe('buildPlan', () => {
     }
   });
 
+  it("gives each cluster's Vault clients their own auth mount step, on that cluster (correction 18)", () => {
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      expect(byId.get(`${cluster}/vault-auth`)!.dependsOn).toEqual(
+        [`${cluster}/vault-token-reviewer`, 'mgmt/vault/configure'].sort(),
+      );
+      expect(byId.get(`${cluster}/vault-auth`)!.kind).toBe('custom');
+      expect(ancestors(`${cluster}/external-secrets/release`).has(`${cluster}/vault-auth`)).toBe(true);
+      expect(ancestors(`${cluster}/cert-manager/manifests`).has(`${cluster}/vault-auth`)).toBe(true);
+    }
+    expect(ancestors('app1/external-secrets/release').has('app2/vault-auth')).toBe(false);
+  });
+
   it('has the cross-cluster edges of the catalog', () => {
     expect(ancestors('app1/external-secrets/release').has('mgmt/vault/configure')).toBe(true);
     expect(

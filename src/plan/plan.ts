@@ -236,10 +236,18 @@ function dependencyEdges(platform: Platform, drafts: Map<string, Draft>): void {
       for (const on of needs)
         if (on && drafts.has(on) && !gateway.dependsOn.includes(on)) gateway.dependsOn.push(on);
     }
+    // A cluster's Vault clients log in through its own auth mount (correction 18): whatever waits
+    // for the configured Vault also waits for that mount.
+    const vaultConfigured = stepIds(management, 'vault').configure;
+    const auth = drafts.get(`${cluster.name}/vault-auth`);
+    if (auth && drafts.has(vaultConfigured)) auth.dependsOn.push(vaultConfigured);
     // Two-phase PKI (ADR-004): cert-manager's Vault issuer waits for Vault to be configured.
     const issuers = drafts.get(stepIds(cluster.name, 'cert-manager').manifests);
-    const vaultConfigured = stepIds(management, 'vault').configure;
     if (issuers && drafts.has(vaultConfigured)) issuers.dependsOn.push(vaultConfigured);
+    if (auth)
+      for (const draft of drafts.values())
+        if (draft.cluster === cluster.name && draft !== auth && draft.dependsOn.includes(vaultConfigured))
+          draft.dependsOn.push(auth.id);
   }
 }
 
@@ -355,6 +363,32 @@ export function buildPlan(
       },
       ...addonSteps(platform, cluster, paths, namespaces),
     ];
+    const reviewer = `clusters/${cluster.name}/vault-token-reviewer.yaml`;
+    if (paths.has(reviewer))
+      list.push(
+        {
+          id: `${cluster.name}/vault-token-reviewer`,
+          cluster: cluster.name,
+          kind: 'manifests',
+          phase: 'identity',
+          description:
+            "the ServiceAccount and token Vault's Kubernetes auth mount for this cluster reviews tokens with",
+          dependsOn: [bootstrap],
+          expectedDurationMs: 3 * SECOND,
+          artifacts: [reviewer],
+        },
+        {
+          // On the cluster it serves, so the management cluster never waits for a workload cluster.
+          id: `${cluster.name}/vault-auth`,
+          cluster: cluster.name,
+          kind: 'custom',
+          phase: 'identity',
+          description: `configure Vault's auth mount for ${cluster.name} (its API, CA and token reviewer) and its roles`,
+          dependsOn: [`${cluster.name}/vault-token-reviewer`],
+          expectedDurationMs: 5 * SECOND,
+          artifacts: ['pki/plan.json'],
+        },
+      );
     for (const draft of list) drafts.set(draft.id, draft);
   }
   dependencyEdges(platform, drafts);

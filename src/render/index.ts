@@ -15,6 +15,7 @@ import { externalServices } from './external.js';
 import { validateObject } from './kube-schemas.js';
 import { kubeadmInit, kubeadmJoin, type ObservedNodes } from './kubeadm.js';
 import { pkiPlan } from './pki.js';
+import { tokenReviewerObjects } from './vault-login.js';
 import { admissionConfig, namespaces } from './psa.js';
 import { toYaml, toYamlStream } from './yaml.js';
 
@@ -75,8 +76,14 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
     out.add(artifact.path, artifact.objects ? objects(artifact.path, artifact.objects) : artifact.content);
   }
   const management = platform.clusters.find((c) => c.name === platform.managementCluster);
-  if (management?.addons.includes('vault'))
-    out.add('pki/plan.json', `${JSON.stringify(pkiPlan(platform), null, 2)}\n`);
+  if (management?.addons.includes('vault')) {
+    const plan = pkiPlan(platform);
+    out.add('pki/plan.json', `${JSON.stringify(plan, null, 2)}\n`);
+    for (const mount of plan.kubernetesAuth) {
+      const path = `clusters/${mount.cluster}/vault-token-reviewer.yaml`;
+      out.add(path, objects(path, tokenReviewerObjects()));
+    }
+  }
   out.add('dns/hosts', hostsFile(platform));
   out.add('dns/dnsmasq.conf', dnsmasqConf(platform));
   return out.finish();

@@ -289,3 +289,27 @@ describe('external services (correction 29)', () => {
     expect(none.some((a) => a.path.startsWith('external/'))).toBe(false);
   });
 });
+
+describe("Vault's token reviewers (correction 18)", () => {
+  it('renders on every cluster a reviewer ServiceAccount bound to system:auth-delegator and its token Secret', () => {
+    for (const cluster of platform.clusters) {
+      const objects = docs(`clusters/${cluster.name}/vault-token-reviewer.yaml`);
+      expect(objects.map((o) => o['kind'])).toEqual(['ServiceAccount', 'ClusterRoleBinding', 'Secret']);
+      const [account, binding, secret] = objects as any[];
+      expect(account.metadata).toMatchObject({ name: 'vault-token-reviewer', namespace: 'kube-system' });
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:auth-delegator',
+      });
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'vault-token-reviewer', namespace: 'kube-system' },
+      ]);
+      expect(secret.type).toBe('kubernetes.io/service-account-token');
+      expect(secret.metadata.annotations).toEqual({
+        'kubernetes.io/service-account.name': 'vault-token-reviewer',
+      });
+      expect(secret.data).toBeUndefined();
+    }
+  });
+});

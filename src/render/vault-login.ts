@@ -3,11 +3,11 @@
  * Kubernetes auth verifies), and the one permission its controller needs for it: creating tokens
  * for that single ServiceAccount. cert-manager and External Secrets log in the same way.
  */
-import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ServiceAccount } from 'kubernetes-models/v1';
+import { Secret, ServiceAccount } from 'kubernetes-models/v1';
+import { ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import type { KubeObject } from '../addons/types.js';
 import { MANAGED_BY, plain } from './objects.js';
-import type { VaultClient } from './pki.js';
+import { TOKEN_REVIEWER, type VaultClient } from './pki.js';
 
 export function vaultLoginIdentity(client: VaultClient, controllerServiceAccount: string): KubeObject[] {
   const name = `${client.serviceAccount}-token`;
@@ -32,6 +32,38 @@ export function vaultLoginIdentity(client: VaultClient, controllerServiceAccount
         metadata: { name, ...metadata },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [{ kind: 'ServiceAccount', name: controllerServiceAccount, namespace: client.namespace }],
+      }),
+    ),
+  ];
+}
+
+/**
+ * What Vault's Kubernetes auth mount for a cluster calls that cluster's TokenReview API with
+ * (correction 18: one mount per cluster): a ServiceAccount allowed to review tokens
+ * (system:auth-delegator) and a long-lived token Secret for it, whose `token` and `ca.crt` the
+ * engine copies into the mount's config. Long-lived on purpose: Vault keeps it.
+ */
+export function tokenReviewerObjects(): KubeObject[] {
+  const { namespace, serviceAccount, clusterRoleBinding, clusterRole, tokenSecret } = TOKEN_REVIEWER;
+  const labels = { ...MANAGED_BY };
+  return [
+    plain(new ServiceAccount({ metadata: { name: serviceAccount, namespace, labels } })),
+    plain(
+      new ClusterRoleBinding({
+        metadata: { name: clusterRoleBinding, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+        subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+      }),
+    ),
+    plain(
+      new Secret({
+        metadata: {
+          name: tokenSecret,
+          namespace,
+          labels,
+          annotations: { 'kubernetes.io/service-account.name': serviceAccount },
+        },
+        type: 'kubernetes.io/service-account-token',
       }),
     ),
   ];
