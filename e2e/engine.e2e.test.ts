@@ -7,12 +7,14 @@
  * repositories are on the internet, which this machine cannot reach.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../src/clients/kube.js';
+import { VaultClient } from '../src/clients/vault.js';
 import { renderPlatform } from '../src/render/index.js';
 import { loadBuiltinSpec } from '../src/spec/load.js';
 import { writeStandInMirror } from './support/stand-in-charts.js';
@@ -58,6 +60,19 @@ function state() {
   return JSON.parse(readFileSync(join(project, '.platformctl/state.json'), 'utf8')) as {
     steps: Record<string, { outcome: string; inputsHash: string; runId: string }>;
   };
+}
+
+/** The simulated Vault the kwok provider runs on the host, with the root token unless told not to. */
+function vault(root = true): VaultClient {
+  const { port } = JSON.parse(readFileSync(join(project, '.platformctl/kwok/vault/server.json'), 'utf8')) as {
+    port: number;
+  };
+  const { rootToken } = JSON.parse(
+    readFileSync(join(project, '.platformctl/secrets/vault.json'), 'utf8'),
+  ) as {
+    rootToken: string;
+  };
+  return new VaultClient({ address: `http://127.0.0.1:${port}` }, root ? rootToken : undefined);
 }
 
 const kube = (cluster: string) => KubeClient.fromFile(join(project, 'kubeconfigs', `${cluster}.conf`));
@@ -124,6 +139,93 @@ describe('up on the kwok provider', () => {
     }
   });
 
+  it('initialised and unsealed Vault, keeping its keys in a private file and out of every log', () => {
+    const secrets = join(project, '.platformctl/secrets');
+    expect(statSync(secrets).mode & 0o777).toBe(0o700);
+    expect(statSync(join(secrets, 'vault.json')).mode & 0o777).toBe(0o600);
+    const { unsealKeys, rootToken } = JSON.parse(readFileSync(join(secrets, 'vault.json'), 'utf8')) as {
+      unsealKeys: string[];
+      rootToken: string;
+    };
+    expect(unsealKeys).toHaveLength(5);
+    const logs = spawnSync(
+      'grep',
+      ['-rlF', rootToken, join(project, '.platformctl/logs'), join(project, '.platformctl/state.json')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(logs.stdout).toBe('');
+    for (const key of unsealKeys)
+      expect(readFileSync(join(project, '.platformctl/state.json'), 'utf8')).not.toContain(key);
+  });
+
+  it("applied the PKI plan: the intermediate CA signs CSRs for the platform's names, as cert-manager sends them", async () => {
+    // key_type "any" (cert-manager makes the key): Vault only signs CSRs for this role.
+    const csr = (cn: string) =>
+      spawnSync(
+        'openssl',
+        [
+          'req',
+          '-new',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          '/dev/null',
+          '-subj',
+          `/CN=${cn}`,
+        ],
+        { encoding: 'utf8' },
+      ).stdout;
+    const signed = await vault().call<{ data: { certificate: string; issuing_ca: string } }>(
+      'POST',
+      'pki_int/sign/k8s-certs',
+      { csr: csr('grafana.mgmt.local.dev'), common_name: 'grafana.mgmt.local.dev', ttl: '1h' },
+    );
+    const leaf = new X509Certificate(signed.data.certificate);
+    expect(leaf.subject).toContain('CN=grafana.mgmt.local.dev');
+    const intermediate = new X509Certificate(signed.data.issuing_ca);
+    expect(intermediate.subject).toContain('Platform Intermediate CA');
+    expect(leaf.verify(intermediate.publicKey)).toBe(true);
+    await expect(
+      vault().call('POST', 'pki_int/sign/k8s-certs', {
+        csr: csr('evil.example.com'),
+        common_name: 'evil.example.com',
+      }),
+    ).rejects.toThrow(/not allowed/);
+  });
+
+  it("gives every cluster its own auth mount: a cluster's service account logs in there and nowhere else", async () => {
+    const app1 = await kube('app1');
+    const request = await app1.request<{ status: { token: string } }>(
+      'POST',
+      '/api/v1/namespaces/external-secrets/serviceaccounts/external-secrets-vault/token',
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { audiences: ['vault'], expirationSeconds: 600 },
+      },
+    );
+    const jwt = request.status.token;
+    const login = await vault(false).call<{ auth: { policies: string[] } }>(
+      'POST',
+      'auth/kubernetes-app1/login',
+      {
+        role: 'external-secrets',
+        jwt,
+      },
+    );
+    expect(login.auth.policies).toContain('external-secrets-app1');
+    expect(login.auth.policies).not.toContain('external-secrets-app2');
+    // app2's mount asks app2's API server, which did not issue this token.
+    await expect(
+      vault(false).call('POST', 'auth/kubernetes-app2/login', { role: 'external-secrets', jwt }),
+    ).rejects.toThrow(/403|permission denied|invalid/);
+  });
+
   it('a second up is a no-op: every step only passes its live check', () => {
     const again = upJson();
     expect(again.code).toBe(0);
@@ -138,6 +240,15 @@ describe('up on the kwok provider', () => {
     expect(await app2.delete('networking.k8s.io/v1', 'NetworkPolicy', 'allow-dns-egress', 'production')).toBe(
       true,
     );
+    const checked = JSON.parse(cli('plan', '--provider', 'kwok', '--check', '-o', 'json').stdout) as {
+      steps: Array<{ id: string; status: string }>;
+    };
+    expect(
+      checked.steps
+        .filter((s) => s.status !== 'unchanged')
+        .map((s) => `${s.id} ${s.status}`)
+        .sort(),
+    ).toEqual(['app1/kyverno/release drifted', 'app2/namespaces drifted']);
     const repair = upJson();
     expect(repair.code).toBe(0);
     expect(repair.byOutcome('succeeded').sort()).toEqual(['app1/kyverno/release', 'app2/namespaces']);

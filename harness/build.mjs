@@ -93,6 +93,15 @@ const MODULES = [
     ldflags: () => [`-X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${kubeVersion().tag.slice(1)}`],
   },
   {
+    name: 'vault',
+    binaries: { vault: 'github.com/hashicorp/vault' },
+    ldflags: () => [
+      `-X github.com/hashicorp/vault/version.Version=${pin('vault', 'github.com/hashicorp/vault').slice(1)}`,
+      '-X github.com/hashicorp/vault/version.GitCommit=',
+      `-X github.com/hashicorp/vault/version.BuildDate=${BUILD_DATE}`,
+    ],
+  },
+  {
     name: 'helm',
     binaries: { helm: 'helm.sh/helm/v3/cmd/helm' },
     ldflags() {

@@ -11,12 +11,18 @@ import { fileOption, json } from './options.js';
 import { projectDir } from './project.js';
 import { readSpec } from './spec-input.js';
 import { providerOption } from './up.js';
+import { prepareUp, stepEnvironment } from '../engine/run.js';
+import { driftOfStep } from '../engine/steps.js';
+import { providerFor } from '../providers/index.js';
+import { recordedProvider } from '../providers/record.js';
+import type { Provider as ProviderName } from '../spec/types.js';
 
 interface PlanFlags {
   file?: string;
   provider?: string;
   format: 'table' | 'mermaid' | 'dot' | 'json';
   output?: 'text' | 'json';
+  check?: boolean;
 }
 
 async function recordedSteps(dir: string): Promise<Record<string, RecordedStep>> {
@@ -46,9 +52,10 @@ export function addPlan(program: Command, io: CliIO, exit: (code: number) => voi
     .addOption(
       new Option('-o, --output <format>', 'json is the same as --format json').choices(['text', 'json']),
     )
+    .option('--check', 'run the live checks of settled steps and mark what drifted (needs the clusters)')
     .addHelpText(
       'after',
-      '\nStatus: new (never run), changed (rendered inputs differ from the last run), unchanged, failed.\n\nExamples:\n  platformctl plan\n  platformctl plan --format mermaid > plan.mmd\n  platformctl plan --format dot | dot -Tsvg > plan.svg',
+      '\nStatus: new (never run), changed (rendered inputs differ from the last run), unchanged, failed;\nwith --check also drifted (the live check found the platform differs from what the step left).\n\nExamples:\n  platformctl plan\n  platformctl plan --format mermaid > plan.mmd\n  platformctl plan --format dot | dot -Tsvg > plan.svg',
     )
     .action(async (flags: PlanFlags) => {
       const input = await readSpec(io, flags.file);
@@ -63,11 +70,25 @@ export function addPlan(program: Command, io: CliIO, exit: (code: number) => voi
         return exit(EXIT.invalid);
       }
       const plan = buildPlan(platform, renderPlatform(platform), flags.provider ?? platform.provider);
-      const recorded = await recordedSteps(projectDir(io, input));
+      const dir = projectDir(io, input);
+      const recorded = await recordedSteps(dir);
       const rows: PlanRow[] = plan.steps.map((step) => ({
         ...step,
         status: stepStatus(step, recorded[step.id]),
       }));
+      if (flags.check) {
+        // Live checks of the steps that would otherwise be `unchanged`: what `up` would redo.
+        const name = (flags.provider ?? (await recordedProvider(dir)) ?? platform.provider) as ProviderName;
+        const provider = providerFor(name, io.env);
+        const prepared = await prepareUp({ projectDir: dir, platform, provider });
+        const env = stepEnvironment({ projectDir: dir, platform, provider, env: io.env }, prepared);
+        const context = { signal: AbortSignal.timeout(120_000), attempt: 1, log: () => {} };
+        for (const [index, row] of rows.entries()) {
+          if (row.status !== 'unchanged') continue;
+          const drift = await driftOfStep(env, row, context).catch((e: unknown) => (e as Error).message);
+          if (drift) rows[index] = { ...row, status: 'drifted' };
+        }
+      }
       const format = flags.output === 'json' ? 'json' : flags.format;
       if (format === 'json')
         io.stdout(

@@ -1,4 +1,8 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
+import { secretsDir } from '../engine/secrets.js';
+import { VAULT_SECRET } from '../engine/vault.js';
 import { CommandError } from '../clients/exec.js';
 import { LockHeldError } from '../engine/lock.js';
 import { jsonProgress, liveProgress, plainProgress, type ProgressSink } from '../engine/progress.js';
@@ -240,6 +244,8 @@ export function addDown(program: Command, io: CliIO, exit: (code: number) => voi
               Object.keys(state.steps).filter((id) => clusters.has(id.split('/')[0]!)),
             );
           }
+          // Vault's keys open only the Vault that went with the clusters.
+          await rm(join(secretsDir(dir), `${VAULT_SECRET}.json`), { force: true });
           await forgetProvider(dir);
           if (flags.output === 'json') io.stdout(json({ provider: name, ...result }));
           else

@@ -16,10 +16,21 @@ import type { Plan, PlanStep } from '../plan/plan.js';
 import { PKI_BOOTSTRAP_ISSUER } from '../plan/plan.js';
 import type { ClusterProvider, ProviderContext } from '../providers/types.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
+import type { PkiPlan } from '../render/pki.js';
+import { VaultClient } from '../clients/vault.js';
 import { resolveBundle, resolveChart } from './chart-source.js';
 import { TransientError } from './errors.js';
 import { notReady, waitReady, waitReleaseReady } from './readiness.js';
 import type { StepState } from './state.js';
+import { readSecret } from './secrets.js';
+import {
+  applyPkiPlan,
+  authMountDrift,
+  configureAuthMount,
+  openVault,
+  pkiDrift,
+  VAULT_SECRET,
+} from './vault.js';
 import type { ExecutableStep, StepContext, StepResult } from './types.js';
 
 export interface StepEnvironment {
@@ -342,21 +353,70 @@ function crdsRunner(env: StepEnvironment, step: PlanStep): Runner {
   };
 }
 
+/** The Vault steps: `<mgmt>/vault/configure` and each cluster's `<cluster>/vault-auth`. */
 function customRunner(env: StepEnvironment, step: PlanStep): Runner {
-  return {
-    async check() {
-      return env.simulated ? undefined : `${step.id} has not run`;
-    },
-    async work() {
-      if (env.simulated)
-        return {
-          outcome: 'succeeded',
-          detail:
-            'simulated: kwok nodes run no containers, so there is no Vault to initialise, unseal or configure',
-        };
+  const planText = env.contents.get('pki/plan.json');
+  if (!planText) throw new Error(`${step.id}: no pki/plan.json was rendered`);
+  const plan = JSON.parse(planText) as PkiPlan;
+  const endpoint = async (context: StepContext) => {
+    if (!env.provider.vaultEndpoint)
       throw new Error(
-        `${step.description}: not available for provider ${env.plan.provider} in this version of platformctl`,
+        `${step.description}: provider ${env.plan.provider} cannot reach Vault yet in this version`,
       );
+    return env.provider.vaultEndpoint(env.platform, providerContext(env, context));
+  };
+  const rootClient = async (context: StepContext) =>
+    openVault(new VaultClient(await endpoint(context)), env.projectDir, context.log);
+
+  if (step.id.endsWith('/vault/configure'))
+    return {
+      async check(context) {
+        const secret = await readSecret<{ rootToken: string }>(env.projectDir, VAULT_SECRET);
+        if (!secret) return 'Vault has not been initialised by this project';
+        const vault = new VaultClient(await endpoint(context), secret.rootToken);
+        const missing = await pkiDrift(vault, plan);
+        return missing.length > 0 ? `missing in Vault: ${missing.join(', ')}` : undefined;
+      },
+      async work(context) {
+        const vault = await rootClient(context);
+        await applyPkiPlan(vault, plan, context.log);
+        return { outcome: 'succeeded', detail: 'Vault unsealed, PKI plan applied' };
+      },
+    };
+
+  const mount = plan.kubernetesAuth.find((m) => m.cluster === step.cluster);
+  if (!mount) throw new Error(`${step.id}: the PKI plan has no auth mount for ${step.cluster}`);
+  // Vault reaches the cluster's API where its kubeconfig points: the API VIP on real machines,
+  // 127.0.0.1 for kwok's simulated clusters and the simulated Vault beside them.
+  const host = async () => {
+    const client = await env.kube(step.cluster);
+    return env.simulated ? client.config.server : mount.config.params.kubernetes_host;
+  };
+  return {
+    async check(context) {
+      const secret = await readSecret<{ rootToken: string }>(env.projectDir, VAULT_SECRET);
+      if (!secret) return 'Vault has not been initialised by this project';
+      return authMountDrift(new VaultClient(await endpoint(context), secret.rootToken), mount, await host());
+    },
+    async work(context) {
+      const vault = await rootClient(context);
+      const client = await env.kube(step.cluster);
+      const { namespace, tokenSecret } = mount.tokenReviewer;
+      const secret = await client.getOptional<{ data?: Record<string, string> }>(
+        `/api/v1/namespaces/${namespace}/secrets/${tokenSecret}`,
+      );
+      const data = secret?.data ?? {};
+      // The token controller fills the Secret shortly after it is created.
+      if (!data['token'] || !data['ca.crt'])
+        throw new TransientError(`Secret ${namespace}/${tokenSecret} on ${step.cluster} has no token yet`);
+      const decode = (value: string) => Buffer.from(value, 'base64').toString('utf8');
+      await configureAuthMount(
+        vault,
+        mount,
+        { host: await host(), caCert: decode(data['ca.crt']), reviewerJwt: decode(data['token']) },
+        context.log,
+      );
+      return { outcome: 'succeeded', detail: `auth mount ${mount.path}/ configured` };
     },
   };
 }

@@ -2,6 +2,7 @@
  * Providers create and remove the clusters of a platform: Multipass VMs, kwok clusters with
  * simulated nodes, or nothing at all for existing clusters.
  */
+import type { VaultEndpoint } from '../clients/vault.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
 
 export interface ClusterAccess {
@@ -67,4 +68,9 @@ export interface ClusterProvider extends Provider {
   bootstrap(platform: Platform, cluster: PlatformCluster, context: ProviderContext): Promise<BootstrapResult>;
   /** A cheap live check, for re-runs: does the cluster exist, and is it as bootstrap leaves it? */
   observe(platform: Platform, cluster: PlatformCluster, context: ProviderContext): Promise<ObservedCluster>;
+  /**
+   * Where the engine reaches the management cluster's Vault. Absent when this provider cannot
+   * give one yet; the Vault steps then fail saying so.
+   */
+  vaultEndpoint?(platform: Platform, context: ProviderContext): Promise<VaultEndpoint>;
 }

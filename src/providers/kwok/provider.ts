@@ -4,12 +4,14 @@
  * nodes named and labelled as the spec says. Bound to 127.0.0.1 only; nothing is downloaded.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { run } from '../../clients/exec.js';
 import { KubeClient } from '../../clients/kube.js';
+import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
 import type { KubeObject } from '../../addons/types.js';
 import type { Platform, PlatformCluster, PlatformNode } from '../../spec/model.js';
 import { findBinaries } from '../binaries.js';
@@ -39,6 +41,8 @@ export interface KwokPaths {
   readonly workdirOf: (cluster: string) => string;
   readonly workdir: string;
   readonly kubeconfigDir: string;
+  /** SIMULATION: Vault runs on the host (kwok runs no containers), plain HTTP on loopback. */
+  readonly vaultDir: string;
   /** One simulation process per cluster, so each cluster's bootstrap step starts its own. */
   readonly simulatorPidOf: (cluster: string) => string;
   readonly simulatorConfigOf: (cluster: string) => string;
@@ -50,6 +54,7 @@ export function kwokPaths(projectDir: string): KwokPaths {
     workdir,
     workdirOf: (cluster) => join(workdir, cluster),
     kubeconfigDir: join(projectDir, 'kubeconfigs'),
+    vaultDir: join(workdir, 'vault'),
     simulatorPidOf: (cluster) => join(workdir, cluster, 'simulator.pid'),
     simulatorConfigOf: (cluster) => join(workdir, cluster, 'simulator.json'),
   };
@@ -117,6 +122,33 @@ function kubeconfigText(parts: RawConfig, current: string): string {
     preferences: {},
     ...parts,
   });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function vaultAnswers(endpoint: VaultEndpoint): Promise<boolean> {
+  return new VaultClient(endpoint)
+    .sealStatus()
+    .then(() => true)
+    .catch(() => false);
 }
 
 async function writePrivate(path: string, text: string): Promise<void> {
@@ -326,6 +358,69 @@ export class KwokProvider implements ClusterProvider {
     };
   }
 
+  /**
+   * SIMULATION: kwok nodes run no containers, so the Vault the chart would run in the management
+   * cluster runs here instead, as a real Vault server from the harness build on 127.0.0.1, with
+   * file storage under .platformctl/kwok/vault. The engine then initialises, unseals and
+   * configures it exactly as it would the in-cluster one.
+   */
+  async vaultEndpoint(platform: Platform, context: ProviderContext): Promise<VaultEndpoint> {
+    void platform;
+    const dir = kwokPaths(context.projectDir).vaultDir;
+    const stateFile = join(dir, 'server.json');
+    const known = JSON.parse(await readFile(stateFile, 'utf8').catch(() => '{}')) as {
+      pid?: number;
+      port?: number;
+    };
+    if (known.pid && known.port && alive(known.pid)) {
+      const endpoint = { address: `http://127.0.0.1:${known.port}` };
+      if (await vaultAnswers(endpoint)) return endpoint;
+    }
+    const { vault } = findBinaries(['vault'] as const, { env: this.env, projectDir: context.projectDir });
+    await mkdir(join(dir, 'data'), { recursive: true, mode: 0o700 });
+    const port = await freePort();
+    const config = join(dir, 'server.hcl');
+    await writeFile(
+      config,
+      [
+        `storage "file" { path = "${join(dir, 'data')}" }`,
+        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}`,
+        'disable_mlock = true',
+        `api_addr = "http://127.0.0.1:${port}"`,
+        '',
+      ].join('\n'),
+    );
+    const log = await open(join(dir, 'server.log'), 'a');
+    const child = spawn(vault, ['server', `-config=${config}`], {
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      cwd: dir,
+    });
+    child.unref();
+    await log.close();
+    await writeFile(stateFile, JSON.stringify({ pid: child.pid, port }));
+    const endpoint = { address: `http://127.0.0.1:${port}` };
+    const deadline = Date.now() + 30_000;
+    while (!(await vaultAnswers(endpoint))) {
+      if (Date.now() > deadline)
+        throw new ProviderError(
+          `the simulated Vault did not answer within 30s; see ${join(dir, 'server.log')}`,
+        );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    context.log({ message: `simulated Vault started (pid ${child.pid}) on ${endpoint.address}` });
+    return endpoint;
+  }
+
+  private async stopVault(projectDir: string): Promise<void> {
+    const dir = kwokPaths(projectDir).vaultDir;
+    const known = JSON.parse(await readFile(join(dir, 'server.json'), 'utf8').catch(() => '{}')) as {
+      pid?: number;
+    };
+    if (known.pid && alive(known.pid)) process.kill(known.pid, 'SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  }
+
   /** platform.conf: one context per cluster whose kubeconfig exists, the management cluster current. */
   private async writeMergedKubeconfig(platform: Platform, projectDir: string): Promise<void> {
     const dir = kwokPaths(projectDir).kubeconfigDir;
@@ -377,13 +472,7 @@ export class KwokProvider implements ClusterProvider {
 
   private async simulatorAlive(projectDir: string, cluster: string): Promise<boolean> {
     const pid = Number(await readFile(kwokPaths(projectDir).simulatorPidOf(cluster), 'utf8').catch(() => ''));
-    if (!(pid > 0)) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
+    return pid > 0 && alive(pid);
   }
 
   /** Starts the cluster's simulation controller in the background unless it runs; true when started. */
@@ -451,6 +540,7 @@ export class KwokProvider implements ClusterProvider {
       await rm(join(paths.kubeconfigDir, `${cluster.name}.conf`), { force: true });
     }
     await rm(join(paths.kubeconfigDir, 'platform.conf'), { force: true });
+    await this.stopVault(context.projectDir);
     return { deleted };
   }
 }

@@ -1,0 +1,146 @@
+/**
+ * The one chokepoint for Vault's HTTP API. Tokens and keys never appear in errors: a failure
+ * carries the method, the path, the status and Vault's own error messages.
+ */
+import { request } from 'node:https';
+import { request as plainRequest } from 'node:http';
+import { redact } from './exec.js';
+
+export interface VaultEndpoint {
+  /** e.g. https://192.168.64.202:8200 */
+  readonly address: string;
+  /** PEM of the CA that signed Vault's serving certificate (https only). */
+  readonly ca?: string;
+}
+
+export class VaultApiError extends Error {
+  override readonly name = 'VaultApiError';
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly errors: readonly string[],
+  ) {
+    super(`Vault ${method} ${path}: ${status}${errors.length > 0 ? `: ${errors.join('; ')}` : ''}`);
+  }
+}
+
+export interface SealStatus {
+  readonly initialized: boolean;
+  readonly sealed: boolean;
+  readonly t: number;
+  readonly n: number;
+  readonly progress: number;
+}
+
+export interface InitResult {
+  readonly keys_base64: readonly string[];
+  readonly root_token: string;
+}
+
+export class VaultClient {
+  #token: string | undefined;
+
+  constructor(
+    readonly endpoint: VaultEndpoint,
+    token?: string,
+  ) {
+    this.#token = token;
+  }
+
+  withToken(token: string): VaultClient {
+    return new VaultClient(this.endpoint, token);
+  }
+
+  /** Calls /v1/<path>; resolves with the parsed body (undefined for 204). */
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = new URL(`/v1/${path}`, this.endpoint.address);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const secrets = this.#token ? [this.#token] : [];
+    const send = url.protocol === 'https:' ? request : plainRequest;
+    return new Promise<T>((resolvePromise, reject) => {
+      const req = send(
+        url,
+        {
+          method,
+          ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}),
+          headers: {
+            accept: 'application/json',
+            ...(payload === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+            ...(this.#token ? { 'x-vault-token': this.#token } : {}),
+          },
+          timeout: 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = undefined;
+            }
+            if (status >= 200 && status < 300) return resolvePromise(parsed as T);
+            const errors = (parsed as { errors?: unknown[] } | undefined)?.errors ?? [text.slice(0, 500)];
+            reject(
+              new VaultApiError(
+                method,
+                path,
+                status,
+                errors.map((e) => redact(String(e), secrets)),
+              ),
+            );
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`Vault ${method} ${path}: timed out`)));
+      req.on('error', (error) =>
+        reject(new Error(redact(`Vault ${method} ${path}: ${error.message}`, secrets))),
+      );
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** undefined on 404. */
+  async read<T = unknown>(path: string): Promise<T | undefined> {
+    try {
+      return await this.call<T>('GET', path);
+    } catch (error) {
+      if (error instanceof VaultApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  write<T = unknown>(path: string, data: unknown = {}): Promise<T> {
+    return this.call<T>('POST', path, data);
+  }
+
+  sealStatus(): Promise<SealStatus> {
+    return this.call<SealStatus>('GET', 'sys/seal-status');
+  }
+
+  init(shares: number, threshold: number): Promise<InitResult> {
+    return this.call<InitResult>('PUT', 'sys/init', { secret_shares: shares, secret_threshold: threshold });
+  }
+
+  unseal(key: string): Promise<SealStatus> {
+    return this.call<SealStatus>('PUT', 'sys/unseal', { key });
+  }
+
+  /** Mounted secrets engines by path with a trailing slash, e.g. `pki/`. */
+  async mounts(): Promise<Record<string, { type: string }>> {
+    const body = await this.call<{ data: Record<string, { type: string }> }>('GET', 'sys/mounts');
+    return body.data;
+  }
+
+  async authMounts(): Promise<Record<string, { type: string }>> {
+    const body = await this.call<{ data: Record<string, { type: string }> }>('GET', 'sys/auth');
+    return body.data;
+  }
+}
