@@ -3,7 +3,7 @@
  * kubeconfig (client certificates or a bearer token) and speaks the REST API, including
  * server-side apply with strict field validation.
  */
-import { request } from 'node:https';
+import { exchange } from './http.js';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import type { KubeObject } from '../addons/types.js';
@@ -85,54 +85,32 @@ export class KubeClient {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<T> {
-    const url = new URL(this.config.server + path);
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    return new Promise<T>((resolvePromise, reject) => {
-      const req = request(
-        url,
-        {
-          method,
-          ...(this.config.ca ? { ca: this.config.ca } : {}),
-          ...(this.config.cert ? { cert: this.config.cert } : {}),
-          ...(this.config.key ? { key: this.config.key } : {}),
-          rejectUnauthorized: !this.config.insecure,
-          headers: {
-            accept: 'application/json',
-            ...(payload === undefined
-              ? {}
-              : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
-            ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}),
-          },
-          timeout: 30_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) {
-              resolvePromise((text ? JSON.parse(text) : undefined) as T);
-              return;
-            }
-            let reason = res.statusMessage ?? '';
-            let message = text.slice(0, 2000);
-            try {
-              const parsed = JSON.parse(text) as { reason?: string; message?: string };
-              reason = parsed.reason ?? reason;
-              message = parsed.message ?? message;
-            } catch {
-              // not a Status object
-            }
-            reject(new KubeApiError(method, path, status, reason, message));
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
-      req.on('error', reject);
-      if (payload !== undefined) req.write(payload);
-      req.end();
+    const response = await exchange({
+      method,
+      url: new URL(this.config.server + path),
+      headers: {
+        ...(payload === undefined ? {} : { 'content-type': contentType }),
+        ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}),
+      },
+      ...(payload === undefined ? {} : { body: payload }),
+      ...(this.config.ca ? { ca: this.config.ca } : {}),
+      ...(this.config.cert ? { cert: this.config.cert } : {}),
+      ...(this.config.key ? { key: this.config.key } : {}),
+      rejectUnauthorized: !this.config.insecure,
     });
+    const { status, text } = response;
+    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+    let reason = response.statusMessage;
+    let message = text.slice(0, 2000);
+    try {
+      const parsed = JSON.parse(text) as { reason?: string; message?: string };
+      reason = parsed.reason ?? reason;
+      message = parsed.message ?? message;
+    } catch {
+      // not a Status object
+    }
+    throw new KubeApiError(method, path, status, reason, message);
   }
 
   async get<T = unknown>(path: string): Promise<T> {

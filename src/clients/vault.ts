@@ -2,9 +2,8 @@
  * The one chokepoint for Vault's HTTP API. Tokens and keys never appear in errors: a failure
  * carries the method, the path, the status and Vault's own error messages.
  */
-import { request } from 'node:https';
-import { request as plainRequest } from 'node:http';
 import { redact } from './exec.js';
+import { exchange } from './http.js';
 
 export interface VaultEndpoint {
   /** e.g. https://192.168.64.202:8200 */
@@ -54,57 +53,37 @@ export class VaultClient {
 
   /** Calls /v1/<path>; resolves with the parsed body (undefined for 204). */
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = new URL(`/v1/${path}`, this.endpoint.address);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
     const secrets = this.#token ? [this.#token] : [];
-    const send = url.protocol === 'https:' ? request : plainRequest;
-    return new Promise<T>((resolvePromise, reject) => {
-      const req = send(
-        url,
-        {
-          method,
-          ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}),
-          headers: {
-            accept: 'application/json',
-            ...(payload === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-            ...(this.#token ? { 'x-vault-token': this.#token } : {}),
-          },
-          timeout: 30_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 0;
-            let parsed: unknown;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = undefined;
-            }
-            if (status >= 200 && status < 300) return resolvePromise(parsed as T);
-            const errors = (parsed as { errors?: unknown[] } | undefined)?.errors ?? [text.slice(0, 500)];
-            reject(
-              new VaultApiError(
-                method,
-                path,
-                status,
-                errors.map((e) => redact(String(e), secrets)),
-              ),
-            );
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`Vault ${method} ${path}: timed out`)));
-      req.on('error', (error) =>
-        reject(new Error(redact(`Vault ${method} ${path}: ${error.message}`, secrets))),
-      );
-      if (payload !== undefined) req.write(payload);
-      req.end();
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const response = await exchange({
+      method,
+      url: new URL(`/v1/${path}`, this.endpoint.address),
+      headers: {
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.#token ? { 'x-vault-token': this.#token } : {}),
+      },
+      ...(payload === undefined ? {} : { body: payload }),
+      ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}),
+    }).catch((error: NodeJS.ErrnoException) => {
+      // Keep the code (ECONNREFUSED while Vault starts is transient), lose any secret.
+      throw Object.assign(new Error(redact(`Vault ${method} ${path}: ${error.message}`, secrets)), {
+        code: error.code,
+      });
     });
+    let parsed: unknown;
+    try {
+      parsed = response.text ? JSON.parse(response.text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (response.status >= 200 && response.status < 300) return parsed as T;
+    const errors = (parsed as { errors?: unknown[] } | undefined)?.errors ?? [response.text.slice(0, 500)];
+    throw new VaultApiError(
+      method,
+      path,
+      response.status,
+      errors.map((e) => redact(String(e), secrets)),
+    );
   }
 
   /** undefined on 404. */

@@ -1,0 +1,64 @@
+/**
+ * One HTTP(S) exchange with a JSON API (the Kubernetes API server, Vault): the TLS material,
+ * a timeout, and the whole response as text. The clients interpret status and body.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+export interface HttpExchange {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as is; the content type is the caller's. */
+  readonly body?: string;
+  readonly ca?: string | Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly rejectUnauthorized?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly statusMessage: string;
+  readonly text: string;
+}
+
+export function exchange(options: HttpExchange): Promise<HttpResponse> {
+  const send = options.url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolvePromise, reject) => {
+    const req = send(
+      options.url,
+      {
+        method: options.method,
+        ...(options.ca ? { ca: options.ca } : {}),
+        ...(options.cert ? { cert: options.cert } : {}),
+        ...(options.key ? { key: options.key } : {}),
+        ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+        headers: {
+          accept: 'application/json',
+          ...options.headers,
+          ...(options.body === undefined
+            ? {}
+            : { 'content-length': String(Buffer.byteLength(options.body)) }),
+        },
+        timeout: options.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            statusMessage: res.statusMessage ?? '',
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${options.method} ${options.url.pathname}: timed out`)));
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
