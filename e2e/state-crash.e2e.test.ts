@@ -1,7 +1,7 @@
 /**
  * The state file survives a SIGKILL at any moment: the built writer (dist/, from `npm run build`)
- * runs in a child that is killed mid-loop again and again. The unit suite runs the same check only
- * when dist/ happens to exist; here it always runs.
+ * runs in a child that is killed mid-loop again and again (the unit suite cannot: it runs compiled
+ * code in the child).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

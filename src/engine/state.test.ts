@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   emptyState,
@@ -170,49 +169,7 @@ describe('StateStore', () => {
   });
 });
 
-const BUILT = fileURLToPath(new URL('../../dist/engine/state.js', import.meta.url));
-const WRITER = fileURLToPath(new URL('./testdata/state-writer.mjs', import.meta.url));
-
-// The child must run compiled code, and unit tests run before `npm run build`; the e2e suite
-// (e2e/state-crash.e2e.test.ts) repeats this after the build, unconditionally.
-describe.skipIf(!existsSync(BUILT))('crash safety (against dist/)', () => {
-  it('leaves a complete state after SIGKILL at any moment', async () => {
-    let last = 0;
-    for (let kill = 0; kill < 12; kill++) {
-      await killWriterAfter(dir, kill * 4 + Math.random() * 4);
-      const state = await readState(dir);
-      const outputs = state?.steps.counter?.outputs as { counter: number; size: number; payload: string };
-      expect(outputs.payload.length).toBe(outputs.size);
-      expect(outputs.counter).toBeGreaterThanOrEqual(last);
-      last = outputs.counter;
-      // The second write made the first backup.
-      if (last >= 2) {
-        const bak = JSON.parse(await readFile(`${statePath(dir)}.bak`, 'utf8')) as PlatformState;
-        expect((bak.steps.counter?.outputs as { counter: number }).counter).toBeLessThanOrEqual(last);
-      }
-      for (const name of await readdir(join(dir, '.platformctl')))
-        expect(name).toMatch(/^state\.json(\.bak)?(\.\d+\.[0-9a-f]+\.tmp)?$/);
-    }
-    // A later writer clears what the killed ones left mid-write.
-    await writeState(dir, (await readState(dir))!);
-    expect((await readdir(join(dir, '.platformctl'))).sort()).toEqual(['state.json', 'state.json.bak']);
-  });
-});
-
-async function killWriterAfter(project: string, delayMs: number): Promise<void> {
-  const child = spawn(process.execPath, [WRITER, pathToFileURL(BUILT).href, project], { stdio: 'pipe' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const ready = await new Promise<boolean>((resolve) => {
-    child.stdout.once('data', () => resolve(true));
-    child.once('exit', () => resolve(false));
-  });
-  if (!ready) throw new Error(`the writer exited before writing:\n${stderr}`);
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  child.kill('SIGKILL');
-  await exited;
-}
+// Crash safety under SIGKILL needs the compiled writer: e2e/state-crash.e2e.test.ts, after the build.
 
 async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '']);
