@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -194,6 +194,21 @@ describe('platformctl render', () => {
     const again = await runCli(['render', '--out', 'out'], { cwd });
     expect(again.stdout).toMatch(/removed \d+ stale/);
     expect(existsSync(join(cwd, 'out/clusters/app2/nodes/app2-worker-0/cloud-init.yaml'))).toBe(false);
+  });
+
+  it('refuses an index that lists a path outside --out, deleting nothing (exit 1, no stack)', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'victim.txt'), 'precious\n');
+    mkdirSync(join(cwd, 'out'));
+    writeFileSync(
+      join(cwd, 'out/index.json'),
+      JSON.stringify({ artifacts: [{ path: '../victim.txt', sha256: 'a'.repeat(64), bytes: 9 }] }),
+    );
+    const result = await runCli(['render', '--out', 'out'], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('not an index platformctl wrote');
+    expect(result.stderr).not.toContain('internal error');
+    expect(readFileSync(join(cwd, 'victim.txt'), 'utf8')).toBe('precious\n');
   });
 
   it('refuses an invalid spec with its diagnostics and needs --out or --diff', async () => {

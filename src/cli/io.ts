@@ -2,6 +2,7 @@
  * Everything a command touches outside itself, passed in so commands run in-process under test.
  */
 import { readFileSync } from 'node:fs';
+import { PlatformctlError } from '../errors.js';
 
 export interface CliIO {
   readonly stdout: (text: string) => void;
@@ -33,9 +34,12 @@ export function processIO(): CliIO {
 /** Exit codes: 0 success, 1 the spec (or the platform) is invalid, 2 usage or I/O errors. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
 
-/** A failure caused by how the command was called or by the file system; exits 2. */
-export class UsageError extends Error {
+/** A failure caused by how the command was called; exits 2. */
+export class UsageError extends PlatformctlError {
   override readonly name = 'UsageError';
+  constructor(message: string, hint?: string) {
+    super('usage', 'usage', message, hint ? { hint } : {});
+  }
 }
 
 export function packageVersion(): string {

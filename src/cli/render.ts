@@ -1,9 +1,8 @@
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Artifact, INDEX_FILE } from '../render/artifacts.js';
+import type { Artifact } from '../render/artifacts.js';
 import { RenderError, renderPlatform } from '../render/index.js';
-import { unifiedDiff } from '../util/diff.js';
+import { compareTree, writeTree } from '../ops/tree.js';
 import { COLOR, formatDiagnostic, formatSummary, PLAIN } from './format.js';
 import { type CliIO, EXIT, UsageError, useColor } from './io.js';
 import { fileOption, json, type OutputFormat, outputOption } from './options.js';
@@ -14,68 +13,6 @@ interface RenderFlags {
   out?: string;
   diff?: string;
   output: OutputFormat;
-}
-
-interface TreeChange {
-  path: string;
-  change: 'added' | 'removed' | 'changed';
-  diff?: string;
-}
-
-async function readIfPresent(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read ${path}: ${error.message}`);
-  });
-}
-
-/** The artifacts a previous render wrote into `dir`, from its index (files platformctl does not own are left alone). */
-async function previousPaths(dir: string): Promise<string[]> {
-  const text = await readIfPresent(join(dir, INDEX_FILE));
-  if (!text) return [];
-  try {
-    const index = JSON.parse(text) as { artifacts: Array<{ path: string }> };
-    return index.artifacts.map((a) => a.path);
-  } catch {
-    throw new UsageError(`${join(dir, INDEX_FILE)} is not a platformctl index; refusing to touch ${dir}`);
-  }
-}
-
-async function compare(dir: string, artifacts: readonly Artifact[]): Promise<TreeChange[]> {
-  const changes: TreeChange[] = [];
-  const rendered = new Set(artifacts.map((a) => a.path));
-  for (const artifact of artifacts) {
-    if (artifact.path === INDEX_FILE) continue;
-    const existing = await readIfPresent(join(dir, artifact.path));
-    if (existing === undefined) changes.push({ path: artifact.path, change: 'added' });
-    else if (existing !== artifact.content) {
-      changes.push({
-        path: artifact.path,
-        change: 'changed',
-        diff: unifiedDiff(existing, artifact.content, `a/${artifact.path}`, `b/${artifact.path}`),
-      });
-    }
-  }
-  for (const path of await previousPaths(dir)) {
-    if (!rendered.has(path)) changes.push({ path, change: 'removed' });
-  }
-  return changes.sort((a, b) => (a.path < b.path ? -1 : 1));
-}
-
-async function writeTree(
-  dir: string,
-  artifacts: readonly Artifact[],
-): Promise<{ written: number; removed: number }> {
-  const stale = (await previousPaths(dir)).filter((path) => !artifacts.some((a) => a.path === path));
-  for (const artifact of artifacts) {
-    const target = join(dir, artifact.path);
-    await mkdir(dirname(target), { recursive: true });
-    const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, artifact.content, 'utf8');
-    await rename(temporary, target);
-  }
-  for (const path of stale) await unlink(join(dir, path)).catch(() => undefined);
-  return { written: artifacts.length, removed: stale.length };
 }
 
 export function addRender(program: Command, io: CliIO, exit: (code: number) => void): void {
@@ -125,7 +62,7 @@ export function addRender(program: Command, io: CliIO, exit: (code: number) => v
       }
       if (flags.diff) {
         const dir = resolve(io.cwd, flags.diff);
-        const changes = await compare(dir, artifacts);
+        const changes = await compareTree(dir, artifacts);
         if (flags.output === 'json') io.stdout(json({ changes }));
         else {
           for (const change of changes) io.stdout(`${change.change.padEnd(8)} ${change.path}\n`);
@@ -140,13 +77,24 @@ export function addRender(program: Command, io: CliIO, exit: (code: number) => v
         return;
       }
       const dir = resolve(io.cwd, flags.out!);
-      const { written, removed } = await writeTree(dir, artifacts);
+      const { written, removed, kept } = await writeTree(dir, artifacts);
       if (flags.output === 'json')
-        io.stdout(json({ out: flags.out, written, removed, artifacts: artifacts.map((a) => a.path) }));
-      else
         io.stdout(
-          `wrote ${written} files to ${flags.out}${removed > 0 ? `, removed ${removed} stale` : ''}\n`,
+          json({
+            out: flags.out,
+            written,
+            removed: removed.length,
+            kept,
+            artifacts: artifacts.map((a) => a.path),
+          }),
         );
+      else {
+        io.stdout(
+          `wrote ${written} files to ${flags.out}${removed.length > 0 ? `, removed ${removed.length} stale` : ''}\n`,
+        );
+        for (const path of kept)
+          io.stderr(`kept ${path}: no longer rendered, but edited since platformctl wrote it\n`);
+      }
       exit(EXIT.ok);
     });
 }
