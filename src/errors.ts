@@ -45,10 +45,11 @@ export class PlatformctlError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     if (details.hint !== undefined) this.hint = details.hint;
   }
+}
 
-  get exitCode(): number {
-    return EXIT_CODES[this.kind];
-  }
+/** The exit code of the command line for an error: by its kind, 2 for one that is not ours (a bug). */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof PlatformctlError ? EXIT_CODES[error.kind] : EXIT_CODES.usage;
 }
 
 /** The structured form of an error, for `-o json` and MCP: never a stack trace. */
@@ -78,7 +79,7 @@ export function errorObject(error: unknown): ErrorObject {
       kind: error.kind,
       message: error.message,
       ...(error.hint ? { hint: error.hint } : {}),
-      exitCode: error.exitCode,
+      exitCode: exitCodeOf(error),
       ...(hasDetails(error) ? { details: error.details() } : {}),
     };
   return {

@@ -6,7 +6,7 @@ import { addAddons } from './addons.js';
 import { addInit } from './init.js';
 import { addPlan } from './plan.js';
 import { addRender } from './render.js';
-import { PlatformctlError } from '../errors.js';
+import { exitCodeOf, PlatformctlError } from '../errors.js';
 import { type CliIO, EXIT, packageVersion, processIO } from './io.js';
 import { addSchema } from './schema.js';
 import { addStatus } from './status.js';
@@ -61,7 +61,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof PlatformctlError) {
       io.stderr(`platformctl: ${error.message}\n${error.hint ? `  fix: ${error.hint}\n` : ''}`);
-      return error.exitCode;
+      return exitCodeOf(error);
     }
     io.stderr(`platformctl: internal error: ${(error as Error).stack ?? String(error)}\n`);
     return EXIT.usage;

@@ -3,6 +3,8 @@
  * exit code (or signal) and the tail of the output, with secrets redacted.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { type HasDetails, PlatformctlError } from '../errors.js';
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -38,7 +40,7 @@ export function commandLine(command: string, args: readonly string[]): string {
   return [command, ...args].map(quote).join(' ');
 }
 
-export class CommandError extends Error {
+export class CommandError extends PlatformctlError implements HasDetails {
   override readonly name = 'CommandError';
   constructor(
     readonly commandLine: string,
@@ -57,7 +59,15 @@ export class CommandError extends Error {
             : signal
               ? `was killed by ${signal}`
               : `exited with code ${exitCode}`;
-    super(`\`${commandLine}\` ${how}${outputTail ? `:\n${outputTail}` : ''}`);
+    super(
+      reason === 'spawn' ? 'command.spawn' : reason === 'timeout' ? 'command.timeout' : 'command.failed',
+      reason === 'spawn' ? 'environment' : reason === 'aborted' ? 'interrupted' : 'failed',
+      `\`${commandLine}\` ${how}${outputTail ? `:\n${outputTail}` : ''}`,
+    );
+  }
+
+  details(): Record<string, unknown> {
+    return { commandLine: this.commandLine, exitCode: this.exitCode, outputTail: this.outputTail };
   }
 }
 
@@ -108,3 +118,65 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.stdin.end(options.input ?? '');
   });
 }
+
+export interface BackgroundOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Standard output and error go here (appended), since nobody reads the process's pipes. */
+  readonly logFile: string;
+}
+
+export interface BackgroundProcess {
+  readonly pid: number;
+}
+
+/**
+ * Every external process platformctl starts goes through a runner, so that tests can script
+ * what each command line answers (ctlptl's CmdRunner) and real runs get one place for
+ * timeouts, redaction and error reporting.
+ */
+export interface CommandRunner {
+  /** Runs to completion; a non-zero exit, a timeout or a failed start is a CommandError. */
+  run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * Starts a long-running process (a server, a controller) detached from this one, so it outlives
+   * the run. Resolves once the process has started; a failed start (no such binary) rejects.
+   */
+  start(command: string, args: readonly string[], options: BackgroundOptions): Promise<BackgroundProcess>;
+}
+
+function startDetached(
+  command: string,
+  args: readonly string[],
+  options: BackgroundOptions,
+): Promise<BackgroundProcess> {
+  const line = commandLine(command, args);
+  return new Promise((resolvePromise, reject) => {
+    let fd: number;
+    try {
+      fd = openSync(options.logFile, 'a', 0o600);
+    } catch (error) {
+      reject(new CommandError(line, null, null, (error as Error).message, 'spawn'));
+      return;
+    }
+    const child = spawn(command, [...args], {
+      cwd: options.cwd,
+      env: options.env ? { ...process.env, ...options.env } : process.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    const done = () => closeSync(fd);
+    child.once('error', (error) => {
+      done();
+      reject(new CommandError(line, null, null, error.message, 'spawn'));
+    });
+    child.once('spawn', () => {
+      done();
+      child.unref();
+      resolvePromise({ pid: child.pid! });
+    });
+  });
+}
+
+/** The runner that starts real processes. */
+export const systemRunner: CommandRunner = { run, start: startDetached };

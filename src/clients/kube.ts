@@ -3,6 +3,7 @@
  * kubeconfig (client certificates or a bearer token) and speaks the REST API, including
  * server-side apply with strict field validation.
  */
+import { PlatformctlError } from '../errors.js';
 import { exchange } from './http.js';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
@@ -51,7 +52,7 @@ export async function loadKubeconfig(path: string, context?: string): Promise<Ku
   };
 }
 
-export class KubeApiError extends Error {
+export class KubeApiError extends PlatformctlError {
   override readonly name = 'KubeApiError';
   constructor(
     readonly method: string,
@@ -60,7 +61,11 @@ export class KubeApiError extends Error {
     readonly reason: string,
     message: string,
   ) {
-    super(`${method} ${path}: ${status} ${reason}: ${message}`);
+    super(
+      `kube.${status === 404 ? 'not-found' : 'api'}`,
+      'failed',
+      `${method} ${path}: ${status} ${reason}: ${message}`,
+    );
   }
 }
 

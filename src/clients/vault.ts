@@ -2,6 +2,7 @@
  * The one chokepoint for Vault's HTTP API. Tokens and keys never appear in errors: a failure
  * carries the method, the path, the status and Vault's own error messages.
  */
+import { PlatformctlError } from '../errors.js';
 import { redact } from './exec.js';
 import { exchange } from './http.js';
 
@@ -12,7 +13,7 @@ export interface VaultEndpoint {
   readonly ca?: string;
 }
 
-export class VaultApiError extends Error {
+export class VaultApiError extends PlatformctlError {
   override readonly name = 'VaultApiError';
   constructor(
     readonly method: string,
@@ -20,7 +21,11 @@ export class VaultApiError extends Error {
     readonly status: number,
     readonly errors: readonly string[],
   ) {
-    super(`Vault ${method} ${path}: ${status}${errors.length > 0 ? `: ${errors.join('; ')}` : ''}`);
+    super(
+      'vault.api',
+      'failed',
+      `Vault ${method} ${path}: ${status}${errors.length > 0 ? `: ${errors.join('; ')}` : ''}`,
+    );
   }
 }
 

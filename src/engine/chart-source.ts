@@ -4,6 +4,7 @@
  * as `helm pull` writes it, or an unpacked `<chart>/<version>/` directory. The same mirror holds
  * plain manifests the plan applies, such as the Gateway API CRD bundle.
  */
+import { PlatformctlError, type ErrorDetails } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChartRef } from '../addons/charts.js';
@@ -16,8 +17,12 @@ export interface ResolvedChart {
   readonly from: 'mirror' | 'repository';
 }
 
-export class ChartSourceError extends Error {
+/** A chart or bundle that cannot be found where platformctl was told to take it from. */
+export class ChartSourceError extends PlatformctlError {
   override readonly name = 'ChartSourceError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('chart.missing', 'environment', message, details);
+  }
 }
 
 export function resolveChart(ref: ChartRef, mirrorDir?: string): ResolvedChart {

@@ -3,23 +3,27 @@
  * reset connections) are retried with backoff; everything else is permanent and stops the steps
  * that depend on it.
  */
+import { PlatformctlError, type ErrorDetails } from '../errors.js';
 import { CommandError } from '../clients/exec.js';
 import { KubeApiError } from '../clients/kube.js';
 import type { ErrorInfo } from './types.js';
 
 /** Thrown by a step to say "try again later" explicitly (e.g. a readiness gate not met yet). */
-export class TransientError extends Error {
+export class TransientError extends PlatformctlError {
   override readonly name = 'TransientError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('step.not-yet', 'failed', message, details);
+  }
 }
 
 /** A step exceeded its time limit. Transient: the next attempt may be faster. */
-export class StepTimeoutError extends Error {
+export class StepTimeoutError extends PlatformctlError {
   override readonly name = 'StepTimeoutError';
   constructor(
     readonly stepId: string,
     readonly timeoutMs: number,
   ) {
-    super(`step ${stepId} timed out after ${Math.round(timeoutMs / 1000)}s`);
+    super('step.timeout', 'failed', `step ${stepId} timed out after ${Math.round(timeoutMs / 1000)}s`);
   }
 }
 

@@ -3,6 +3,7 @@
  * crashed run on this machine is taken over; one held from another machine never is, since we
  * cannot tell whether its process is still alive.
  */
+import { PlatformctlError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -16,7 +17,7 @@ export interface LockInfo {
   readonly runId: string;
 }
 
-export class LockHeldError extends Error {
+export class LockHeldError extends PlatformctlError {
   override readonly name = 'LockHeldError';
   constructor(
     readonly holder: LockInfo,
@@ -25,6 +26,8 @@ export class LockHeldError extends Error {
     const who =
       holder.hostname === hostname() ? `pid ${holder.pid}` : `pid ${holder.pid} on ${holder.hostname}`;
     super(
+      'lock.held',
+      'locked',
       `another platformctl is running for this project: ${who}, \`${holder.command}\` (run ${holder.runId}), ` +
         `since ${holder.startedAt}. Wait for it to finish; if it is no longer running, remove ${path}`,
     );

@@ -3,6 +3,7 @@
  * after every step and writing each step's log. A re-run resumes: steps that succeeded with the
  * same inputs only run their live checks.
  */
+import { PlatformctlError } from '../errors.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -54,8 +55,11 @@ export interface UpResult {
   readonly reclaimedLockOf?: number;
 }
 
-export class SelectionError extends Error {
+export class SelectionError extends PlatformctlError {
   override readonly name = 'SelectionError';
+  constructor(message: string) {
+    super('selection.no-match', 'usage', message);
+  }
 }
 
 function matches(step: PlanStep, selector: string): boolean {

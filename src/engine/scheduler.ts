@@ -4,6 +4,7 @@
  * failure isolation (dependents of a failed step are skipped, independent branches go on) and
  * cancellation. The caller persists state in `onSettled`, which gates every dependent.
  */
+import { PlatformctlError } from '../errors.js';
 import { setMaxListeners } from 'node:events';
 import { errorInfo, StepTimeoutError } from './errors.js';
 import {
@@ -53,8 +54,12 @@ export interface GraphResult {
   readonly makespanMs: number;
 }
 
-export class GraphError extends Error {
+/** A malformed step graph: a bug in the planner, never the user's input. */
+export class GraphError extends PlatformctlError {
   override readonly name = 'GraphError';
+  constructor(message: string) {
+    super('engine.graph', 'failed', message);
+  }
 }
 
 type GraphNode = Pick<ExecutableStep, 'id' | 'dependsOn'>;

@@ -3,6 +3,7 @@
  * and the latest runs. `plan` reads `steps[id].inputsHash` and `.outcome` from it without this
  * module, so those stay where they are.
  */
+import { PlatformctlError, type ErrorDetails } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,8 +48,11 @@ export interface PlatformState {
   readonly runs: readonly RunSummaryState[];
 }
 
-export class StateError extends Error {
+export class StateError extends PlatformctlError {
   override readonly name = 'StateError';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('state.invalid', 'input', message, details);
+  }
 }
 
 export function statePath(projectDir: string): string {

@@ -43,10 +43,13 @@ export function findBinaries<const T extends readonly string[]>(
     else missing.push(name);
   }
   if (missing.length > 0) {
-    throw new ProviderError(
-      `missing ${missing.join(', ')}: build them from Go modules with \`npm run harness\` (in the platformctl checkout), ` +
+    throw new ProviderError(`missing ${missing.join(', ')}`, {
+      code: 'binary.missing',
+      kind: 'environment',
+      hint:
+        'build them from Go modules with `npm run harness` (in the platformctl checkout), ' +
         'or put them on PATH, or point PLATFORMCTL_BIN_DIR at a directory holding them',
-    );
+    });
   }
   return found as Record<T[number], string>;
 }

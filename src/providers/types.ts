@@ -2,6 +2,7 @@
  * Providers create and remove the clusters of a platform: Multipass VMs, kwok clusters with
  * simulated nodes, or nothing at all for existing clusters.
  */
+import { type ErrorDetails, type ErrorKind, PlatformctlError } from '../errors.js';
 import type { VaultEndpoint } from '../clients/vault.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
 
@@ -38,8 +39,12 @@ export interface Provider {
   down(platform: Platform, context: ProviderContext): Promise<{ deleted: readonly string[] }>;
 }
 
-export class ProviderError extends Error {
+/** A provider could not do what it was asked; `code` says what (provider.unavailable, provider.vm-conflict, ...). */
+export class ProviderError extends PlatformctlError {
   override readonly name = 'ProviderError';
+  constructor(message: string, options: ErrorDetails & { code?: string; kind?: ErrorKind } = {}) {
+    super(options.code ?? 'provider.failed', options.kind ?? 'failed', message, options);
+  }
 }
 
 export interface BootstrapResult {

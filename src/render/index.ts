@@ -2,6 +2,7 @@
  * Renders a valid platform into its complete artifact tree. Pure: same platform (and observed
  * node addresses), same bytes.
  */
+import { PlatformctlError } from '../errors.js';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
 import type { KubeObject } from '../addons/types.js';
@@ -24,8 +25,11 @@ export interface RenderOptions {
   readonly observed?: ObservedNodes;
 }
 
-export class RenderError extends Error {
+export class RenderError extends PlatformctlError {
   override readonly name = 'RenderError';
+  constructor(message: string) {
+    super('render.invalid-object', 'input', message);
+  }
 }
 
 function objects(path: string, list: readonly KubeObject[]): string {

@@ -7,6 +7,7 @@
  * build objects through their typed constructors so that the compiler rejects unknown fields,
  * and the e2e tests apply them with strict field validation against a real API server.
  */
+import { PlatformctlError } from '../errors.js';
 import { createRequire } from 'node:module';
 import type { KubeObject } from '../addons/types.js';
 import { validateOwnModel } from './models/index.js';
@@ -84,8 +85,11 @@ function correctVaultKubernetesAuth(object: KubeObject): { errors: string[]; for
   return { errors, forPackage };
 }
 
-export class ObjectSchemaError extends Error {
+export class ObjectSchemaError extends PlatformctlError {
   override readonly name = 'ObjectSchemaError';
+  constructor(message: string) {
+    super('render.invalid-object', 'input', message);
+  }
 }
 
 interface ModelClass {
