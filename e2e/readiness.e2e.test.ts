@@ -16,6 +16,8 @@ import { KubeClient } from '../src/clients/kube.js';
 import { isTransient, TransientError } from '../src/engine/errors.js';
 import { notReady, waitReady, waitReleaseReady } from '../src/engine/readiness.js';
 import { containsAddress, parseAddress, parseRange } from '../src/net/ipv4.js';
+import { systemRunner } from '../src/clients/exec.js';
+import { projectLayout } from '../src/project/layout.js';
 import { kwokPaths, KwokProvider } from '../src/providers/kwok/provider.js';
 import { simulateOnce } from '../src/providers/kwok/simulator.js';
 import type { ProviderContext } from '../src/providers/types.js';
@@ -35,12 +37,14 @@ const builtin = loadBuiltinSpec({ now: new Date() }).platform!;
 const mgmt = builtin.clusters.find((c) => c.name === builtin.managementCluster)!;
 // One cluster is enough here; the provider creates exactly the clusters of the platform it gets.
 const platform: Platform = { ...builtin, clusters: [mgmt] };
-const provider = new KwokProvider(process.env);
+const provider = new KwokProvider({ env: process.env, runner: systemRunner });
 const providerLog: string[] = [];
+const layout = projectLayout(project);
 const context: ProviderContext = {
-  projectDir: project,
+  layout,
   log: (event) => providerLog.push(`${event.cluster ?? ''} ${event.message}`),
 };
+const request = { platform, cluster: mgmt, artifacts: new Map<string, string>(), addresses: {} };
 const NS = 'readiness';
 let client: KubeClient;
 let simulating = true;
@@ -82,10 +86,10 @@ async function teardown(): Promise<void> {
   await simulation;
   // down signals the pid it recorded; if that process died at start, the pid may belong to
   // someone else by now.
-  const pidFile = kwokPaths(project).simulatorPidOf(mgmt.name);
-  const pid = Number(existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : '');
+  const pidFile = kwokPaths(layout).simulatorPidOf(mgmt.name);
+  const pid = existsSync(pidFile) ? Number(JSON.parse(readFileSync(pidFile, 'utf8')).pid) : 0;
   if (pid > 0 && !alive(pid)) rmSync(pidFile, { force: true });
-  await provider.down(platform, context);
+  await provider.down([{ cluster: mgmt.name, role: mgmt.role, nodes: [] }], context);
 }
 
 const deploymentObject = (name: string, podSpec: Record<string, unknown> = {}, extra = {}): KubeObject => ({
@@ -104,9 +108,9 @@ const deploymentObject = (name: string, podSpec: Record<string, unknown> = {}, e
 });
 
 beforeAll(async () => {
-  const up = await provider.up(platform, context);
-  expect(up.created).toEqual([mgmt.name]);
-  client = await KubeClient.fromFile(up.clusters[0]!.kubeconfig);
+  expect((await provider.provision(request, context)).created).toBe(true);
+  const { access } = await provider.bootstrap(request, context);
+  client = await KubeClient.fromFile(access.kubeconfig, access.context);
   simulation = simulate();
   await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
 });

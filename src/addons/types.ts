@@ -31,7 +31,91 @@ export interface AddonDependency {
   readonly on: 'same' | 'management';
   /** Applies only where the dependent add-on runs on a cluster of this role. */
   readonly forRole?: ClusterRole;
+  /** For ordering: one step of it (its `name`), instead of the step after which it is usable. */
+  readonly step?: string;
   readonly why: string;
+}
+
+/** Which objects of a manifests file a step applies (all when unset). */
+export interface ObjectSelector {
+  readonly only?: ReadonlyArray<{ readonly kind: string; readonly name: string }>;
+  readonly except?: ReadonlyArray<{ readonly kind: string; readonly name: string }>;
+}
+
+/** A manifest bundle the plan applies as it is published (e.g. the Gateway API CRDs). */
+export interface BundleRef {
+  readonly name: string;
+  readonly version: string;
+  readonly url: string;
+}
+
+/**
+ * One step an add-on adds to a cluster's plan, with the id `<cluster>/<addon>/<name>`.
+ * - `helm`: `helm upgrade --install` of its pinned chart with the rendered values;
+ * - `manifests`: server-side apply of a rendered file of the add-on, then readiness gates;
+ * - `bundle`: apply a published manifest bundle (from the mirror or its URL);
+ * - `vault-configure`: initialise, unseal and configure the platform's Vault.
+ */
+export interface AddonStep {
+  readonly name: string;
+  readonly kind: 'helm' | 'manifests' | 'bundle' | 'vault-configure';
+  readonly description?: string;
+  /** Typical duration on the reference hardware (critical path, scheduler priorities). */
+  readonly seconds: number;
+  /** `manifests`: the add-on's rendered file it applies (default `manifests.yaml`), and which objects of it. */
+  readonly file?: string;
+  readonly objects?: ObjectSelector;
+  /** `bundle`: the bundle. */
+  readonly bundle?: BundleRef;
+  /**
+   * `helm`: whether helm waits for the release's workloads to be ready (default true). Vault's
+   * pods are not Ready until it is initialised and unsealed, which a later step does.
+   */
+  readonly wait?: boolean;
+  /** Ordering for this step alone, beside the add-on's own. */
+  readonly after?: readonly AddonDependency[];
+}
+
+/**
+ * A step the add-on adds to every cluster for which a rendered file exists, outside the add-on's
+ * own namespace: Vault's token reviewer and auth mount on each cluster whose clients log in.
+ * Its id is `<cluster>/<name>`.
+ */
+export interface PerClusterStep {
+  readonly name: string;
+  readonly kind: 'manifests' | 'vault-auth';
+  readonly description: string;
+  readonly seconds: number;
+  readonly phase: Phase;
+  /** The cluster's rendered file that makes the step exist (and that a manifests step applies), below `clusters/<cluster>/`. */
+  readonly file: string;
+  /** Other per-cluster steps of this add-on it follows (by name), else the cluster's bootstrap. */
+  readonly afterOwn?: readonly string[];
+  /** Steps of the add-on on the management cluster it follows (by name). */
+  readonly afterManagement?: readonly string[];
+  /**
+   * When set, every step of the cluster that follows that step of the add-on on the management
+   * cluster also follows this one: a cluster's Vault clients wait for its own auth mount.
+   */
+  readonly gatesClientsOf?: string;
+}
+
+/** What the planner needs to know about an add-on beyond its dependencies. */
+export interface AddonPlanFacts {
+  /**
+   * Its steps in order. Default: `release` (helm) when it has a chart, then `manifests` when it
+   * renders any. A declared step whose chart or file is not there is left out.
+   */
+  readonly steps?: readonly AddonStep[];
+  /** The step after which other add-ons may use it (default: its last step). */
+  readonly usableAfter?: string;
+  /** Typical seconds of the default release step (default 30). */
+  readonly releaseSeconds?: number;
+  /** false for what runs no pods (CRD bundles) or is the CNI itself: no edge to the CNI. */
+  readonly needsCni?: boolean;
+  /** This add-on is the cluster network: everything else waits for it. */
+  readonly providesCni?: boolean;
+  readonly perCluster?: readonly PerClusterStep[];
 }
 
 export interface AddonDefinition {
@@ -54,6 +138,7 @@ export interface AddonDefinition {
   readonly seed: string;
   /** Values and extra manifests for one cluster; the chart itself is pinned in charts.json. */
   readonly render?: (ctx: RenderContext) => RenderedAddon;
+  readonly plan?: AddonPlanFacts;
 }
 
 /** A Kubernetes object as rendered: plain data, serialisable to YAML. */

@@ -2,7 +2,7 @@
  * Everything a command touches outside itself, passed in so commands run in-process under test.
  */
 import { readFileSync } from 'node:fs';
-import { PlatformctlError } from '../errors.js';
+import { EXIT_CODES, PlatformctlError } from '../errors.js';
 
 export interface CliIO {
   readonly stdout: (text: string) => void;
@@ -31,8 +31,16 @@ export function processIO(): CliIO {
   };
 }
 
-/** Exit codes: 0 success, 1 the spec (or the platform) is invalid, 2 usage or I/O errors. */
-export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+/** Exit codes (README, `up --help`): the same numbers as the error kinds of errors.ts. */
+export const EXIT = {
+  ok: EXIT_CODES.ok,
+  invalid: EXIT_CODES.input,
+  usage: EXIT_CODES.usage,
+  failed: EXIT_CODES.failed,
+  locked: EXIT_CODES.locked,
+  environment: EXIT_CODES.environment,
+  interrupted: EXIT_CODES.interrupted,
+} as const;
 
 /** A failure caused by how the command was called; exits 2. */
 export class UsageError extends PlatformctlError {

@@ -1,17 +1,46 @@
 /**
- * The platformctl command line: one file per verb, wired here.
+ * The platformctl command line: parse, call the action (loaded when its command runs), print.
  */
 import { Command, CommanderError } from 'commander';
-import { addAddons } from './addons.js';
-import { addInit } from './init.js';
-import { addPlan } from './plan.js';
-import { addRender } from './render.js';
-import { exitCodeOf, PlatformctlError } from '../errors.js';
+import { errorObject, exitCodeOf, PlatformctlError } from '../errors.js';
+import { type ActionName, defineCommands } from './commands.js';
 import { type CliIO, EXIT, packageVersion, processIO } from './io.js';
-import { addSchema } from './schema.js';
-import { addStatus } from './status.js';
-import { addDown, addUp } from './up.js';
-import { addValidate } from './validate.js';
+
+// Each action declares its own flags; commander hands over what it parsed for that command.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ActionModule = { default: (flags: any, context: { io: CliIO }) => Promise<number> };
+
+const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
+  init: () => import('./actions/init.js'),
+  validate: () => import('./actions/validate.js'),
+  schema: () => import('./actions/schema.js'),
+  render: () => import('./actions/render.js'),
+  plan: () => import('./actions/plan.js'),
+  up: () => import('./actions/up.js'),
+  down: () => import('./actions/down.js'),
+  status: () => import('./actions/status.js'),
+  addons: () => import('./actions/addons.js'),
+};
+
+/** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */
+async function report(io: CliIO, error: unknown, json: boolean): Promise<number> {
+  if (json) {
+    io.stdout(`${JSON.stringify({ error: errorObject(error) }, null, 2)}\n`);
+    return exitCodeOf(error);
+  }
+  if (error instanceof PlatformctlError) {
+    if (error.code === 'spec.invalid') {
+      // The diagnostics say more than the summary: print them as `validate` does.
+      const { printDiagnostics } = await import('./report.js');
+      printDiagnostics(io, error);
+      return exitCodeOf(error);
+    }
+    io.stderr(`platformctl: ${error.message}\n${error.hint ? `  fix: ${error.hint}\n` : ''}`);
+    return exitCodeOf(error);
+  }
+  io.stderr(`platformctl: internal error: ${(error as Error).stack ?? String(error)}\n`);
+  return EXIT.usage;
+}
 
 export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
   const program = new Command('platformctl')
@@ -26,15 +55,16 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
       'after',
       '\nStart here:\n  platformctl init        write platform.yaml (the reference three-cluster lab)\n  platformctl validate    check it\n\nWithout -f, commands read ./platform.yaml, or use the built-in default when there is none.',
     );
-  addInit(program, io, exit);
-  addValidate(program, io, exit);
-  addSchema(program, io, exit);
-  addRender(program, io, exit);
-  addPlan(program, io, exit);
-  addUp(program, io, exit);
-  addStatus(program, io, exit);
-  addDown(program, io, exit);
-  addAddons(program, io, exit);
+  defineCommands(program, (command, name) =>
+    command.action(async (flags: Record<string, unknown>) => {
+      try {
+        const action = (await ACTIONS[name]()).default;
+        exit(await action(flags, { io }));
+      } catch (error) {
+        exit(await report(io, error, flags['output'] === 'json'));
+      }
+    }),
+  );
   for (const command of program.commands) {
     command
       .exitOverride()
@@ -59,11 +89,6 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     return code;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (error instanceof PlatformctlError) {
-      io.stderr(`platformctl: ${error.message}\n${error.hint ? `  fix: ${error.hint}\n` : ''}`);
-      return exitCodeOf(error);
-    }
-    io.stderr(`platformctl: internal error: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT.usage;
+    return report(io, error, false);
   }
 }

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { findBinaries } from '../providers/binaries.js';
-import { CommandError, run } from './exec.js';
+import { projectLayout } from '../project/layout.js';
+import { CommandError, type CommandRunner, systemRunner } from './exec.js';
 
 export interface HelmRelease {
   readonly name: string;
@@ -48,6 +49,10 @@ export interface HelmClientOptions {
   /** Path of the helm binary. */
   readonly helm: string;
   readonly kubeconfig: string;
+  /** The context of the kubeconfig to use (default: its current context). */
+  readonly kubeContext?: string;
+  /** Runs helm (default: real processes). */
+  readonly runner?: CommandRunner;
   /** Added to the environment of every helm process (HELM_CACHE_HOME and friends). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Never shown in errors or output (tokens in repository URLs, passwords in values paths). */
@@ -132,14 +137,18 @@ export function parseLatestRevision(json: string): HelmReleaseStatus {
 export class HelmClient {
   readonly helm: string;
   readonly kubeconfig: string;
+  readonly kubeContext: string | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly secrets: readonly string[];
+  readonly #runner: CommandRunner;
 
   constructor(options: HelmClientOptions) {
     this.helm = options.helm;
     this.kubeconfig = options.kubeconfig;
+    this.kubeContext = options.kubeContext;
     this.env = options.env ?? {};
     this.secrets = options.secrets ?? [];
+    this.#runner = options.runner ?? systemRunner;
   }
 
   /**
@@ -151,13 +160,17 @@ export class HelmClient {
     env: Readonly<Record<string, string | undefined>>;
     projectDir: string;
     kubeconfig: string;
+    kubeContext?: string;
+    runner?: CommandRunner;
     secrets?: readonly string[];
   }): HelmClient {
     const { helm } = findBinaries(['helm'], { env: options.env, projectDir: options.projectDir });
-    const home = join(options.projectDir, '.platformctl', 'helm');
+    const home = projectLayout(options.projectDir).helmHome;
     return new HelmClient({
       helm,
       kubeconfig: options.kubeconfig,
+      ...(options.kubeContext ? { kubeContext: options.kubeContext } : {}),
+      ...(options.runner ? { runner: options.runner } : {}),
       env: {
         HELM_CACHE_HOME: join(home, 'cache'),
         HELM_CONFIG_HOME: join(home, 'config'),
@@ -169,7 +182,12 @@ export class HelmClient {
 
   private async helmRun(args: readonly string[], options: HelmCommandOptions, cluster = true) {
     // --kubeconfig on every cluster command: $KUBECONFIG of the user's shell must never be used.
-    return run(this.helm, cluster ? [...args, '--kubeconfig', this.kubeconfig] : args, {
+    const target = [
+      '--kubeconfig',
+      this.kubeconfig,
+      ...(this.kubeContext ? ['--kube-context', this.kubeContext] : []),
+    ];
+    return this.#runner.run(this.helm, cluster ? [...args, ...target] : args, {
       env: this.env,
       secrets: this.secrets,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),

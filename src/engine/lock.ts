@@ -4,10 +4,10 @@
  * cannot tell whether its process is still alive.
  */
 import { PlatformctlError } from '../errors.js';
+import { projectLayout } from '../project/layout.js';
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 
 export interface LockInfo {
   readonly pid: number;
@@ -54,8 +54,7 @@ export async function acquireLock(
   options: { isAlive?: (pid: number) => boolean } = {},
 ): Promise<{ release(): Promise<void>; reclaimed?: LockInfo }> {
   const isAlive = options.isAlive ?? isProcessAlive;
-  const dir = join(projectDir, '.platformctl');
-  const path = join(dir, 'lock');
+  const { stateDir: dir, lockFile: path } = projectLayout(projectDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const mine: LockInfo = {
     pid: info.pid ?? process.pid,

@@ -1,3 +1,4 @@
+import { systemRunner } from '../clients/exec.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +59,7 @@ describe('selectSteps', () => {
 describe('prepareUp', () => {
   it('runs new steps, only checks settled ones, and redoes those whose inputs changed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'platformctl-prepare-'));
-    const provider = new KwokProvider({});
+    const provider = new KwokProvider({ env: {}, runner: systemRunner });
     const fresh = await prepareUp({ projectDir: dir, platform, provider });
     expect(fresh.planned.every((p) => p.action === 'run' && p.status === 'new')).toBe(true);
 

@@ -6,10 +6,10 @@
 import { PlatformctlError } from '../errors.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { ClusterProvider } from '../providers/types.js';
 import { HelmClient } from '../clients/helm.js';
 import { KubeClient } from '../clients/kube.js';
+import { projectLayout } from '../project/layout.js';
 import { buildPlan, type Plan, type PlanStep } from '../plan/plan.js';
 import { stepStatus } from '../plan/status.js';
 import type { StepStatus } from '../plan/format.js';
@@ -103,14 +103,34 @@ export interface Preparation {
   readonly planned: readonly PlannedStep[];
 }
 
+/** Node addresses by cluster, as the provision steps of earlier runs recorded them. */
+export function recordedAddresses(
+  recorded: Readonly<Record<string, StepState>>,
+): Map<string, Readonly<Record<string, string>>> {
+  const out = new Map<string, Readonly<Record<string, string>>>();
+  for (const [id, step] of Object.entries(recorded)) {
+    const addresses = step.outputs?.['addresses'];
+    if (!id.endsWith('/provision') || typeof addresses !== 'object' || addresses === null) continue;
+    out.set(id.slice(0, -'/provision'.length), addresses as Record<string, string>);
+  }
+  return out;
+}
+
+function observedNodes(addresses: ReadonlyMap<string, Readonly<Record<string, string>>>) {
+  const all: Record<string, string> = {};
+  for (const byNode of addresses.values()) Object.assign(all, byNode);
+  return { addresses: all };
+}
+
 /** Pure apart from reading the state file: what `up` would do (also `--dry-run`). */
 export async function prepareUp(
   options: Pick<UpOptions, 'projectDir' | 'platform' | 'provider' | 'only' | 'skip'>,
 ): Promise<Preparation> {
-  const tree = renderPlatform(options.platform);
-  const plan = buildPlan(options.platform, tree, options.provider.name);
   const state = await readState(options.projectDir);
   const recorded = state?.steps ?? {};
+  // Rendered with the node addresses the provider observed, so kubeadm and the like name them.
+  const tree = renderPlatform(options.platform, { observed: observedNodes(recordedAddresses(recorded)) });
+  const plan = buildPlan(options.platform, tree, options.provider.traits.name);
   const selected = selectSteps(plan, options.only, options.skip);
   const planned = plan.steps.map((step) => ({
     step,
@@ -125,18 +145,34 @@ export function stepEnvironment(
   options: Pick<UpOptions, 'projectDir' | 'platform' | 'provider' | 'env'>,
   prepared: Pick<Preparation, 'plan' | 'contents' | 'recorded'>,
 ): StepEnvironment {
-  const kubeconfig = (cluster: string) => join(options.projectDir, 'kubeconfigs', `${cluster}.conf`);
+  const layout = projectLayout(options.projectDir);
+  // Where the provider says each cluster is reached: its kubeconfig file and context.
+  const access = (name: string) => {
+    const cluster = options.platform.clusters.find((c) => c.name === name);
+    if (!cluster) throw new Error(`the plan names cluster ${name}, which the spec does not have`);
+    return options.provider.access(options.platform, cluster, { layout });
+  };
   return {
     platform: options.platform,
     plan: prepared.plan,
     contents: prepared.contents,
     provider: options.provider,
-    simulated: options.provider.name === 'kwok',
-    projectDir: options.projectDir,
+    layout,
     recorded: prepared.recorded,
-    kube: (cluster) => KubeClient.fromFile(kubeconfig(cluster)),
-    helm: (cluster) =>
-      HelmClient.find({ env: options.env, projectDir: options.projectDir, kubeconfig: kubeconfig(cluster) }),
+    addresses: recordedAddresses(prepared.recorded),
+    kube: (cluster) => {
+      const { kubeconfig, context } = access(cluster);
+      return KubeClient.fromFile(kubeconfig, context);
+    },
+    helm: (cluster) => {
+      const { kubeconfig, context } = access(cluster);
+      return HelmClient.find({
+        env: options.env,
+        projectDir: options.projectDir,
+        kubeconfig,
+        kubeContext: context,
+      });
+    },
     ...(options.env.PLATFORMCTL_CHARTS_DIR ? { chartsDir: options.env.PLATFORMCTL_CHARTS_DIR } : {}),
   };
 }
@@ -145,21 +181,38 @@ function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-const logFileName = (id: string) => `${id.replaceAll('/', '__')}.log`;
-
 export async function up(options: UpOptions): Promise<UpResult> {
   const { plan, contents, recorded, planned } = await prepareUp(options);
+  const layout = projectLayout(options.projectDir);
   const started = new Date();
   const runId = newRunId(started);
-  const logDir = join(options.projectDir, '.platformctl', 'logs', runId);
+  const logDir = layout.runLogDir(runId);
   const lock = await acquireLock(options.projectDir, { command: options.command, runId });
   try {
     mkdirSync(logDir, { recursive: true, mode: 0o700 });
     const state =
-      (await readState(options.projectDir)) ?? emptyState(options.platform.name, options.provider.name);
+      (await readState(options.projectDir)) ??
+      emptyState(options.platform.name, options.provider.traits.name);
     const store = new StateStore(options.projectDir, state);
     await store.recordRun({ runId, startedAt: started.toISOString(), command: options.command, logDir });
-    const emit = options.onEvent ?? (() => {});
+    // Recorded before the provider creates anything, so `down` finds it even if the spec drops it.
+    const touched = new Set(
+      planned.filter((p) => p.action !== 'skip' && p.step.phase === 'cluster').map((p) => p.step.cluster),
+    );
+    for (const cluster of options.platform.clusters)
+      if (touched.has(cluster.name) && !store.current.clusters?.[cluster.name])
+        await store.recordCluster(cluster.name, {
+          role: cluster.role,
+          nodes: cluster.nodes.map((n) => n.name),
+        });
+    // Every event also goes to events.jsonl, one per line, for whoever follows the run from
+    // another process (the dashboard); step-log lines stay in the step logs.
+    const eventsFile = layout.runEvents(runId);
+    const emit = (event: EngineEvent) => {
+      if (event.type !== 'step-log')
+        appendFileSync(eventsFile, `${JSON.stringify(event)}\n`, { mode: 0o600 });
+      options.onEvent?.(event);
+    };
     emit({
       type: 'run-started',
       runId,
@@ -180,7 +233,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
         ...(options.signal ? { signal: options.signal } : {}),
         onEvent: emit,
         log: (id, line) =>
-          appendFileSync(join(logDir, logFileName(id)), `${new Date().toISOString()} ${line}\n`, {
+          appendFileSync(layout.stepLog(runId, id), `${new Date().toISOString()} ${line}\n`, {
             mode: 0o600,
           }),
         onSettled: async (record) => {

@@ -3,16 +3,13 @@
  * the directory 0700, each file 0600, written atomically, never logged, never rendered.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import type { ProjectLayout } from '../project/layout.js';
 
-export const secretsDir = (projectDir: string) => join(projectDir, '.platformctl', 'secrets');
-
-export async function writeSecret(projectDir: string, name: string, value: unknown): Promise<string> {
-  const dir = secretsDir(projectDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
-  const path = join(dir, `${name}.json`);
+export async function writeSecret(layout: ProjectLayout, name: string, value: unknown): Promise<string> {
+  await mkdir(layout.secretsDir, { recursive: true, mode: 0o700 });
+  await chmod(layout.secretsDir, 0o700);
+  const path = layout.secretFile(name);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const file = await open(temp, 'wx', 0o600);
   try {
@@ -26,7 +23,11 @@ export async function writeSecret(projectDir: string, name: string, value: unkno
   return path;
 }
 
-export async function readSecret<T>(projectDir: string, name: string): Promise<T | undefined> {
-  const text = await readFile(join(secretsDir(projectDir), `${name}.json`), 'utf8').catch(() => undefined);
+export async function readSecret<T>(layout: ProjectLayout, name: string): Promise<T | undefined> {
+  const text = await readFile(layout.secretFile(name), 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as T);
+}
+
+export async function removeSecret(layout: ProjectLayout, name: string): Promise<void> {
+  await rm(layout.secretFile(name), { force: true });
 }

@@ -7,6 +7,7 @@ import { PlatformctlError, type ErrorDetails } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { projectLayout } from '../project/layout.js';
 import { isProcessAlive } from './lock.js';
 import type { ErrorInfo, StepOutcome } from './types.js';
 
@@ -39,11 +40,19 @@ export interface RunSummaryState {
   readonly counts?: Record<string, number>;
 }
 
+/** A cluster a provider created (or connected to) for this project: what `down` removes, spec or no spec. */
+export interface ClusterRecord {
+  readonly role: 'management' | 'workload';
+  readonly nodes: readonly string[];
+}
+
 export interface PlatformState {
   readonly version: 1;
   readonly platform: string;
   readonly provider: string;
   readonly steps: Readonly<Record<string, StepState>>;
+  /** By name; recorded before the provider first creates anything for the cluster. */
+  readonly clusters?: Readonly<Record<string, ClusterRecord>>;
   /** Oldest first, at most 20. */
   readonly runs: readonly RunSummaryState[];
 }
@@ -56,7 +65,7 @@ export class StateError extends PlatformctlError {
 }
 
 export function statePath(projectDir: string): string {
-  return join(projectDir, '.platformctl', 'state.json');
+  return projectLayout(projectDir).stateFile;
 }
 
 export function emptyState(platform: string, provider: string): PlatformState {
@@ -87,8 +96,7 @@ export async function readState(projectDir: string): Promise<PlatformState | und
  * a crash between the two renames leaves a .bak equal to state.json, which is harmless.
  */
 export async function writeState(projectDir: string, state: PlatformState): Promise<void> {
-  const dir = join(projectDir, '.platformctl');
-  const path = join(dir, 'state.json');
+  const { stateDir: dir, stateFile: path } = projectLayout(projectDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await sweepOrphans(dir);
   const previous = await readFile(path, 'utf8').catch(() => undefined);
@@ -126,6 +134,20 @@ export class StateStore {
       const runs = at < 0 ? [...s.runs, run] : s.runs.map((r, i) => (i === at ? run : r));
       return { ...s, runs: runs.slice(-MAX_RUNS) };
     });
+  }
+
+  recordCluster(name: string, record: ClusterRecord): Promise<void> {
+    return this.#update((s) => ({ ...s, clusters: { ...s.clusters, [name]: record } }));
+  }
+
+  /** Forgets clusters and every step recorded for them. */
+  forgetClusters(names: readonly string[]): Promise<void> {
+    const gone = new Set(names);
+    return this.#update((s) => ({
+      ...s,
+      clusters: Object.fromEntries(Object.entries(s.clusters ?? {}).filter(([name]) => !gone.has(name))),
+      steps: Object.fromEntries(Object.entries(s.steps).filter(([id]) => !gone.has(id.split('/')[0]!))),
+    }));
   }
 
   forget(ids: readonly string[]): Promise<void> {
@@ -176,7 +198,8 @@ function parseState(text: string): PlatformState | string {
 function serialize(state: PlatformState): string {
   const { version, platform, provider } = state;
   const steps = sortKeys(state.steps);
-  return `${JSON.stringify({ version, platform, provider, steps, runs: state.runs.slice(-MAX_RUNS) }, null, 2)}\n`;
+  const clusters = state.clusters ? { clusters: sortKeys(state.clusters) } : {};
+  return `${JSON.stringify({ version, platform, provider, ...clusters, steps, runs: state.runs.slice(-MAX_RUNS) }, null, 2)}\n`;
 }
 
 /** Sorted at every level so that a step's record diffs the same whichever order it was built in. */

@@ -4,25 +4,25 @@
  * does its work again only when that check finds drift (ctlptl's desired-vs-observed loop).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ADDON_CATALOG } from '../addons/catalog.js';
-import { GATEWAY_API_CRDS } from '../addons/catalog/gateway-api.js';
 import { chartFor } from '../addons/charts.js';
-import type { KubeObject } from '../addons/types.js';
+import type { BundleRef, KubeObject, ObjectSelector } from '../addons/types.js';
 import type { HelmClient } from '../clients/helm.js';
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
-import type { Plan, PlanStep } from '../plan/plan.js';
-import { PKI_BOOTSTRAP_ISSUER } from '../plan/plan.js';
-import type { ClusterProvider, ProviderContext } from '../providers/types.js';
-import type { Platform, PlatformCluster } from '../spec/model.js';
-import type { PkiPlan } from '../render/pki.js';
 import { VaultClient } from '../clients/vault.js';
+import type { Plan, PlanStep, StepKind } from '../plan/plan.js';
+import type { ProjectLayout } from '../project/layout.js';
+import type { ClusterProvider, ClusterRequest, ProviderContext } from '../providers/types.js';
+import type { PkiPlan } from '../render/pki.js';
+import type { Platform, PlatformCluster } from '../spec/model.js';
 import { resolveBundle, resolveChart } from './chart-source.js';
 import { TransientError } from './errors.js';
 import { notReady, waitReady, waitReleaseReady } from './readiness.js';
-import type { StepState } from './state.js';
 import { readSecret } from './secrets.js';
+import type { StepState } from './state.js';
+import type { ExecutableStep, StepContext, StepResult } from './types.js';
 import {
   applyPkiPlan,
   authMountDrift,
@@ -31,7 +31,6 @@ import {
   pkiDrift,
   VAULT_SECRET,
 } from './vault.js';
-import type { ExecutableStep, StepContext, StepResult } from './types.js';
 
 export interface StepEnvironment {
   readonly platform: Platform;
@@ -39,11 +38,14 @@ export interface StepEnvironment {
   /** Rendered artifacts by path. */
   readonly contents: ReadonlyMap<string, string>;
   readonly provider: ClusterProvider;
-  /** Simulated nodes (kwok) run no controllers: custom resources are applied but not gated on. */
-  readonly simulated: boolean;
-  readonly projectDir: string;
+  readonly layout: ProjectLayout;
   /** What the last runs recorded, by step id. */
   readonly recorded: Readonly<Record<string, StepState>>;
+  /**
+   * Node addresses by cluster: what earlier runs recorded, updated by this run's provision steps
+   * so that bootstrap sees what was just discovered.
+   */
+  readonly addresses: Map<string, Readonly<Record<string, string>>>;
   readonly kube: (cluster: string) => Promise<KubeClient>;
   readonly helm: (cluster: string) => HelmClient;
   /** A local mirror of charts and bundles (PLATFORMCTL_CHARTS_DIR), for machines without the internet. */
@@ -51,13 +53,14 @@ export interface StepEnvironment {
 }
 
 const MINUTE = 60_000;
-const TIMEOUTS: Record<PlanStep['kind'], number> = {
+const TIMEOUTS: Record<StepKind, number> = {
   provision: 15 * MINUTE,
   bootstrap: 15 * MINUTE,
   manifests: 5 * MINUTE,
-  crds: 3 * MINUTE,
+  bundle: 3 * MINUTE,
   helm: 15 * MINUTE,
-  custom: 10 * MINUTE,
+  'vault-configure': 10 * MINUTE,
+  'vault-auth': 5 * MINUTE,
 };
 
 /** Helm's install order, so namespaces and CRDs exist before what lives in them. */
@@ -122,14 +125,18 @@ function parseObjects(text: string | undefined): KubeObject[] {
 const label = (o: KubeObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
-/** The objects a manifests step applies: cert-manager's bootstrap issuer is split out (PKI phase 1). */
+function selected(object: KubeObject, selector: ObjectSelector | undefined): boolean {
+  const is = (ref: { kind: string; name: string }) =>
+    ref.kind === object.kind && ref.name === object.metadata.name;
+  if (selector?.only && !selector.only.some(is)) return false;
+  return !selector?.except?.some(is);
+}
+
+/** The objects a manifests step applies: those of its artifacts that its selector picks. */
 function objectsOf(step: PlanStep, contents: ReadonlyMap<string, string>): KubeObject[] {
-  const all = step.artifacts.flatMap((path) => parseObjects(contents.get(path)));
-  const isBootstrapIssuer = (o: KubeObject) =>
-    o.kind === 'ClusterIssuer' && o.metadata.name === PKI_BOOTSTRAP_ISSUER;
-  if (step.id.endsWith('/bootstrap-issuer')) return all.filter(isBootstrapIssuer);
-  if (step.addon === 'cert-manager') return all.filter((o) => !isBootstrapIssuer(o));
-  return all;
+  return step.artifacts
+    .flatMap((path) => parseObjects(contents.get(path)))
+    .filter((o) => selected(o, step.objects));
 }
 
 async function apply(
@@ -189,11 +196,7 @@ interface Runner {
 }
 
 function providerContext(env: StepEnvironment, context: StepContext): ProviderContext {
-  return {
-    projectDir: env.projectDir,
-    log: (event) => context.log(event.message),
-    signal: context.signal,
-  };
+  return { layout: env.layout, log: (event) => context.log(event.message), signal: context.signal };
 }
 
 function clusterOf(env: StepEnvironment, name: string): PlatformCluster {
@@ -202,18 +205,43 @@ function clusterOf(env: StepEnvironment, name: string): PlatformCluster {
   return cluster;
 }
 
+function clusterRequest(env: StepEnvironment, cluster: PlatformCluster): ClusterRequest {
+  return {
+    platform: env.platform,
+    cluster,
+    artifacts: env.contents,
+    addresses: env.addresses.get(cluster.name) ?? {},
+  };
+}
+
+const simulated = (env: StepEnvironment) => !env.provider.traits.runsWorkloads;
+
 function provisionRunner(env: StepEnvironment, step: PlanStep): Runner {
   const cluster = clusterOf(env, step.cluster);
   return {
     async check(context) {
-      const observed = await env.provider.observe(env.platform, cluster, providerContext(env, context));
-      return observed.exists ? undefined : `cluster ${cluster.name} does not exist`;
+      const observed = await env.provider.observe(
+        clusterRequest(env, cluster),
+        providerContext(env, context),
+      );
+      if (!observed.exists) return `cluster ${cluster.name} does not exist`;
+      // A cluster whose API server died is there but unusable: provision repairs it.
+      if (!observed.serving)
+        return `cluster ${cluster.name} exists but does not serve (${observed.detail ?? 'no answer'})`;
+      return undefined;
     },
     async work(context) {
-      const { created } = await env.provider.provision(env.platform, cluster, providerContext(env, context));
-      return created
-        ? { outcome: 'succeeded', detail: `created ${cluster.nodes.length} node(s)` }
-        : { outcome: 'unchanged', detail: 'exists' };
+      const result = await env.provider.provision(
+        clusterRequest(env, cluster),
+        providerContext(env, context),
+      );
+      env.addresses.set(cluster.name, result.addresses);
+      const outputs = { addresses: result.addresses };
+      if (result.repaired)
+        return { outcome: 'succeeded', detail: `cluster did not serve: ${result.repaired} it`, outputs };
+      return result.created
+        ? { outcome: 'succeeded', detail: `created ${cluster.nodes.length} node(s)`, outputs }
+        : { outcome: 'unchanged', detail: 'exists', outputs };
     },
   };
 }
@@ -222,15 +250,27 @@ function bootstrapRunner(env: StepEnvironment, step: PlanStep): Runner {
   const cluster = clusterOf(env, step.cluster);
   return {
     async check(context) {
-      const observed = await env.provider.observe(env.platform, cluster, providerContext(env, context));
-      return observed.ready ? undefined : `cluster ${cluster.name} is not fully bootstrapped`;
+      const observed = await env.provider.observe(
+        clusterRequest(env, cluster),
+        providerContext(env, context),
+      );
+      return observed.ready
+        ? undefined
+        : `cluster ${cluster.name} is not fully bootstrapped (${observed.detail ?? 'not ready'})`;
     },
     async work(context) {
-      const result = await env.provider.bootstrap(env.platform, cluster, providerContext(env, context));
+      const result = await env.provider.bootstrap(
+        clusterRequest(env, cluster),
+        providerContext(env, context),
+      );
       return {
         outcome: result.changed ? 'succeeded' : 'unchanged',
         detail: `${cluster.nodes.length} node(s) Ready`,
-        outputs: { nodes: result.nodes, kubeconfig: result.access.kubeconfig },
+        outputs: {
+          addresses: result.addresses,
+          kubeconfig: result.access.kubeconfig,
+          context: result.access.context,
+        },
       };
     },
   };
@@ -241,14 +281,14 @@ function manifestsRunner(env: StepEnvironment, step: PlanStep): Runner {
   return {
     async check() {
       if (objects.length === 0) return undefined;
-      return driftOf(await env.kube(step.cluster), objects, env.simulated);
+      return driftOf(await env.kube(step.cluster), objects, simulated(env));
     },
     async work(context) {
       if (objects.length === 0) return { outcome: 'succeeded', detail: 'nothing to apply' };
       const deadline = Date.now() + TIMEOUTS.manifests;
       const client = await env.kube(step.cluster);
       await apply(client, objects, context);
-      await waitReady(client, gated(objects, env.simulated), {
+      await waitReady(client, gated(objects, simulated(env)), {
         signal: context.signal,
         timeoutMs: remaining(deadline),
         log: context.log,
@@ -279,6 +319,7 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
   const ref = chartFor(addon)!;
   const namespace = ADDON_CATALOG[addon].namespace;
   const valuesPath = `clusters/${step.cluster}/addons/${addon}/values.yaml`;
+  const wait = step.wait !== false;
   return {
     async check() {
       const status = await env.helm(step.cluster).status(addon, namespace);
@@ -290,7 +331,7 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
       const manifest = parseObjects(await env.helm(step.cluster).manifest(addon, namespace)).map((o) =>
         o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } },
       );
-      return driftOf(await env.kube(step.cluster), manifest, env.simulated);
+      return driftOf(await env.kube(step.cluster), manifest, simulated(env));
     },
     async work(context) {
       const deadline = Date.now() + TIMEOUTS.helm;
@@ -299,7 +340,7 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
       const values = env.contents.get(valuesPath);
       if (values !== undefined) {
         // Helm reads values from a file; the rendered tree is in memory.
-        valuesFile = join(env.projectDir, '.platformctl', 'releases', step.cluster, addon, 'values.yaml');
+        valuesFile = env.layout.releaseValues(step.cluster, addon);
         await mkdir(dirname(valuesFile), { recursive: true, mode: 0o700 });
         await writeFile(valuesFile, values, { mode: 0o600 });
       }
@@ -314,20 +355,24 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
           ...(chart.repo ? { repo: chart.repo } : {}),
           ...(valuesFile ? { valuesFile } : {}),
         },
-        { timeoutMs: remaining(deadline), signal: context.signal, onOutput: context.log, wait: true },
+        { timeoutMs: remaining(deadline), signal: context.signal, onOutput: context.log, wait },
       );
-      await waitReleaseReady(await env.kube(step.cluster), addon, namespace, {
-        signal: context.signal,
-        timeoutMs: remaining(deadline),
-        log: context.log,
-      });
-      return { outcome: 'succeeded', detail: `${ref.chart} ${ref.version} deployed` };
+      if (wait)
+        await waitReleaseReady(await env.kube(step.cluster), addon, namespace, {
+          signal: context.signal,
+          timeoutMs: remaining(deadline),
+          log: context.log,
+        });
+      return {
+        outcome: 'succeeded',
+        detail: `${ref.chart} ${ref.version} deployed${wait ? '' : ' (not waited for)'}`,
+      };
     },
   };
 }
 
-async function gatewayApiCrds(env: StepEnvironment): Promise<KubeObject[]> {
-  const source = resolveBundle({ name: 'gateway-api', ...GATEWAY_API_CRDS }, env.chartsDir);
+async function bundleObjects(env: StepEnvironment, bundle: BundleRef): Promise<KubeObject[]> {
+  const source = resolveBundle(bundle, env.chartsDir);
   if (source.path) return parseObjects(await readFile(source.path, 'utf8'));
   const response = await fetch(source.url!).catch((error: unknown) => {
     throw new TransientError(`cannot download ${source.url}: ${(error as Error).message}`);
@@ -336,70 +381,92 @@ async function gatewayApiCrds(env: StepEnvironment): Promise<KubeObject[]> {
   return parseObjects(await response.text());
 }
 
-function crdsRunner(env: StepEnvironment, step: PlanStep): Runner {
-  let bundle: KubeObject[] | undefined;
-  const objects = async () => (bundle ??= await gatewayApiCrds(env));
+function bundleRunner(env: StepEnvironment, step: PlanStep): Runner {
+  if (!step.bundle) throw new Error(`${step.id}: a bundle step without a bundle`);
+  const bundle = step.bundle;
+  let cached: KubeObject[] | undefined;
+  const objects = async () => (cached ??= await bundleObjects(env, bundle));
   return {
     async check() {
-      return driftOf(await env.kube(step.cluster), await objects(), env.simulated);
+      return driftOf(await env.kube(step.cluster), await objects(), simulated(env));
     },
     async work(context) {
       const client = await env.kube(step.cluster);
-      const crds = await objects();
-      await apply(client, crds, context);
-      await waitReady(client, crds, { signal: context.signal, timeoutMs: TIMEOUTS.crds, log: context.log });
-      return { outcome: 'succeeded', detail: `${crds.length} CRD(s) Established` };
+      const list = await objects();
+      await apply(client, list, context);
+      await waitReady(client, list, { signal: context.signal, timeoutMs: TIMEOUTS.bundle, log: context.log });
+      return {
+        outcome: 'succeeded',
+        detail: `${list.length} object(s) of ${bundle.name} ${bundle.version} ready`,
+      };
     },
   };
 }
 
-/** The Vault steps: `<mgmt>/vault/configure` and each cluster's `<cluster>/vault-auth`. */
-function customRunner(env: StepEnvironment, step: PlanStep): Runner {
+function pkiPlanOf(env: StepEnvironment, step: PlanStep): PkiPlan {
   const planText = env.contents.get('pki/plan.json');
   if (!planText) throw new Error(`${step.id}: no pki/plan.json was rendered`);
-  const plan = JSON.parse(planText) as PkiPlan;
-  const endpoint = async (context: StepContext) => {
-    if (!env.provider.vaultEndpoint)
-      throw new Error(
-        `${step.description}: provider ${env.plan.provider} cannot reach Vault yet in this version`,
+  return JSON.parse(planText) as PkiPlan;
+}
+
+async function vaultEndpoint(env: StepEnvironment, step: PlanStep, context: StepContext) {
+  if (!env.provider.vaultEndpoint)
+    throw new Error(
+      `${step.description}: provider ${env.plan.provider} cannot reach Vault yet in this version`,
+    );
+  return env.provider.vaultEndpoint(env.platform, providerContext(env, context));
+}
+
+/** `<mgmt>/vault/configure`: Vault initialised (keys 0600 in the project), unsealed, the PKI plan applied. */
+function vaultConfigureRunner(env: StepEnvironment, step: PlanStep): Runner {
+  const plan = pkiPlanOf(env, step);
+  return {
+    async check(context) {
+      const secret = await readSecret<{ rootToken: string }>(env.layout, VAULT_SECRET);
+      if (!secret) return 'Vault has not been initialised by this project';
+      const vault = new VaultClient(await vaultEndpoint(env, step, context), secret.rootToken);
+      const missing = await pkiDrift(vault, plan);
+      return missing.length > 0 ? `missing in Vault: ${missing.join(', ')}` : undefined;
+    },
+    async work(context) {
+      const vault = await openVault(
+        new VaultClient(await vaultEndpoint(env, step, context)),
+        env.layout,
+        context.log,
       );
-    return env.provider.vaultEndpoint(env.platform, providerContext(env, context));
+      await applyPkiPlan(vault, plan, context.log);
+      return { outcome: 'succeeded', detail: 'Vault unsealed, PKI plan applied' };
+    },
   };
-  const rootClient = async (context: StepContext) =>
-    openVault(new VaultClient(await endpoint(context)), env.projectDir, context.log);
+}
 
-  if (step.id.endsWith('/vault/configure'))
-    return {
-      async check(context) {
-        const secret = await readSecret<{ rootToken: string }>(env.projectDir, VAULT_SECRET);
-        if (!secret) return 'Vault has not been initialised by this project';
-        const vault = new VaultClient(await endpoint(context), secret.rootToken);
-        const missing = await pkiDrift(vault, plan);
-        return missing.length > 0 ? `missing in Vault: ${missing.join(', ')}` : undefined;
-      },
-      async work(context) {
-        const vault = await rootClient(context);
-        await applyPkiPlan(vault, plan, context.log);
-        return { outcome: 'succeeded', detail: 'Vault unsealed, PKI plan applied' };
-      },
-    };
-
+/** `<cluster>/vault-auth`: that cluster's own Kubernetes auth mount (correction 18). */
+function vaultAuthRunner(env: StepEnvironment, step: PlanStep): Runner {
+  const plan = pkiPlanOf(env, step);
   const mount = plan.kubernetesAuth.find((m) => m.cluster === step.cluster);
   if (!mount) throw new Error(`${step.id}: the PKI plan has no auth mount for ${step.cluster}`);
   // Vault reaches the cluster's API where its kubeconfig points: the API VIP on real machines,
   // 127.0.0.1 for kwok's simulated clusters and the simulated Vault beside them.
   const host = async () => {
     const client = await env.kube(step.cluster);
-    return env.simulated ? client.config.server : mount.config.params.kubernetes_host;
+    return simulated(env) ? client.config.server : mount.config.params.kubernetes_host;
   };
   return {
     async check(context) {
-      const secret = await readSecret<{ rootToken: string }>(env.projectDir, VAULT_SECRET);
+      const secret = await readSecret<{ rootToken: string }>(env.layout, VAULT_SECRET);
       if (!secret) return 'Vault has not been initialised by this project';
-      return authMountDrift(new VaultClient(await endpoint(context), secret.rootToken), mount, await host());
+      return authMountDrift(
+        new VaultClient(await vaultEndpoint(env, step, context), secret.rootToken),
+        mount,
+        await host(),
+      );
     },
     async work(context) {
-      const vault = await rootClient(context);
+      const vault = await openVault(
+        new VaultClient(await vaultEndpoint(env, step, context)),
+        env.layout,
+        context.log,
+      );
       const client = await env.kube(step.cluster);
       const { namespace, tokenSecret } = mount.tokenReviewer;
       const secret = await client.getOptional<{ data?: Record<string, string> }>(
@@ -421,13 +488,14 @@ function customRunner(env: StepEnvironment, step: PlanStep): Runner {
   };
 }
 
-const RUNNERS: Record<PlanStep['kind'], (env: StepEnvironment, step: PlanStep) => Runner> = {
+const RUNNERS: Record<StepKind, (env: StepEnvironment, step: PlanStep) => Runner> = {
   provision: provisionRunner,
   bootstrap: bootstrapRunner,
   manifests: manifestsRunner,
-  crds: crdsRunner,
+  bundle: bundleRunner,
   helm: helmRunner,
-  custom: customRunner,
+  'vault-configure': vaultConfigureRunner,
+  'vault-auth': vaultAuthRunner,
 };
 
 /** Whether a recorded step still stands for this plan's step: it succeeded with the same inputs. */
@@ -454,7 +522,9 @@ export function executableSteps(env: StepEnvironment): ExecutableStep[] {
     return {
       id: step.id,
       cluster: step.cluster,
-      ...(step.kind === 'provision' || step.kind === 'bootstrap' ? { provider: env.plan.provider } : {}),
+      ...(step.kind === 'provision' || step.kind === 'bootstrap'
+        ? { provider: env.provider.traits.name }
+        : {}),
       dependsOn: step.dependsOn,
       expectedDurationMs: step.expectedDurationMs,
       timeoutMs: TIMEOUTS[step.kind],

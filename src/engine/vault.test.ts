@@ -2,6 +2,7 @@
  * Vault's steps against a real Vault server (the harness build, `npm run harness`), on loopback
  * with file storage in a temporary directory.
  */
+import { projectLayout } from '../project/layout.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -67,8 +68,11 @@ describe.skipIf(!existsSync(VAULT))('Vault steps against a real Vault server', (
 
   it('initialises Vault once, keeps the keys in a private file, and unseals it', async () => {
     const lines: string[] = [];
-    const root = await openVault(new VaultClient(endpoint), project, (l) => lines.push(l));
-    const secret = await readSecret<{ unsealKeys: string[]; rootToken: string }>(project, VAULT_SECRET);
+    const root = await openVault(new VaultClient(endpoint), projectLayout(project), (l) => lines.push(l));
+    const secret = await readSecret<{ unsealKeys: string[]; rootToken: string }>(
+      projectLayout(project),
+      VAULT_SECRET,
+    );
     expect(secret!.unsealKeys).toHaveLength(UNSEAL_SHARES);
     expect(statSync(join(project, '.platformctl/secrets/vault.json')).mode & 0o777).toBe(0o600);
     expect(statSync(join(project, '.platformctl/secrets')).mode & 0o777).toBe(0o700);
@@ -78,7 +82,7 @@ describe.skipIf(!existsSync(VAULT))('Vault steps against a real Vault server', (
   });
 
   it('applies the PKI plan, after which nothing is missing, and a second apply changes nothing', async () => {
-    const root = await openVault(new VaultClient(endpoint), project, () => {});
+    const root = await openVault(new VaultClient(endpoint), projectLayout(project), () => {});
     expect(await pkiDrift(root, plan)).toEqual([
       'secrets engine pki/',
       'secrets engine pki_int/',
@@ -101,15 +105,15 @@ describe.skipIf(!existsSync(VAULT))('Vault steps against a real Vault server', (
     await stopVault();
     await startVault();
     expect((await new VaultClient(endpoint).sealStatus()).sealed).toBe(true);
-    const root = await openVault(new VaultClient(endpoint), project, () => {});
+    const root = await openVault(new VaultClient(endpoint), projectLayout(project), () => {});
     expect((await root.sealStatus()).sealed).toBe(false);
     expect(await pkiDrift(root, plan)).toEqual([]);
   }, 30_000);
 
   it('refuses to go on without the keys of an initialised Vault, and redacts the token in errors', async () => {
-    await expect(openVault(new VaultClient(endpoint), join(dir, 'elsewhere'), () => {})).rejects.toThrow(
-      /secrets\/vault.json is missing: restore it/,
-    );
+    await expect(
+      openVault(new VaultClient(endpoint), projectLayout(join(dir, 'elsewhere')), () => {}),
+    ).rejects.toThrow(/secrets\/vault.json is missing: restore it/);
     const wrong = new VaultClient(endpoint, 'hvs.not-a-real-token-0123456789');
     const error = await wrong.call('GET', 'sys/mounts').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VaultApiError);

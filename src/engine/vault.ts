@@ -6,6 +6,7 @@
  */
 import type { KubernetesAuth, PkiPlan } from '../render/pki.js';
 import { VaultApiError, type VaultClient } from '../clients/vault.js';
+import type { ProjectLayout } from '../project/layout.js';
 import { readSecret, writeSecret } from './secrets.js';
 
 /** Vault's own default for `vault operator init`: any three of five keys unseal it. */
@@ -21,20 +22,20 @@ interface VaultSecret {
 type Log = (line: string) => void;
 
 /** Initialised (keys saved before anything else) and unsealed; returns a client with the root token. */
-export async function openVault(client: VaultClient, projectDir: string, log: Log): Promise<VaultClient> {
+export async function openVault(client: VaultClient, layout: ProjectLayout, log: Log): Promise<VaultClient> {
   let status = await client.sealStatus();
-  let secret = await readSecret<VaultSecret>(projectDir, VAULT_SECRET);
+  let secret = await readSecret<VaultSecret>(layout, VAULT_SECRET);
   if (!status.initialized) {
     const init = await client.init(UNSEAL_SHARES, UNSEAL_THRESHOLD);
     secret = { unsealKeys: init.keys_base64, rootToken: init.root_token };
-    const path = await writeSecret(projectDir, VAULT_SECRET, secret);
+    const path = await writeSecret(layout, VAULT_SECRET, secret);
     log(
       `initialised Vault (${UNSEAL_THRESHOLD} of ${UNSEAL_SHARES} keys unseal it); keys and root token in ${path}`,
     );
   }
   if (!secret)
     throw new Error(
-      `Vault is initialised but ${projectDir}/.platformctl/secrets/${VAULT_SECRET}.json is missing: ` +
+      `Vault is initialised but ${layout.secretFile(VAULT_SECRET)} is missing: ` +
         'restore it from your backup; without its keys Vault cannot be unsealed',
     );
   for (const key of secret.unsealKeys) {

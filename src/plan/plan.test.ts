@@ -42,7 +42,7 @@ describe('buildPlan', () => {
       expect(byId.get(`${cluster}/vault-auth`)!.dependsOn).toEqual(
         [`${cluster}/vault-token-reviewer`, 'mgmt/vault/configure'].sort(),
       );
-      expect(byId.get(`${cluster}/vault-auth`)!.kind).toBe('custom');
+      expect(byId.get(`${cluster}/vault-auth`)!.kind).toBe('vault-auth');
       expect(ancestors(`${cluster}/external-secrets/release`).has(`${cluster}/vault-auth`)).toBe(true);
       expect(ancestors(`${cluster}/cert-manager/manifests`).has(`${cluster}/vault-auth`)).toBe(true);
     }

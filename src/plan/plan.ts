@@ -2,17 +2,29 @@
  * The step graph of a platform: per cluster provision → bootstrap → namespaces → add-ons in
  * dependency order, with the cross-cluster edges of the catalog (an app cluster's External
  * Secrets waits for mgmt's Vault; its Prometheus agent for mgmt's Thanos Receive).
+ * Everything add-on specific comes from the add-ons' own facts (steps, durations, extra edges);
+ * everything provider specific from the provider's traits.
  * Pure: the same platform gives the same plan, in the same order, with the same input hashes.
  */
 import { createHash } from 'node:crypto';
 import { ADDON_CATALOG, requirementsFor } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
 import type { AddonName } from '../addons/names.js';
-import type { AddonDependency, Phase } from '../addons/types.js';
+import type {
+  AddonDefinition,
+  AddonDependency,
+  AddonStep,
+  BundleRef,
+  ObjectSelector,
+  Phase,
+} from '../addons/types.js';
+import { providerTraits } from '../providers/traits.js';
 import type { Artifact } from '../render/artifacts.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
+import type { Provider as ProviderName } from '../spec/types.js';
 
-export type StepKind = 'provision' | 'bootstrap' | 'manifests' | 'crds' | 'helm' | 'custom';
+export type StepKind =
+  'provision' | 'bootstrap' | 'manifests' | 'bundle' | 'helm' | 'vault-configure' | 'vault-auth';
 
 export interface PlanStep {
   /** `<cluster>/<what>`, e.g. `app1/external-secrets/release`. */
@@ -26,6 +38,12 @@ export interface PlanStep {
   readonly expectedDurationMs: number;
   /** The rendered artifacts this step applies: a change in one of them changes the step. */
   readonly artifacts: readonly string[];
+  /** `manifests`: which objects of its artifacts it applies. */
+  readonly objects?: ObjectSelector;
+  /** `bundle`: the published bundle it applies. */
+  readonly bundle?: BundleRef;
+  /** `helm`: whether helm waits for the release's workloads (default true). */
+  readonly wait?: boolean;
   /** SHA-256 over the step's definition and the contents of its artifacts. */
   readonly inputsHash: string;
 }
@@ -39,216 +57,247 @@ export interface Plan {
 }
 
 const SECOND = 1000;
-/** Typical durations on the reference hardware; the planner's critical path and the scheduler's priorities use them. */
-const RELEASE_SECONDS: Partial<Record<AddonName, number>> = {
-  cilium: 90,
-  'cert-manager': 45,
-  vault: 60,
-  prometheus: 120,
-  thanos: 90,
-  loki: 60,
-  tempo: 45,
-  grafana: 45,
-  keycloak: 120,
-  minio: 45,
-  kyverno: 60,
-  falco: 60,
-  velero: 45,
-  metallb: 30,
-  'external-secrets': 40,
-  robusta: 60,
-};
-const PROVISION_SECONDS: Record<string, number> = { multipass: 180, kwok: 5, existing: 1 };
-const BOOTSTRAP_SECONDS: Record<string, number> = { multipass: 150, kwok: 2, existing: 1 };
+const DEFAULT_RELEASE_SECONDS = 30;
+const DEFAULT_MANIFESTS_SECONDS = 10;
 
-/** Objects of these cert-manager kinds/names are phase 1 of the PKI (ADR-004): they must exist before Vault. */
+/** The ClusterIssuer of PKI phase 1 (ADR-004): it must exist before Vault. */
 export const PKI_BOOTSTRAP_ISSUER = 'selfsigned-bootstrap';
 
-interface Draft {
-  id: string;
-  cluster: string;
-  kind: StepKind;
-  phase: Phase | 'cluster';
-  addon?: AddonName;
-  description: string;
-  dependsOn: string[];
-  expectedDurationMs: number;
-  artifacts: string[];
-}
+type Draft = Omit<PlanStep, 'inputsHash' | 'dependsOn'> & { dependsOn: string[] };
 
-function stepIds(cluster: string, addon: AddonName) {
-  return {
-    crds: `${cluster}/${addon}/crds`,
-    release: `${cluster}/${addon}/release`,
-    bootstrapIssuer: `${cluster}/${addon}/bootstrap-issuer`,
-    manifests: `${cluster}/${addon}/manifests`,
-    configure: `${cluster}/${addon}/configure`,
-  };
-}
+const addonStepId = (cluster: string, addon: AddonName, name: string) => `${cluster}/${addon}/${name}`;
+const addonDir = (cluster: string, addon: AddonName) => `clusters/${cluster}/addons/${addon}`;
 
-/**
- * The step after which an add-on is usable by others on a cluster. cert-manager is usable once
- * its bootstrap issuer exists (PKI phase 1): Vault takes its own certificate from it, and
- * cert-manager's Vault issuer (phase 2) in turn waits for Vault.
- */
-function finalStep(
-  drafts: ReadonlyMap<string, Draft>,
+/** The add-on's declared steps, or the default ones, as far as their chart or file is there. */
+export function stepsOf(
+  definition: AddonDefinition,
   cluster: string,
-  addon: AddonName,
-): string | undefined {
-  const ids = stepIds(cluster, addon);
-  const order =
-    addon === 'cert-manager'
-      ? [ids.bootstrapIssuer, ids.release]
-      : [ids.configure, ids.manifests, ids.release, ids.crds];
-  return order.find((id) => drafts.has(id));
+  tree: ReadonlySet<string>,
+): AddonStep[] {
+  const dir = addonDir(cluster, definition.name);
+  const declared: readonly AddonStep[] = definition.plan?.steps ?? [
+    { name: 'release', kind: 'helm', seconds: definition.plan?.releaseSeconds ?? DEFAULT_RELEASE_SECONDS },
+    { name: 'manifests', kind: 'manifests', seconds: DEFAULT_MANIFESTS_SECONDS },
+  ];
+  return declared.filter((step) => {
+    if (step.kind === 'helm') return chartFor(definition.name) !== undefined;
+    if (step.kind === 'manifests') return tree.has(`${dir}/${step.file ?? 'manifests.yaml'}`);
+    return true;
+  });
 }
 
-function addonSteps(
-  platform: Platform,
-  cluster: PlatformCluster,
-  tree: ReadonlySet<string>,
-  base: string,
-): Draft[] {
+function describe(definition: AddonDefinition, step: AddonStep): string {
+  if (step.description) return step.description;
+  if (step.kind === 'helm') {
+    const chart = chartFor(definition.name)!;
+    return `helm upgrade --install ${chart.chart} ${chart.version}${step.wait === false ? '' : ', wait until ready'}`;
+  }
+  if (step.kind === 'bundle') return `apply ${step.bundle?.name} ${step.bundle?.version}`;
+  return 'server-side apply the extra objects, wait until ready';
+}
+
+function addonDrafts(cluster: PlatformCluster, tree: ReadonlySet<string>, base: string): Draft[] {
   const out: Draft[] = [];
   for (const addon of cluster.addons) {
     const definition = ADDON_CATALOG[addon];
-    const ids = stepIds(cluster.name, addon);
-    const dir = `clusters/${cluster.name}/addons/${addon}`;
-    const common = { cluster: cluster.name, phase: definition.phase, addon };
+    const dir = addonDir(cluster.name, addon);
     let previous = base;
-    if (addon === 'gateway-api') {
-      // Gateway API CRDs come before Cilium (correction 3).
+    for (const step of stepsOf(definition, cluster.name, tree)) {
+      const id = addonStepId(cluster.name, addon, step.name);
+      const artifacts =
+        step.kind === 'helm'
+          ? [`${dir}/release.json`, ...(tree.has(`${dir}/values.yaml`) ? [`${dir}/values.yaml`] : [])]
+          : step.kind === 'manifests'
+            ? [`${dir}/${step.file ?? 'manifests.yaml'}`]
+            : step.kind === 'vault-configure'
+              ? ['pki/plan.json'].filter((a) => tree.has(a))
+              : [];
       out.push({
-        ...common,
-        id: ids.crds,
-        kind: 'crds',
-        description: 'apply the Gateway API CRDs',
-        dependsOn: [base],
-        expectedDurationMs: 5 * SECOND,
-        artifacts: [],
-      });
-      previous = ids.crds;
-    }
-    if (chartFor(addon)) {
-      out.push({
-        ...common,
-        id: ids.release,
-        kind: 'helm',
-        description: `helm upgrade --install ${chartFor(addon)!.chart} ${chartFor(addon)!.version}, wait until ready`,
+        id,
+        cluster: cluster.name,
+        kind: step.kind,
+        phase: definition.phase,
+        addon,
+        description: describe(definition, step),
         dependsOn: [previous],
-        expectedDurationMs: (RELEASE_SECONDS[addon] ?? 30) * SECOND,
-        artifacts: [`${dir}/release.json`, ...(tree.has(`${dir}/values.yaml`) ? [`${dir}/values.yaml`] : [])],
+        expectedDurationMs: step.seconds * SECOND,
+        artifacts,
+        ...(step.objects ? { objects: step.objects } : {}),
+        ...(step.bundle ? { bundle: step.bundle } : {}),
+        ...(step.wait === false ? { wait: false } : {}),
       });
-      previous = ids.release;
-    }
-    if (addon === 'cert-manager' && tree.has(`${dir}/manifests.yaml`)) {
-      out.push({
-        ...common,
-        id: ids.bootstrapIssuer,
-        kind: 'manifests',
-        description: `apply the ${PKI_BOOTSTRAP_ISSUER} ClusterIssuer (PKI phase 1, ADR-004)`,
-        dependsOn: [previous],
-        expectedDurationMs: 5 * SECOND,
-        artifacts: [`${dir}/manifests.yaml`],
-      });
-      previous = ids.bootstrapIssuer;
-    }
-    if (tree.has(`${dir}/manifests.yaml`)) {
-      out.push({
-        ...common,
-        id: ids.manifests,
-        kind: 'manifests',
-        description: 'server-side apply the extra objects, wait until ready',
-        dependsOn: [previous],
-        expectedDurationMs: 10 * SECOND,
-        artifacts: [`${dir}/manifests.yaml`],
-      });
-      previous = ids.manifests;
-    }
-    if (addon === 'vault') {
-      out.push({
-        ...common,
-        id: ids.configure,
-        kind: 'custom',
-        description:
-          'initialise and unseal Vault, apply the PKI plan and one Kubernetes auth mount per cluster',
-        dependsOn: [previous],
-        expectedDurationMs: 30 * SECOND,
-        artifacts: ['pki/plan.json'].filter((a) => tree.has(a)),
-      });
-    }
-    if (out.length === 0 || !out.some((d) => d.addon === addon)) {
-      // An add-on with nothing rendered yet still gets a step, so ordering and status stay visible.
-      out.push({
-        ...common,
-        id: ids.manifests,
-        kind: 'manifests',
-        description: 'nothing rendered yet',
-        dependsOn: [previous],
-        expectedDurationMs: SECOND,
-        artifacts: [],
-      });
+      previous = id;
     }
   }
   return out;
 }
 
+/** The step of `addon` on `cluster` after which others may use it; undefined when it has none there. */
+function usableStep(
+  drafts: ReadonlyMap<string, Draft>,
+  cluster: string,
+  addon: AddonName,
+  step?: string,
+): string | undefined {
+  if (step) {
+    const id = addonStepId(cluster, addon, step);
+    return drafts.has(id) ? id : undefined;
+  }
+  const own = [...drafts.values()].filter((d) => d.cluster === cluster && d.addon === addon);
+  const declared = ADDON_CATALOG[addon].plan?.usableAfter;
+  const named = declared ? own.find((d) => d.id === addonStepId(cluster, addon, declared)) : undefined;
+  return (named ?? own.at(-1))?.id;
+}
+
+function addEdge(draft: Draft, on: string | undefined, drafts: ReadonlyMap<string, Draft>) {
+  if (on && drafts.has(on) && on !== draft.id && !draft.dependsOn.includes(on)) draft.dependsOn.push(on);
+}
+
+function targetCluster(platform: Platform, cluster: PlatformCluster, dep: AddonDependency): string {
+  return dep.on === 'same' ? cluster.name : platform.managementCluster;
+}
+
 function dependencyEdges(platform: Platform, drafts: Map<string, Draft>): void {
-  const management = platform.managementCluster;
+  const cni = (Object.values(ADDON_CATALOG) as AddonDefinition[]).filter((d) => d.plan?.providesCni);
   for (const cluster of platform.clusters) {
     for (const addon of cluster.addons) {
       const definition = ADDON_CATALOG[addon];
-      const first = [
-        stepIds(cluster.name, addon).crds,
-        stepIds(cluster.name, addon).release,
-        stepIds(cluster.name, addon).manifests,
-      ].find((id) => drafts.has(id));
+      const own = [...drafts.values()].filter((d) => d.cluster === cluster.name && d.addon === addon);
+      const first = own[0];
       if (!first) continue;
       const deps: AddonDependency[] = [
         ...requirementsFor(definition, cluster.role),
         ...definition.after.filter((d) => !d.forRole || d.forRole === cluster.role),
       ];
       // Every add-on runs pods, and pods need the cluster's CNI, whether or not the catalog says so.
-      if (addon !== 'cilium' && addon !== 'gateway-api' && cluster.addons.includes('cilium')) {
-        deps.push({ addon: 'cilium', on: 'same', why: 'pods need the CNI' });
-      }
-      for (const dep of deps) {
-        const target = dep.on === 'same' ? cluster.name : management;
-        // Cilium waits only for the Gateway API CRDs, not for the Gateway (which needs Cilium).
-        const on =
-          addon === 'cilium' && dep.addon === 'gateway-api'
-            ? stepIds(target, 'gateway-api').crds
-            : finalStep(drafts, target, dep.addon);
-        if (!on || !drafts.has(on)) continue; // not enabled there: validation already rejected required ones
-        const draft = drafts.get(first)!;
-        if (!draft.dependsOn.includes(on)) draft.dependsOn.push(on);
+      if (definition.plan?.needsCni !== false)
+        for (const network of cni)
+          if (network.name !== addon && cluster.addons.includes(network.name))
+            deps.push({ addon: network.name, on: 'same', why: 'pods need the CNI' });
+      // Not enabled there: validation already rejected the required ones.
+      for (const dep of deps)
+        addEdge(
+          first,
+          usableStep(drafts, targetCluster(platform, cluster, dep), dep.addon, dep.step),
+          drafts,
+        );
+      for (const step of definition.plan?.steps ?? []) {
+        const draft = drafts.get(addonStepId(cluster.name, addon, step.name));
+        if (!draft) continue;
+        for (const dep of step.after ?? [])
+          addEdge(
+            draft,
+            usableStep(drafts, targetCluster(platform, cluster, dep), dep.addon, dep.step),
+            drafts,
+          );
       }
     }
-    // The Gateway needs Cilium's controller, MetalLB's address and its wildcard certificate (PKI phase 2).
-    const gateway = drafts.get(stepIds(cluster.name, 'gateway-api').manifests);
-    if (gateway) {
-      const needs = [
-        finalStep(drafts, cluster.name, 'cilium'),
-        finalStep(drafts, cluster.name, 'metallb'),
-        stepIds(cluster.name, 'cert-manager').manifests,
-      ];
-      for (const on of needs)
-        if (on && drafts.has(on) && !gateway.dependsOn.includes(on)) gateway.dependsOn.push(on);
-    }
-    // A cluster's Vault clients log in through its own auth mount (correction 18): whatever waits
-    // for the configured Vault also waits for that mount.
-    const vaultConfigured = stepIds(management, 'vault').configure;
-    const auth = drafts.get(`${cluster.name}/vault-auth`);
-    if (auth && drafts.has(vaultConfigured)) auth.dependsOn.push(vaultConfigured);
-    // Two-phase PKI (ADR-004): cert-manager's Vault issuer waits for Vault to be configured.
-    const issuers = drafts.get(stepIds(cluster.name, 'cert-manager').manifests);
-    if (issuers && drafts.has(vaultConfigured)) issuers.dependsOn.push(vaultConfigured);
-    if (auth)
-      for (const draft of drafts.values())
-        if (draft.cluster === cluster.name && draft !== auth && draft.dependsOn.includes(vaultConfigured))
-          draft.dependsOn.push(auth.id);
   }
+}
+
+/** Per-cluster steps of add-ons on the management cluster (Vault's token reviewer and auth mount on each cluster). */
+function perClusterDrafts(platform: Platform, tree: ReadonlySet<string>): Draft[] {
+  const management = platform.clusters.find((c) => c.name === platform.managementCluster)!;
+  const out: Draft[] = [];
+  for (const addon of management.addons) {
+    for (const step of ADDON_CATALOG[addon].plan?.perCluster ?? []) {
+      for (const cluster of platform.clusters) {
+        const file = `clusters/${cluster.name}/${step.file}`;
+        if (!tree.has(file)) continue;
+        out.push({
+          id: `${cluster.name}/${step.name}`,
+          cluster: cluster.name,
+          kind: step.kind,
+          phase: step.phase,
+          description: step.description.replaceAll('{cluster}', cluster.name),
+          dependsOn: [
+            ...(step.afterOwn?.length
+              ? step.afterOwn.map((name) => `${cluster.name}/${name}`)
+              : [`${cluster.name}/bootstrap`]),
+            ...(step.afterManagement ?? []).map((name) => addonStepId(management.name, addon, name)),
+          ],
+          expectedDurationMs: step.seconds * SECOND,
+          // A manifests step applies its file; others (the auth mount) act on the plan of the add-on.
+          artifacts: step.kind === 'manifests' ? [file] : ['pki/plan.json'].filter((a) => tree.has(a)),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** A cluster's clients of a management step also wait for their own per-cluster gate (correction 18). */
+function gateEdges(platform: Platform, drafts: Map<string, Draft>): void {
+  const management = platform.clusters.find((c) => c.name === platform.managementCluster)!;
+  for (const addon of management.addons) {
+    for (const step of ADDON_CATALOG[addon].plan?.perCluster ?? []) {
+      if (!step.gatesClientsOf) continue;
+      const gated = addonStepId(management.name, addon, step.gatesClientsOf);
+      for (const cluster of platform.clusters) {
+        const gate = drafts.get(`${cluster.name}/${step.name}`);
+        if (!gate) continue;
+        for (const draft of drafts.values())
+          if (draft.cluster === cluster.name && draft !== gate && draft.dependsOn.includes(gated))
+            addEdge(draft, gate.id, drafts);
+      }
+    }
+  }
+}
+
+function clusterDrafts(
+  platform: Platform,
+  cluster: PlatformCluster,
+  paths: ReadonlySet<string>,
+  provider: ProviderName,
+) {
+  const traits = providerTraits(provider);
+  const bootstrap = `${cluster.name}/bootstrap`;
+  const drafts: Draft[] = [];
+  if (traits.createsClusters)
+    drafts.push({
+      id: `${cluster.name}/provision`,
+      cluster: cluster.name,
+      kind: 'provision',
+      phase: 'cluster',
+      description: `create ${cluster.nodes.length} node(s) (${provider})`,
+      dependsOn: [],
+      expectedDurationMs: traits.expectedSeconds.provision * SECOND,
+      artifacts: cluster.nodes.map((n) => `clusters/${cluster.name}/nodes/${n.name}/cloud-init.yaml`),
+    });
+  drafts.push(
+    {
+      id: bootstrap,
+      cluster: cluster.name,
+      kind: 'bootstrap',
+      phase: 'cluster',
+      description: traits.createsClusters
+        ? 'kubeadm init and join, API VIP, kubeconfig'
+        : 'connect to the cluster and check that it serves',
+      dependsOn: traits.createsClusters ? [`${cluster.name}/provision`] : [],
+      expectedDurationMs: traits.expectedSeconds.bootstrap * SECOND,
+      artifacts: traits.createsClusters
+        ? [
+            `clusters/${cluster.name}/kubeadm/init.yaml`,
+            `clusters/${cluster.name}/psa/admission-config.yaml`,
+          ].filter((a) => paths.has(a))
+        : [],
+    },
+    {
+      id: `${cluster.name}/namespaces`,
+      cluster: cluster.name,
+      kind: 'manifests',
+      phase: 'cluster',
+      description: 'namespaces with Pod Security labels, guardrails',
+      dependsOn: [bootstrap],
+      expectedDurationMs: 3 * SECOND,
+      artifacts: [
+        `clusters/${cluster.name}/namespaces.yaml`,
+        `clusters/${cluster.name}/guardrails.yaml`,
+      ].filter((a) => paths.has(a)),
+    },
+  );
+  void platform;
+  return drafts;
 }
 
 function topological(drafts: Map<string, Draft>): Draft[] {
@@ -296,17 +345,23 @@ export function longestPath(steps: readonly Pick<PlanStep, 'id' | 'dependsOn' | 
   return { lengthMs: overall.length, ids: overall.path };
 }
 
-function hashInputs(draft: Draft, contents: ReadonlyMap<string, string>): string {
+export function hashInputs(
+  step: Pick<PlanStep, 'id' | 'kind' | 'dependsOn' | 'artifacts' | 'objects' | 'bundle' | 'wait'>,
+  contents: ReadonlyMap<string, string>,
+): string {
   const hash = createHash('sha256');
   hash.update(
     JSON.stringify({
-      id: draft.id,
-      kind: draft.kind,
-      dependsOn: [...draft.dependsOn].sort(),
-      artifacts: draft.artifacts,
+      id: step.id,
+      kind: step.kind,
+      dependsOn: [...step.dependsOn].sort(),
+      artifacts: step.artifacts,
+      objects: step.objects ?? null,
+      bundle: step.bundle ?? null,
+      wait: step.wait ?? true,
     }),
   );
-  for (const artifact of draft.artifacts) hash.update(`\0${artifact}\0${contents.get(artifact) ?? ''}`);
+  for (const artifact of step.artifacts) hash.update(`\0${artifact}\0${contents.get(artifact) ?? ''}`);
   return hash.digest('hex');
 }
 
@@ -314,89 +369,23 @@ function hashInputs(draft: Draft, contents: ReadonlyMap<string, string>): string
 export function buildPlan(
   platform: Platform,
   tree: readonly Artifact[],
-  provider: string = platform.provider,
+  provider: ProviderName = platform.provider,
 ): Plan {
   const contents = new Map(tree.map((a) => [a.path, a.content]));
   const paths = new Set(contents.keys());
   const drafts = new Map<string, Draft>();
   for (const cluster of platform.clusters) {
-    const provision = `${cluster.name}/provision`;
-    const bootstrap = `${cluster.name}/bootstrap`;
-    const namespaces = `${cluster.name}/namespaces`;
-    const nodeFiles = cluster.nodes.map((n) => `clusters/${cluster.name}/nodes/${n.name}/cloud-init.yaml`);
-    const list: Draft[] = [
-      {
-        id: provision,
-        cluster: cluster.name,
-        kind: 'provision',
-        phase: 'cluster',
-        description: `create ${cluster.nodes.length} node(s) (${provider})`,
-        dependsOn: [],
-        expectedDurationMs: (PROVISION_SECONDS[provider] ?? 60) * SECOND,
-        artifacts: nodeFiles,
-      },
-      {
-        id: bootstrap,
-        cluster: cluster.name,
-        kind: 'bootstrap',
-        phase: 'cluster',
-        description: 'kubeadm init and join, API VIP, kubeconfig',
-        dependsOn: [provision],
-        expectedDurationMs: (BOOTSTRAP_SECONDS[provider] ?? 60) * SECOND,
-        artifacts: [
-          `clusters/${cluster.name}/kubeadm/init.yaml`,
-          `clusters/${cluster.name}/psa/admission-config.yaml`,
-        ].filter((a) => paths.has(a)),
-      },
-      {
-        id: namespaces,
-        cluster: cluster.name,
-        kind: 'manifests',
-        phase: 'cluster',
-        description: 'namespaces with Pod Security labels, guardrails',
-        dependsOn: [bootstrap],
-        expectedDurationMs: 3 * SECOND,
-        artifacts: [
-          `clusters/${cluster.name}/namespaces.yaml`,
-          `clusters/${cluster.name}/guardrails.yaml`,
-        ].filter((a) => paths.has(a)),
-      },
-      ...addonSteps(platform, cluster, paths, namespaces),
-    ];
-    const reviewer = `clusters/${cluster.name}/vault-token-reviewer.yaml`;
-    if (paths.has(reviewer))
-      list.push(
-        {
-          id: `${cluster.name}/vault-token-reviewer`,
-          cluster: cluster.name,
-          kind: 'manifests',
-          phase: 'identity',
-          description:
-            "the ServiceAccount and token Vault's Kubernetes auth mount for this cluster reviews tokens with",
-          dependsOn: [bootstrap],
-          expectedDurationMs: 3 * SECOND,
-          artifacts: [reviewer],
-        },
-        {
-          // On the cluster it serves, so the management cluster never waits for a workload cluster.
-          id: `${cluster.name}/vault-auth`,
-          cluster: cluster.name,
-          kind: 'custom',
-          phase: 'identity',
-          description: `configure Vault's auth mount for ${cluster.name} (its API, CA and token reviewer) and its roles`,
-          dependsOn: [`${cluster.name}/vault-token-reviewer`],
-          expectedDurationMs: 5 * SECOND,
-          artifacts: ['pki/plan.json'],
-        },
-      );
-    for (const draft of list) drafts.set(draft.id, draft);
+    const base = clusterDrafts(platform, cluster, paths, provider);
+    const namespaces = base.at(-1)!.id;
+    for (const draft of [...base, ...addonDrafts(cluster, paths, namespaces)]) drafts.set(draft.id, draft);
   }
+  for (const draft of perClusterDrafts(platform, paths)) drafts.set(draft.id, draft);
   dependencyEdges(platform, drafts);
+  gateEdges(platform, drafts);
   const ordered = topological(drafts);
-  const steps: PlanStep[] = ordered.map((d) => ({
-    ...d,
-    dependsOn: [...d.dependsOn].sort(),
-    inputsHash: hashInputs(d, contents),
-  }));
+  const steps: PlanStep[] = ordered.map((d) => {
+    const step = { ...d, dependsOn: [...d.dependsOn].sort() };
+    return { ...step, inputsHash: hashInputs(step, contents) };
+  });
   return { platform: platform.name, provider, steps, criticalPath: longestPath(steps) };
 }

@@ -10,6 +10,7 @@
  *     secrets/               0700, one 0600 file per generated secret
  *     releases/<c>/<addon>/  the values files helm reads
  *     <provider>/            the provider's own files (kwok workdirs, the simulated Vault)
+ *     helm/                  helm's cache and configuration
  *   kubeconfigs/             0700: <cluster>.conf (0600) and platform.conf with every context
  *   backups/<cluster>/       snapshots (day-2)
  */
@@ -36,6 +37,8 @@ export interface ProjectLayout {
   releaseValues(cluster: string, addon: string): string;
   /** A provider's own directory (`.platformctl/kwok`, ...). */
   providerDir(provider: string): string;
+  /** helm's cache, configuration and plugins, kept apart from the user's own helm. */
+  readonly helmHome: string;
   readonly kubeconfigDir: string;
   kubeconfig(cluster: string): string;
   readonly mergedKubeconfig: string;
@@ -63,6 +66,7 @@ export function projectLayout(root: string): ProjectLayout {
     secretFile: (name) => join(secretsDir, `${name}.json`),
     releaseValues: (cluster, addon) => join(stateDir, 'releases', cluster, addon, 'values.yaml'),
     providerDir: (provider) => join(stateDir, provider),
+    helmHome: join(stateDir, 'helm'),
     kubeconfigDir,
     kubeconfig: (cluster) => join(kubeconfigDir, `${cluster}.conf`),
     mergedKubeconfig: join(kubeconfigDir, 'platform.conf'),

@@ -1,19 +1,28 @@
+/**
+ * The providers by name. Creating one touches nothing; its methods do.
+ */
 import type { Provider as ProviderName } from '../spec/types.js';
 import { KwokProvider } from './kwok/provider.js';
-import type { ClusterProvider } from './types.js';
+import type { ClusterProvider, ProviderDeps } from './types.js';
 import { ProviderError } from './types.js';
 
-export function providerFor(
-  name: ProviderName,
-  env: Readonly<Record<string, string | undefined>>,
-): ClusterProvider {
+export function providerFor(name: ProviderName, deps: ProviderDeps): ClusterProvider {
   switch (name) {
     case 'kwok':
-      return new KwokProvider(env);
+      return new KwokProvider(deps);
     case 'multipass':
+      // TODO(#11): the Multipass provider (VMs, cloud-init, kubeadm init/join).
+      throw new ProviderError(`provider multipass is not available yet in this version`, {
+        code: 'provider.unavailable',
+        kind: 'environment',
+        hint: 'use --provider kwok to rehearse the platform on simulated nodes',
+      });
     case 'existing':
-      throw new ProviderError(
-        `provider ${name} is not available yet in this version; use --provider kwok to rehearse the platform on simulated nodes`,
-      );
+      // TODO(#16): clusters you already have, through their kubeconfigs.
+      throw new ProviderError(`provider existing is not available yet in this version`, {
+        code: 'provider.unavailable',
+        kind: 'environment',
+        hint: 'use --provider kwok to rehearse the platform on simulated nodes',
+      });
   }
 }

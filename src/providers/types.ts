@@ -1,14 +1,23 @@
 /**
- * Providers create and remove the clusters of a platform: Multipass VMs, kwok clusters with
- * simulated nodes, or nothing at all for existing clusters.
+ * The provider seam. A provider makes the clusters of a platform exist and reachable: Multipass
+ * VMs with kubeadm, kwok clusters with simulated nodes, or clusters that already exist. The
+ * engine drives it cluster by cluster as steps of the plan, and knows nothing else about it:
+ * what differs between providers is data (ProviderTraits) or behind these methods.
  */
 import { type ErrorDetails, type ErrorKind, PlatformctlError } from '../errors.js';
+import type { CommandRunner } from '../clients/exec.js';
 import type { VaultEndpoint } from '../clients/vault.js';
+import type { ProjectLayout } from '../project/layout.js';
+import type { ClusterRole } from '../addons/types.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
+import type { ProviderTraits } from './traits.js';
 
+export type { ProviderTraits } from './traits.js';
+
+/** How platformctl reaches one cluster's API. */
 export interface ClusterAccess {
   readonly cluster: string;
-  /** kubeconfig file for this cluster alone (mode 0600). */
+  /** A kubeconfig file (mode 0600 when platformctl wrote it). */
   readonly kubeconfig: string;
   readonly context: string;
 }
@@ -19,24 +28,86 @@ export interface ProviderEvent {
 }
 
 export interface ProviderContext {
-  /** Where .platformctl/ and kubeconfigs/ live (the directory of platform.yaml). */
-  readonly projectDir: string;
+  readonly layout: ProjectLayout;
   readonly log: (event: ProviderEvent) => void;
   readonly signal?: AbortSignal;
 }
 
-export interface UpResult {
-  readonly clusters: readonly ClusterAccess[];
-  /** Clusters created by this call (the rest already existed). */
-  readonly created: readonly string[];
-  /** The merged kubeconfig with one context per cluster. */
-  readonly kubeconfig: string;
+/** What a provider gets for one cluster: the spec's view, the rendered files, what was observed. */
+export interface ClusterRequest {
+  readonly platform: Platform;
+  readonly cluster: PlatformCluster;
+  /** The rendered tree by path (cloud-init per node, kubeadm configs, PSA file, ...). */
+  readonly artifacts: ReadonlyMap<string, string>;
+  /** Node name → address, as observed by an earlier provision (empty when none is known yet). */
+  readonly addresses: Readonly<Record<string, string>>;
 }
 
-export interface Provider {
-  readonly name: string;
-  up(platform: Platform, context: ProviderContext): Promise<UpResult>;
-  down(platform: Platform, context: ProviderContext): Promise<{ deleted: readonly string[] }>;
+export interface ProvisionResult {
+  /** Whether machines (or clusters) had to be created. */
+  readonly created: boolean;
+  /** Set when an existing cluster did not serve and had to be restarted or recreated. */
+  readonly repaired?: 'restarted' | 'recreated';
+  /** Node name → address, as discovered (seed correction 7: addresses come from DHCP). */
+  readonly addresses: Readonly<Record<string, string>>;
+}
+
+export interface BootstrapResult {
+  readonly access: ClusterAccess;
+  /** Whether anything had to be done (nodes joined, kubeconfig written for the first time, ...). */
+  readonly changed: boolean;
+  /** Node name → address, as registered. */
+  readonly addresses: Readonly<Record<string, string>>;
+}
+
+export interface ObservedCluster {
+  /** The machines (or the kwok cluster) exist. */
+  readonly exists: boolean;
+  /** The API server answers. */
+  readonly serving: boolean;
+  /** Every node of the spec registered and Ready, and whatever the provider runs beside it alive. */
+  readonly ready: boolean;
+  /** What is wrong, in a few words, when not ready. */
+  readonly detail?: string;
+}
+
+/** What `down` removes: a cluster and the machines it recorded (from the state, or the spec). */
+export interface DownTarget {
+  readonly cluster: string;
+  readonly role: ClusterRole;
+  readonly nodes: readonly string[];
+}
+
+export interface ClusterProvider {
+  readonly traits: ProviderTraits;
+  /** Where the cluster's API is reached; known without touching the world. */
+  access(
+    platform: Platform,
+    cluster: PlatformCluster,
+    context: Pick<ProviderContext, 'layout'>,
+  ): ClusterAccess;
+  /** Creates the cluster's machines when missing; restarts or recreates a cluster that does not serve (idempotent). */
+  provision(request: ClusterRequest, context: ProviderContext): Promise<ProvisionResult>;
+  /** Makes the cluster usable: nodes joined and Ready, kubeconfigs written (idempotent). */
+  bootstrap(request: ClusterRequest, context: ProviderContext): Promise<BootstrapResult>;
+  /** A cheap live check, for re-runs and `status`. */
+  observe(request: ClusterRequest, context: ProviderContext): Promise<ObservedCluster>;
+  /**
+   * Removes what the provider created for these clusters, in the order given (idempotent:
+   * nothing there is success). Returns the clusters it deleted. Whatever runs with a cluster
+   * goes with it (on kwok, the simulated Vault goes with the management cluster).
+   */
+  down(targets: readonly DownTarget[], context: ProviderContext): Promise<{ deleted: readonly string[] }>;
+  /**
+   * Where the engine reaches the management cluster's Vault. Absent when this provider cannot
+   * give one yet; the Vault steps then fail saying so.
+   */
+  vaultEndpoint?(platform: Platform, context: ProviderContext): Promise<VaultEndpoint>;
+}
+
+export interface ProviderDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly runner: CommandRunner;
 }
 
 /** A provider could not do what it was asked; `code` says what (provider.unavailable, provider.vm-conflict, ...). */
@@ -45,37 +116,4 @@ export class ProviderError extends PlatformctlError {
   constructor(message: string, options: ErrorDetails & { code?: string; kind?: ErrorKind } = {}) {
     super(options.code ?? 'provider.failed', options.kind ?? 'failed', message, options);
   }
-}
-
-export interface BootstrapResult {
-  readonly access: ClusterAccess;
-  /** Whether anything had to be done (nodes joined, kubeconfig written for the first time, ...). */
-  readonly changed: boolean;
-  /** Node name to address, as discovered (seed correction 7: addresses come from DHCP). */
-  readonly nodes: Readonly<Record<string, string>>;
-}
-
-export interface ObservedCluster {
-  readonly exists: boolean;
-  /** Every node of the spec registered and Ready, and whatever the provider runs beside it alive. */
-  readonly ready: boolean;
-}
-
-/** A provider the engine drives cluster by cluster, as steps of the plan. */
-export interface ClusterProvider extends Provider {
-  /** Creates the cluster's machines when missing (idempotent). */
-  provision(
-    platform: Platform,
-    cluster: PlatformCluster,
-    context: ProviderContext,
-  ): Promise<{ created: boolean }>;
-  /** Makes the cluster usable: nodes joined and Ready, kubeconfigs written (idempotent). */
-  bootstrap(platform: Platform, cluster: PlatformCluster, context: ProviderContext): Promise<BootstrapResult>;
-  /** A cheap live check, for re-runs: does the cluster exist, and is it as bootstrap leaves it? */
-  observe(platform: Platform, cluster: PlatformCluster, context: ProviderContext): Promise<ObservedCluster>;
-  /**
-   * Where the engine reaches the management cluster's Vault. Absent when this provider cannot
-   * give one yet; the Vault steps then fail saying so.
-   */
-  vaultEndpoint?(platform: Platform, context: ProviderContext): Promise<VaultEndpoint>;
 }

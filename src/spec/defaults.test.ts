@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initDocument } from '../cli/init.js';
+import { initDocument } from './write.js';
 import { TEST_NOW } from '../test-support/clock.js';
 import { computeBudget } from './budget.js';
 import { defaultDocument, defaultExemptions } from './defaults.js';

@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { initDocument } from '../cli/init.js';
+import { initDocument } from './write.js';
 import { TEST_NOW } from '../test-support/clock.js';
 import { platformJsonSchema } from './schema.js';
 import { documentToYaml } from './write.js';

@@ -3,6 +3,7 @@
  */
 import { Document, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import { catalogEntries } from '../addons/catalog.js';
+import { defaultDocument } from './defaults.js';
 import type { PlatformDocument } from './types.js';
 
 export const SCHEMA_FILE = 'platform.schema.json';
@@ -83,4 +84,12 @@ export function documentToYaml(doc: PlatformDocument, options: WriteOptions = {}
     '# platformctl platform spec. Check it with `platformctl validate`; reference: README.md#the-spec',
   ].join('\n');
   return `${header}\n${yamlDoc.toString({ lineWidth: 0 })}`;
+}
+
+/** The seed's platform, with the overrides the spec reference uses as examples: what `init` writes. */
+export function initDocument(now: Date): PlatformDocument {
+  const doc = defaultDocument({ now });
+  const workloads = doc.spec.clusters.filter((c) => c.role === 'workload').map((c) => c.name);
+  doc.spec.addons = { kyverno: { enabled: true, clusters: workloads }, istio: { enabled: false } };
+  return doc;
 }

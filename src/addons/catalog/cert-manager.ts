@@ -145,4 +145,34 @@ export const certManager: AddonDefinition = {
   after: [],
   seed: '§11, §10.2 2.2 (corrections 17, 19)',
   render: renderCertManager,
+  plan: {
+    steps: [
+      { name: 'release', kind: 'helm', seconds: 45 },
+      {
+        name: 'bootstrap-issuer',
+        kind: 'manifests',
+        description: `apply the ${BOOTSTRAP_ISSUER} ClusterIssuer (PKI phase 1, ADR-004)`,
+        seconds: 5,
+        objects: { only: [{ kind: 'ClusterIssuer', name: BOOTSTRAP_ISSUER }] },
+      },
+      {
+        name: 'manifests',
+        kind: 'manifests',
+        description: 'the Vault issuer and the certificates it issues (PKI phase 2, ADR-004)',
+        seconds: 10,
+        objects: { except: [{ kind: 'ClusterIssuer', name: BOOTSTRAP_ISSUER }] },
+        after: [
+          {
+            addon: 'vault',
+            on: 'management',
+            step: 'configure',
+            why: 'the Vault issuer needs Vault initialised and its PKI configured',
+          },
+        ],
+      },
+    ],
+    // Usable once its bootstrap issuer exists: Vault takes its own certificate from it, and the
+    // Vault issuer (phase 2) in turn waits for Vault.
+    usableAfter: 'bootstrap-issuer',
+  },
 };

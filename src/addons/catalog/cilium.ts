@@ -132,9 +132,12 @@ export const cilium: AddonDefinition = {
     {
       addon: 'gateway-api',
       on: 'same',
+      // Only the CRDs: the Gateway itself needs Cilium.
+      step: 'crds',
       why: 'Cilium only enables its Gateway API controller when the CRDs exist',
     },
   ],
   seed: '§7.3, §10.2 1.2 (corrections 2-5)',
+  plan: { releaseSeconds: 90, providesCni: true, needsCni: false },
   render: renderCilium,
 };

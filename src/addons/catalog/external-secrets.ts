@@ -149,5 +149,6 @@ export const externalSecrets: AddonDefinition = {
   requires: [{ addon: 'vault', on: 'management', why: 'its vault-backend store reads secrets from Vault' }],
   after: [],
   seed: '§5.3, §10.2 2.4 (correction 18)',
+  plan: { releaseSeconds: 40 },
   render: renderExternalSecrets,
 };

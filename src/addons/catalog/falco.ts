@@ -181,6 +181,7 @@ export const falco: AddonDefinition = {
   after: [],
   podSecurity: { level: 'privileged', why: 'syscall monitoring needs privileged pods' },
   seed: '§13.3, §19.3, §10.2 6.4 (correction 15)',
+  plan: { releaseSeconds: 60 },
   render: (ctx: RenderContext): RenderedAddon => ({
     values: {
       // Multipass runs Ubuntu LTS cloud images (kernel >= 5.8 with BTF): the CO-RE modern eBPF

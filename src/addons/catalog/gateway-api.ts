@@ -104,4 +104,33 @@ export const gatewayApi: AddonDefinition = {
   after: [],
   seed: '§7.4, §10.2 1.6; installed before Cilium (correction 3)',
   render: renderGatewayApi,
+  plan: {
+    // The CRDs need no CNI (Cilium waits for them); the Gateway waits for Cilium explicitly.
+    needsCni: false,
+    steps: [
+      {
+        name: 'crds',
+        kind: 'bundle',
+        description: 'apply the Gateway API CRDs',
+        seconds: 5,
+        bundle: { name: 'gateway-api', ...GATEWAY_API_CRDS },
+      },
+      {
+        name: 'manifests',
+        kind: 'manifests',
+        seconds: 10,
+        // The Gateway needs Cilium's controller, MetalLB's address and its wildcard certificate (PKI phase 2).
+        after: [
+          { addon: 'cilium', on: 'same', why: 'Cilium is the Gateway controller' },
+          { addon: 'metallb', on: 'same', why: 'the Gateway is a LoadBalancer Service' },
+          {
+            addon: 'cert-manager',
+            on: 'same',
+            step: 'manifests',
+            why: 'its listeners serve the wildcard certificate',
+          },
+        ],
+      },
+    ],
+  },
 };

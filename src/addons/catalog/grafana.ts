@@ -174,5 +174,6 @@ export const grafana: AddonDefinition = {
     { addon: 'tempo', on: 'same', why: 'Tempo data source' },
   ],
   seed: '§12.2, §10.2 4.6 (correction 24)',
+  plan: { releaseSeconds: 45 },
   render: renderGrafana,
 };

@@ -218,5 +218,6 @@ export const keycloak: AddonDefinition = {
   ],
   after: [{ addon: 'gateway-api', on: 'same', why: 'it is exposed through an HTTPRoute on main-gateway' }],
   seed: '§10.2 3.1',
+  plan: { releaseSeconds: 120 },
   render: renderKeycloak,
 };

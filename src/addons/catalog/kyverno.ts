@@ -166,6 +166,7 @@ export const kyverno: AddonDefinition = {
   requires: [],
   after: [],
   seed: '§13.2, §19.2 sec, §10.2 6.3 (correction 14)',
+  plan: { releaseSeconds: 60 },
   render: (ctx: RenderContext): RenderedAddon => {
     const small = () => resources(RESOURCES.small);
     return {

@@ -126,5 +126,6 @@ export const loki: AddonDefinition = {
   ],
   after: [],
   seed: '§12, §10.2 4.3',
+  plan: { releaseSeconds: 60 },
   render: renderLoki,
 };

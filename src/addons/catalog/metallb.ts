@@ -77,5 +77,6 @@ export const metallb: AddonDefinition = {
   after: [],
   podSecurity: { level: 'privileged', why: 'the speaker uses the host network and NET_RAW to answer ARP' },
   seed: '§19.2 net, §10.2 1.5 (correction 6)',
+  plan: { releaseSeconds: 30 },
   render: renderMetallb,
 };

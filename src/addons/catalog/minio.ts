@@ -77,5 +77,6 @@ export const minio: AddonDefinition = {
   requires: [{ addon: 'local-path', on: 'same', why: 'its data lives on a local-path-retain volume' }],
   after: [],
   seed: '§7.5, §10.2 2.1',
+  plan: { releaseSeconds: 45 },
   render: renderMinio,
 };

@@ -447,5 +447,6 @@ export const prometheus: AddonDefinition = {
     why: 'node-exporter uses the host network, PID namespace and filesystem',
   },
   seed: '§12, §5.3, §10.2 4.1 (corrections 22, 23)',
+  plan: { releaseSeconds: 120 },
   render: renderPrometheus,
 };

@@ -96,6 +96,7 @@ export const robusta: AddonDefinition = {
   requires: [{ addon: 'prometheus', on: 'same', why: 'its playbooks trigger on Prometheus alerts' }],
   after: [{ addon: 'external-secrets', on: 'same', why: 'its tokens arrive as ExternalSecrets' }],
   seed: '§14.4, §10.2 5.5',
+  plan: { releaseSeconds: 60 },
   render: (ctx: RenderContext): RenderedAddon => ({
     values: {
       fullnameOverride: FULLNAME,

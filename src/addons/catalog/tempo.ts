@@ -122,5 +122,6 @@ export const tempo: AddonDefinition = {
   requires: [{ addon: 'minio', on: 'same', why: 'traces are stored in MinIO' }],
   after: [],
   seed: '§12, §10.2 4.5',
+  plan: { releaseSeconds: 45 },
   render: renderTempo,
 };

@@ -123,5 +123,6 @@ export const thanos: AddonDefinition = {
   ],
   after: [],
   seed: '§12.3, §10.2 4.2 (correction 22)',
+  plan: { releaseSeconds: 90 },
   render: renderThanos,
 };

@@ -149,4 +149,48 @@ export const vault: AddonDefinition = {
   after: [],
   seed: '§11.3, §10.2 2.3 (correction 18)',
   render: renderVault,
+  plan: {
+    steps: [
+      // The listener's certificate first: the server mounts its Secret and cannot start without it.
+      {
+        name: 'manifests',
+        kind: 'manifests',
+        description: 'the TLS certificate of its listener (from selfsigned-bootstrap)',
+        seconds: 10,
+      },
+      // Vault's pods are Ready only once it is initialised and unsealed, which the next step does.
+      { name: 'release', kind: 'helm', seconds: 60, wait: false },
+      {
+        name: 'configure',
+        kind: 'vault-configure',
+        description: 'initialise and unseal Vault, apply the PKI plan',
+        seconds: 30,
+      },
+    ],
+    perCluster: [
+      {
+        name: 'vault-token-reviewer',
+        kind: 'manifests',
+        phase: 'identity',
+        description:
+          "the ServiceAccount and token Vault's Kubernetes auth mount for this cluster reviews tokens with",
+        seconds: 3,
+        file: 'vault-token-reviewer.yaml',
+      },
+      {
+        // On the cluster it serves, so the management cluster never waits for a workload cluster.
+        name: 'vault-auth',
+        kind: 'vault-auth',
+        phase: 'identity',
+        description:
+          "configure Vault's auth mount for {cluster} (its API, CA and token reviewer) and its roles",
+        seconds: 5,
+        file: 'vault-token-reviewer.yaml',
+        afterOwn: ['vault-token-reviewer'],
+        afterManagement: ['configure'],
+        // A cluster's Vault clients log in through its own auth mount (correction 18).
+        gatesClientsOf: 'configure',
+      },
+    ],
+  },
 };

@@ -128,6 +128,7 @@ export const velero: AddonDefinition = {
     why: 'the node agent reads pod volumes through hostPath (correction 26)',
   },
   seed: '§15.1-15.2, §10.2 6.1 (correction 26)',
+  plan: { releaseSeconds: 45 },
   render: (ctx: RenderContext): RenderedAddon => ({
     values: {
       initContainers: [

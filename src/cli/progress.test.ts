@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { finishedLine, jsonProgress, liveProgress, plainProgress } from './progress.js';
-import type { EngineEvent } from './types.js';
+import type { EngineEvent } from '../engine/types.js';
 
 const at = '2026-12-02T00:00:00.000Z';
 const events: EngineEvent[] = [

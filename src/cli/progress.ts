@@ -2,7 +2,7 @@
  * Shows a run as it happens: a live view of the running steps per cluster on a terminal, plain
  * lines without one (CI), or one JSON event per line (`--output json`).
  */
-import type { EngineEvent } from './types.js';
+import type { EngineEvent } from '../engine/types.js';
 
 export interface ProgressSink {
   readonly onEvent: (event: EngineEvent) => void;

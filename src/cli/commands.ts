@@ -1,0 +1,211 @@
+/**
+ * Every command's flags and help, and nothing else: each action is loaded when its command runs,
+ * so `platformctl --version` or `validate` never pay for what `up` needs.
+ */
+import { type Command, Option } from 'commander';
+import type { CliIO } from './io.js';
+
+export type OutputFormat = 'text' | 'json';
+
+/** What an action module exports: it parses nothing, prints its result, and returns the exit code. */
+export type Action<F> = (flags: F, context: ActionContext) => Promise<number>;
+
+export interface ActionContext {
+  readonly io: CliIO;
+}
+
+export type ActionName =
+  'init' | 'validate' | 'schema' | 'render' | 'plan' | 'up' | 'down' | 'status' | 'addons';
+
+export const fileOption = () =>
+  new Option(
+    '-f, --file <path>',
+    'the platform spec; "-" reads standard input (default: ./platform.yaml, else the built-in default)',
+  );
+
+export const outputOption = () =>
+  new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+
+export const providerOption = () =>
+  new Option(
+    '--provider <name>',
+    'the provider (default: the one that created the clusters, else spec.provider)',
+  ).choices(['multipass', 'kwok', 'existing']);
+
+const list = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+export const EXIT_CODES_HELP = `
+Exit status: 0 success, 1 invalid input (spec, files, values), 2 usage, 3 a step or check failed,
+4 another run holds the platform's lock, 5 this machine is not ready (a tool, chart or connection
+is missing), 130 interrupted. With -o json, errors are a JSON object on stdout: {"error": {...}}.`;
+
+type Register = (command: Command, action: ActionName) => Command;
+
+/** Adds every command to `program`; `register` wires a command to its lazily loaded action. */
+export function defineCommands(program: Command, register: Register): void {
+  register(
+    program
+      .command('init')
+      .description(
+        "write a commented platform.yaml with the reference architecture's topology, and its JSON Schema",
+      )
+      .option('-f, --file <path>', 'where to write the spec; "-" prints it', 'platform.yaml')
+      .option('--force', 'overwrite existing files')
+      .option('--no-schema', 'do not write platform.schema.json (the editor schema) next to the spec'),
+    'init',
+  );
+
+  register(
+    program
+      .command('validate')
+      .description('check a platform spec and report every problem with its path, line and a fix')
+      .addOption(fileOption())
+      .addOption(outputOption())
+      .option('--budget', 'also print the resource budget: every VM and external service against the host')
+      .addHelpText(
+        'after',
+        '\nExit status: 0 valid (warnings allowed), 1 invalid, 2 usage or I/O error.\n\nExamples:\n  platformctl validate\n  platformctl validate -f lab.yaml --budget\n  platformctl validate -o json | jq \'.diagnostics[] | select(.severity == "error")\'',
+      ),
+    'validate',
+  );
+
+  register(
+    program
+      .command('schema')
+      .description(
+        'print the JSON Schema of platform.yaml, for editors (yaml-language-server) and other tools',
+      )
+      .addHelpText(
+        'after',
+        '\nExample:\n  platformctl schema > platform.schema.json\n  # then, first line of platform.yaml:\n  # yaml-language-server: $schema=./platform.schema.json',
+      ),
+    'schema',
+  );
+
+  register(
+    program
+      .command('render')
+      .description(
+        'write every artifact of the platform (cloud-init, kubeadm, Helm values, manifests, DNS) into a directory',
+      )
+      .addOption(fileOption())
+      .option(
+        '--out <dir>',
+        'write the tree here (files of an earlier render that are no longer produced, and unchanged, are removed)',
+      )
+      .option(
+        '--diff <dir>',
+        'show what would change against an existing tree, writing nothing (exit 1 when it differs)',
+      )
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        '\nExamples:\n  platformctl render --out rendered\n  platformctl render --diff rendered',
+      ),
+    'render',
+  );
+
+  register(
+    program
+      .command('plan')
+      .description(
+        'show the step graph `up` would run: steps per cluster in dependency order, their status, and the critical path',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .addOption(
+        new Option('--format <format>', 'table, or a graph for other tools')
+          .choices(['table', 'mermaid', 'dot', 'json'])
+          .default('table'),
+      )
+      .addOption(
+        new Option('-o, --output <format>', 'json is the same as --format json').choices(['text', 'json']),
+      )
+      .option('--check', 'run the live checks of settled steps and mark what drifted (needs the clusters)')
+      .addHelpText(
+        'after',
+        '\nStatus: new (never run), changed (rendered inputs differ from the last run), unchanged, failed;\nwith --check also drifted (the live check found the platform differs from what the step left).\n\nExamples:\n  platformctl plan\n  platformctl plan --format mermaid > plan.mmd\n  platformctl plan --format dot | dot -Tsvg > plan.svg',
+      ),
+    'plan',
+  );
+
+  register(
+    program
+      .command('up')
+      .description(
+        'build the platform: run the plan as a dependency graph across clusters, in parallel, resumably; a re-run does only what changed or drifted',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--dry-run', 'print what would run, change nothing')
+      .option(
+        '--only <selectors>',
+        'run only these (comma-separated: cluster, add-on, cluster/add-on or step id) and what they depend on',
+        list,
+      )
+      .option('--skip <selectors>', 'leave these out, and every step that depends on them', list)
+      .option('--concurrency <n>', 'steps at once (default 8; 4 per cluster)')
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        `
+Each step's log: .platformctl/logs/<run>/<step>.log; state after every step: .platformctl/state.json.
+Interrupted (Ctrl-C, a crash)? Run \`up\` again: it continues where it stopped.
+${EXIT_CODES_HELP}
+
+Examples:
+  platformctl up --provider kwok          # the whole topology on simulated nodes
+  platformctl up --dry-run                # what would run, and why
+  platformctl up --only app1              # one cluster, with what it needs from mgmt
+  platformctl up --skip falco -o json     # one JSON event per line`,
+      ),
+    'up',
+  );
+
+  register(
+    program
+      .command('status')
+      .description(
+        'show the clusters, their nodes and how to reach them, every step with its last outcome, drift found by live checks, and where the logs are',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--cluster <names>', 'only these clusters (comma-separated)', list)
+      .addOption(new Option('--no-check', 'skip the live drift checks (only what the state file recorded)'))
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        '\nExit status: 0 healthy, 3 a cluster is down or not ready, a step failed or drifted, or the last run failed.',
+      ),
+    'status',
+  );
+
+  register(
+    program
+      .command('down')
+      .description(
+        'delete the clusters the project created, workload clusters first (idempotent: nothing to delete is success)',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .addOption(outputOption()),
+    'down',
+  );
+
+  register(
+    program
+      .command('addons')
+      .description(
+        'list the add-on catalog: phase, where each may run, where the spec places it, and what it needs',
+      )
+      .addOption(fileOption())
+      .addOption(outputOption()),
+    'addons',
+  );
+}

@@ -1,0 +1,444 @@
+/**
+ * The platform as a library: `openProject` gives the verbs (plan, check, up, down, status) over
+ * one project directory, each returning plain data, and `up` the engine's event stream. The
+ * command line, the MCP server and the web dashboard are shells over this.
+ */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { systemRunner, type CommandRunner } from '../clients/exec.js';
+import { KubeClient } from '../clients/kube.js';
+import { up as runUp, prepareUp, stepEnvironment, type Preparation, type UpResult } from '../engine/run.js';
+import { driftOfStep, settled } from '../engine/steps.js';
+import { readState, StateStore, type PlatformState } from '../engine/state.js';
+import { acquireLock } from '../engine/lock.js';
+import type { ConcurrencyLimits, EngineEvent } from '../engine/types.js';
+import { DEFAULT_CONCURRENCY } from '../engine/types.js';
+import { PlatformctlError } from '../errors.js';
+import type { PlanRow } from '../plan/format.js';
+import { buildPlan, type Plan } from '../plan/plan.js';
+import { stepStatus } from '../plan/status.js';
+import { projectLayout, type ProjectLayout } from '../project/layout.js';
+import { providerFor } from '../providers/index.js';
+import { forgetProvider, recordedProvider, recordProvider } from '../providers/record.js';
+import { writeMergedKubeconfig } from '../providers/shared/kubeconfig.js';
+import { listNodes } from '../providers/shared/nodes.js';
+import type { ClusterProvider, DownTarget, ObservedCluster, ProviderContext } from '../providers/types.js';
+import { renderPlatform } from '../render/index.js';
+import type { Artifact } from '../render/artifacts.js';
+import { removeSecret } from '../engine/secrets.js';
+import { VAULT_SECRET } from '../engine/vault.js';
+import type { Platform } from '../spec/model.js';
+import type { Provider as ProviderName } from '../spec/types.js';
+import { Semaphore } from '../util/concurrency.js';
+import { readSpecInput, SpecInvalidError, type SpecInput } from './spec.js';
+
+export interface OpenOptions {
+  /** A spec file (relative to `cwd`) or "-" for `readStdin`; default ./platform.yaml, else the built-in default. */
+  readonly file?: string;
+  readonly cwd?: string;
+  /** `--provider`: wins over the provider recorded for the project and the spec's. */
+  readonly provider?: ProviderName;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly now?: Date;
+  readonly readStdin?: () => Promise<string>;
+  /** Every external command goes through it (tests script it). */
+  readonly runner?: CommandRunner;
+}
+
+export interface UpRunOptions {
+  readonly only?: readonly string[];
+  readonly skip?: readonly string[];
+  readonly concurrency?: ConcurrencyLimits;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: EngineEvent) => void;
+}
+
+export interface DriftRow {
+  readonly id: string;
+  readonly cluster: string;
+  /** in sync, drifted, or not checked (the cluster does not serve, or the step is not settled). */
+  readonly state: 'in sync' | 'drifted' | 'not checked';
+  readonly drift?: string;
+}
+
+export interface ClusterStatus {
+  readonly name: string;
+  readonly role: string;
+  readonly exists: boolean;
+  readonly serving: boolean;
+  readonly ready: boolean;
+  readonly detail?: string;
+  readonly nodes: ReadonlyArray<{
+    readonly name: string;
+    readonly ready: boolean;
+    readonly address?: string;
+  }>;
+  /** How to reach it: the kubeconfig file, its context and the API server. */
+  readonly connect: { readonly kubeconfig: string; readonly context: string; readonly server?: string };
+}
+
+export interface StepStatusRow {
+  readonly id: string;
+  readonly cluster: string;
+  readonly outcome: string;
+  readonly finishedAt?: string;
+  readonly durationMs?: number;
+  /** new, changed (rendered inputs differ), failed, drifted (live check), in sync, or not checked. */
+  readonly state: 'new' | 'changed' | 'failed' | 'drifted' | 'in sync' | 'not checked';
+  readonly drift?: string;
+  /** The first line of the last error. */
+  readonly error?: string;
+  /** The step's log of its last run, when that log exists. */
+  readonly log?: string;
+}
+
+export interface StatusReport {
+  readonly platform: string;
+  readonly provider: ProviderName;
+  readonly clusters: readonly ClusterStatus[];
+  readonly steps: readonly StepStatusRow[];
+  readonly lastRun: PlatformState['runs'][number] | null;
+  /** Healthy: every cluster serves with every node Ready, nothing drifted or failed, the last run ok. */
+  readonly healthy: boolean;
+  readonly problems: readonly string[];
+}
+
+export interface DownReport {
+  readonly provider: ProviderName;
+  readonly deleted: readonly string[];
+  /** Generated secrets removed with what they protected. */
+  readonly secretsRemoved: readonly string[];
+  /** Nothing was recorded for this project: there was nothing to delete. */
+  readonly nothingRecorded: boolean;
+}
+
+/** The provider for a project: `--provider`, else the one that created its clusters, else the spec's. */
+export async function resolveProvider(
+  layout: ProjectLayout,
+  platform: Platform,
+  flag?: ProviderName,
+): Promise<ProviderName> {
+  return flag ?? (await recordedProvider(layout.root)) ?? platform.provider;
+}
+
+export class Project {
+  readonly layout: ProjectLayout;
+  #provider: ClusterProvider | undefined;
+
+  constructor(
+    readonly input: SpecInput,
+    readonly platform: Platform,
+    readonly providerName: ProviderName,
+    readonly env: Readonly<Record<string, string | undefined>>,
+    readonly runner: CommandRunner,
+  ) {
+    this.layout = projectLayout(input.projectDir);
+  }
+
+  get dir(): string {
+    return this.layout.root;
+  }
+
+  /** Created on first use: a provider that is not available fails only commands that need it. */
+  provider(): ClusterProvider {
+    return (this.#provider ??= providerFor(this.providerName, { env: this.env, runner: this.runner }));
+  }
+
+  #context(log: ProviderContext['log'] = () => {}, signal?: AbortSignal): ProviderContext {
+    return { layout: this.layout, log, ...(signal ? { signal } : {}) };
+  }
+
+  async state(): Promise<PlatformState | undefined> {
+    const state = await readState(this.dir);
+    if (state && state.platform !== this.platform.name)
+      throw new PlatformctlError(
+        'state.other-platform',
+        'input',
+        `${this.layout.stateFile} belongs to platform "${state.platform}", but the spec describes "${this.platform.name}"`,
+        {
+          hint: `use the spec of "${state.platform}" here (or its metadata.name), or another directory for this platform`,
+        },
+      );
+    return state;
+  }
+
+  render(): Artifact[] {
+    return renderPlatform(this.platform);
+  }
+
+  /** The plan with each step's status against the state (pure apart from reading the state). */
+  async plan(): Promise<{ plan: Plan; rows: PlanRow[] }> {
+    const recorded = (await this.state())?.steps ?? {};
+    const plan = buildPlan(this.platform, this.render(), this.providerName);
+    return {
+      plan,
+      rows: plan.steps.map((step) => ({ ...step, status: stepStatus(step, recorded[step.id]) })),
+    };
+  }
+
+  /** What `up` would do, step by step (also `up --dry-run`). */
+  async dryRun(options: Pick<UpRunOptions, 'only' | 'skip'> = {}): Promise<Preparation> {
+    await this.state();
+    return prepareUp({
+      projectDir: this.dir,
+      platform: this.platform,
+      provider: this.provider(),
+      ...options,
+    });
+  }
+
+  /**
+   * The live check of every settled step whose cluster serves, in parallel within the engine's
+   * limits: what drifted since the last `up`. Shared by `status` and `plan --check`.
+   */
+  async check(
+    options: {
+      clusters?: readonly string[];
+      signal?: AbortSignal;
+      observed?: ReadonlyMap<string, ObservedCluster>;
+    } = {},
+  ): Promise<DriftRow[]> {
+    await this.state();
+    const provider = this.provider();
+    const prepared = await prepareUp({ projectDir: this.dir, platform: this.platform, provider });
+    const env = stepEnvironment(
+      { projectDir: this.dir, platform: this.platform, provider, env: this.env },
+      prepared,
+    );
+    const observed = options.observed ?? (await this.#observeAll(options.clusters));
+    const signal = options.signal ?? AbortSignal.timeout(120_000);
+    const wanted = prepared.planned.filter(
+      ({ step }) => !options.clusters || options.clusters.includes(step.cluster),
+    );
+    const global = new Semaphore(DEFAULT_CONCURRENCY.global);
+    const perCluster = new Map(
+      this.platform.clusters.map((c) => [c.name, new Semaphore(DEFAULT_CONCURRENCY.perCluster)]),
+    );
+    return Promise.all(
+      wanted.map(async ({ step }): Promise<DriftRow> => {
+        const base = { id: step.id, cluster: step.cluster };
+        if (!settled(step, prepared.recorded[step.id]) || !observed.get(step.cluster)?.serving)
+          return { ...base, state: 'not checked' };
+        return global.run(() =>
+          perCluster.get(step.cluster)!.run(async () => {
+            const drift = await driftOfStep(env, step, { signal, attempt: 1, log: () => {} }).catch(
+              (e: unknown) => `live check failed: ${(e as Error).message.split('\n')[0]}`,
+            );
+            return drift
+              ? { ...base, state: 'drifted' as const, drift }
+              : { ...base, state: 'in sync' as const };
+          }),
+        );
+      }),
+    );
+  }
+
+  async #observeAll(clusters?: readonly string[]): Promise<Map<string, ObservedCluster>> {
+    const provider = this.provider();
+    const wanted = this.platform.clusters.filter((c) => !clusters || clusters.includes(c.name));
+    const results = await Promise.all(
+      wanted.map(async (cluster) => {
+        const observed = await provider
+          .observe({ platform: this.platform, cluster, artifacts: new Map(), addresses: {} }, this.#context())
+          .catch((error: unknown): ObservedCluster => ({
+            exists: false,
+            serving: false,
+            ready: false,
+            detail: (error as Error).message.split('\n')[0]!,
+          }));
+        return [cluster.name, observed] as const;
+      }),
+    );
+    return new Map(results);
+  }
+
+  async up(options: UpRunOptions = {}): Promise<UpResult> {
+    await this.state();
+    const provider = this.provider();
+    await recordProvider(this.dir, this.providerName);
+    return runUp({
+      projectDir: this.dir,
+      platform: this.platform,
+      provider,
+      env: this.env,
+      ...options,
+      command: `up --provider ${this.providerName}`,
+    });
+  }
+
+  async status(options: { clusters?: readonly string[]; check?: boolean } = {}): Promise<StatusReport> {
+    const state = await this.state();
+    const recorded = state?.steps ?? {};
+    const provider = this.provider();
+    const observed = await this.#observeAll(options.clusters);
+    const wanted = this.platform.clusters.filter(
+      (c) => !options.clusters || options.clusters.includes(c.name),
+    );
+    const clusters = await Promise.all(
+      wanted.map(async (cluster): Promise<ClusterStatus> => {
+        const seen = observed.get(cluster.name)!;
+        const access = provider.access(this.platform, cluster, { layout: this.layout });
+        let nodes: ClusterStatus['nodes'] = [];
+        let server: string | undefined;
+        if (seen.serving) {
+          const client = await KubeClient.fromFile(access.kubeconfig, access.context).catch(() => undefined);
+          server = client?.config.server;
+          nodes = client ? await listNodes(client).catch(() => []) : [];
+        }
+        return {
+          name: cluster.name,
+          role: cluster.role,
+          exists: seen.exists,
+          serving: seen.serving,
+          ready: seen.ready,
+          ...(seen.detail ? { detail: seen.detail } : {}),
+          nodes,
+          connect: { kubeconfig: access.kubeconfig, context: access.context, ...(server ? { server } : {}) },
+        };
+      }),
+    );
+    const plan = buildPlan(this.platform, this.render(), this.providerName);
+    const drift = new Map(
+      (options.check === false
+        ? []
+        : await this.check({ observed, ...(options.clusters ? { clusters: options.clusters } : {}) })
+      ).map((row) => [row.id, row]),
+    );
+    const steps: StepStatusRow[] = plan.steps
+      .filter((step) => !options.clusters || options.clusters.includes(step.cluster))
+      .map((step) => {
+        const last = recorded[step.id];
+        const status = stepStatus(step, last);
+        const live = drift.get(step.id);
+        const state: StepStatusRow['state'] =
+          status !== 'unchanged'
+            ? status
+            : live?.state === 'drifted'
+              ? 'drifted'
+              : live?.state === 'in sync'
+                ? 'in sync'
+                : 'not checked';
+        return {
+          id: step.id,
+          cluster: step.cluster,
+          outcome: last?.outcome ?? 'never run',
+          ...(last?.finishedAt ? { finishedAt: last.finishedAt } : {}),
+          ...(last?.durationMs !== undefined ? { durationMs: last.durationMs } : {}),
+          state,
+          ...(live?.drift ? { drift: live.drift } : {}),
+          ...(last?.error ? { error: last.error.message.split('\n')[0]! } : {}),
+          ...(last?.runId ? { log: this.layout.stepLog(last.runId, step.id) } : {}),
+        };
+      });
+    const lastRun = state?.runs.at(-1) ?? null;
+    const problems: string[] = [];
+    for (const c of clusters) {
+      if (!c.exists) problems.push(`cluster ${c.name} does not exist`);
+      else if (!c.serving) problems.push(`cluster ${c.name} does not serve: ${c.detail ?? 'no answer'}`);
+      else if (!c.ready) problems.push(`cluster ${c.name} is not ready: ${c.detail ?? 'nodes not Ready'}`);
+    }
+    for (const s of steps) {
+      if (s.state === 'failed') problems.push(`${s.id} failed: ${s.error ?? 'see its log'}`);
+      if (s.state === 'drifted') problems.push(`${s.id} drifted: ${s.drift}`);
+    }
+    if (lastRun && lastRun.ok === false) problems.push(`the last run (${lastRun.runId}) failed`);
+    return {
+      platform: this.platform.name,
+      provider: this.providerName,
+      clusters,
+      steps,
+      lastRun,
+      healthy: problems.length === 0,
+      problems,
+    };
+  }
+
+  /**
+   * Deletes every cluster the state records (and the spec's, when the state has none recorded by
+   * name), workload clusters first; idempotent, and nothing recorded is success. Generated
+   * secrets go only with what they protect: Vault's keys when the management cluster is gone.
+   */
+  async down(options: { log?: ProviderContext['log']; signal?: AbortSignal } = {}): Promise<DownReport> {
+    const state = await this.state();
+    const recordedName = await recordedProvider(this.dir);
+    if (!state && !recordedName)
+      return { provider: this.providerName, deleted: [], secretsRemoved: [], nothingRecorded: true };
+    const lock = await acquireLock(this.dir, {
+      command: `down --provider ${this.providerName}`,
+      runId: `down-${process.pid}`,
+    });
+    try {
+      const recordedClusters = state?.clusters ?? {};
+      const targets = new Map<string, DownTarget>();
+      for (const [cluster, record] of Object.entries(recordedClusters))
+        targets.set(cluster, { cluster, role: record.role, nodes: record.nodes });
+      // State files of earlier versions recorded steps, not clusters: fall back to the spec's.
+      if (targets.size === 0)
+        for (const cluster of this.platform.clusters)
+          if (Object.keys(state?.steps ?? {}).some((id) => id.startsWith(`${cluster.name}/`)) || !state)
+            targets.set(cluster.name, {
+              cluster: cluster.name,
+              role: cluster.role,
+              nodes: cluster.nodes.map((n) => n.name),
+            });
+      const ordered = [...targets.values()].sort(
+        (a, b) => Number(a.role === 'management') - Number(b.role === 'management'),
+      );
+      const provider = this.provider();
+      const { deleted } = provider.traits.ownsClusters
+        ? await provider.down(ordered, this.#context(options.log, options.signal))
+        : { deleted: [] as string[] };
+      const secretsRemoved: string[] = [];
+      if (
+        provider.traits.ownsClusters &&
+        ordered.some((t) => t.role === 'management' && deleted.includes(t.cluster))
+      ) {
+        await removeSecret(this.layout, VAULT_SECRET);
+        secretsRemoved.push(VAULT_SECRET);
+      }
+      const gone = provider.traits.ownsClusters ? ordered.map((t) => t.cluster) : [];
+      if (state) await new StateStore(this.dir, state).forgetClusters(gone);
+      await this.#refreshMergedKubeconfig(gone);
+      const remaining = Object.keys(recordedClusters).filter((c) => !gone.includes(c));
+      if (remaining.length === 0) await forgetProvider(this.dir);
+      return { provider: this.providerName, deleted, secretsRemoved, nothingRecorded: false };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** platform.conf with the clusters that remain, or none. */
+  async #refreshMergedKubeconfig(gone: readonly string[]): Promise<void> {
+    const remaining = this.platform.clusters.map((c) => c.name).filter((c) => !gone.includes(c));
+    const files = remaining.map((c) => this.layout.kubeconfig(c));
+    const present = files.filter((f) => existsSync(f));
+    if (present.length === 0) await rm(this.layout.mergedKubeconfig, { force: true });
+    else {
+      const current = remaining.includes(this.platform.managementCluster)
+        ? this.platform.managementCluster
+        : remaining[0]!;
+      await writeMergedKubeconfig(this.layout.mergedKubeconfig, present, current);
+    }
+  }
+}
+
+/** Reads the spec, checks it, and resolves the provider: the entry to every verb. */
+export async function openProject(options: OpenOptions = {}): Promise<Project> {
+  const input = await readSpecInput({
+    ...(options.file !== undefined ? { file: options.file } : {}),
+    cwd: options.cwd ?? process.cwd(),
+    now: options.now ?? new Date(),
+    ...(options.readStdin ? { readStdin: options.readStdin } : {}),
+  });
+  const platform = input.result.platform;
+  if (!platform) throw new SpecInvalidError(input);
+  const layout = projectLayout(input.projectDir);
+  const providerName = await resolveProvider(layout, platform, options.provider);
+  return new Project(
+    input,
+    platform,
+    providerName,
+    options.env ?? process.env,
+    options.runner ?? systemRunner,
+  );
+}
