@@ -28,7 +28,12 @@ interface RawKubeconfig {
 }
 
 export async function loadKubeconfig(path: string, context?: string): Promise<Kubeconfig> {
-  const raw = parse(await readFile(path, 'utf8')) as RawKubeconfig;
+  return parseKubeconfigText(await readFile(path, 'utf8'), path, context);
+}
+
+/** `path` names the file in messages and anchors relative certificate paths. */
+export async function parseKubeconfigText(text: string, path: string, context?: string): Promise<Kubeconfig> {
+  const raw = parse(text) as RawKubeconfig;
   const name = context ?? raw['current-context'];
   const ctx = raw.contexts?.find((c) => c.name === name);
   if (!ctx) throw new Error(`kubeconfig ${path} has no context ${name ?? '(current)'}`);
@@ -82,6 +87,10 @@ export class KubeClient {
 
   static async fromFile(path: string, context?: string): Promise<KubeClient> {
     return new KubeClient(await loadKubeconfig(path, context));
+  }
+
+  static async fromText(text: string, context?: string): Promise<KubeClient> {
+    return new KubeClient(await parseKubeconfigText(text, '(kubeconfig)', context));
   }
 
   async request<T = unknown>(

@@ -381,8 +381,13 @@ export class Project {
               role: cluster.role,
               nodes: cluster.nodes.map((n) => n.name),
             });
+      // Workload clusters first, in reverse spec order (clusters the spec no longer has before
+      // them); the management cluster they depend on last.
+      const position = (name: string) => this.platform.clusters.findIndex((c) => c.name === name);
       const ordered = [...targets.values()].sort(
-        (a, b) => Number(a.role === 'management') - Number(b.role === 'management'),
+        (a, b) =>
+          Number(a.role === 'management') - Number(b.role === 'management') ||
+          position(b.cluster) - position(a.cluster),
       );
       const provider = this.provider();
       const { deleted } = provider.traits.ownsClusters

@@ -179,9 +179,7 @@ export class KwokProvider implements ClusterProvider {
   /** A client for the cluster straight from kwokctl, whether or not bootstrap wrote its kubeconfig. */
   private async directClient(layout: ProjectLayout, cluster: string, context: ProviderContext) {
     const text = await this.kwokctl(layout, cluster, ['get', 'kubeconfig'], context);
-    const scratch = join(kwokPaths(layout).workdirOf(cluster), 'readyz-kubeconfig');
-    await writePrivateFile(scratch, kubeconfigText(renamedKubeconfig(text, cluster), cluster));
-    return KubeClient.fromFile(scratch);
+    return KubeClient.fromText(text);
   }
 
   /** Whether the cluster's API server answers. */

@@ -2,6 +2,7 @@
  * Files that hold keys or tokens (kubeconfigs, CA keys, secrets) are readable by their owner only:
  * 0600 in 0700 directories, wherever a provider or a tool it runs writes them.
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -9,7 +10,8 @@ import { dirname, join } from 'node:path';
 export async function writePrivateFile(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await chmod(dirname(path), 0o700);
-  const temporary = `${path}.${process.pid}.tmp`;
+  // Unique per call: two writers of one file in this process must not share a temporary file.
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temporary, text, { mode: 0o600 });
   await chmod(temporary, 0o600);
   await rename(temporary, path);
