@@ -9,6 +9,7 @@
  *    after every step, against awaiting the same no-ops in a loop.
  * 3. No-op re-run of `up` on the converged kwok platform against the full run (needs the harness).
  */
+import { CATALOG } from '../src/addons/catalog.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ import { loadBuiltinSpec } from '../src/spec/load.js';
 import { writeStandInMirror } from '../e2e/support/stand-in-charts.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const platform = loadBuiltinSpec({ now: new Date() }).platform!;
+const platform = loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!;
 const ratio = (a: number, b: number) => (a / b).toFixed(3);
 
 describe('engine benchmarks', () => {

@@ -6,6 +6,7 @@
  * The add-ons' charts come from a STAND-IN mirror (e2e/support/stand-in-charts.ts): their real
  * repositories are on the internet, which this machine cannot reach.
  */
+import { CATALOG } from '../src/addons/catalog.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -28,7 +29,7 @@ if (!existsSync(join(ROOT, '.harness/bin/kwokctl')))
 const project = mkdtempSync(join(tmpdir(), 'platformctl-engine-'));
 const mirror = writeStandInMirror(
   mkdtempSync(join(tmpdir(), 'platformctl-stand-in-charts-')),
-  renderPlatform(loadBuiltinSpec({ now: new Date() }).platform!),
+  renderPlatform(loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!),
 );
 const env = { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: mirror };
 
@@ -118,7 +119,7 @@ describe('up on the kwok provider', () => {
   });
 
   it('installed one release per add-on with a chart, each deployed once', () => {
-    const platform = loadBuiltinSpec({ now: new Date() }).platform!;
+    const platform = loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!;
     for (const cluster of platform.clusters) {
       const releases = helmReleases(cluster.name);
       const names = releases.map((r) => r.name);
@@ -320,7 +321,7 @@ describe('fault injection: SIGKILL during up, then up again', () => {
     for (const f of final.finished)
       if (['succeeded', 'unchanged'].includes(before[f.id]?.outcome ?? ''))
         expect(f.outcome).toBe('unchanged');
-    const platform = loadBuiltinSpec({ now: new Date() }).platform!;
+    const platform = loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!;
     for (const cluster of platform.clusters) {
       const names = helmReleases(cluster.name).map((r) => r.name);
       expect(new Set(names).size).toBe(names.length);

@@ -3,6 +3,7 @@
  * kube-controller-manager and kube-scheduler built from Go modules (`npm run harness`), with kwok
  * standing in for kubelets. Runs the built CLI as a user would.
  */
+import { CATALOG } from '../src/addons/catalog.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../src/addons/types.js';
+import type { KubeObject } from '../src/kube/objects.js';
 import { KubeApiError, KubeClient } from '../src/clients/kube.js';
 import { renderPlatform } from '../src/render/index.js';
 import { loadBuiltinSpec } from '../src/spec/load.js';
@@ -25,7 +26,7 @@ if (!existsSync(join(BIN, 'kwokctl'))) {
 }
 
 const project = mkdtempSync(join(tmpdir(), 'platformctl-e2e-'));
-const platform = loadBuiltinSpec({ now: new Date() }).platform!;
+const platform = loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!;
 const clients = new Map<string, KubeClient>();
 
 function cli(...args: string[]) {

@@ -3,6 +3,7 @@
  * built-in management cluster) with real kube-apiserver, controller-manager and scheduler, so the
  * statuses the gates read are written by the real controllers.
  */
+import { CATALOG } from '../src/addons/catalog.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../src/addons/types.js';
+import type { KubeObject } from '../src/kube/objects.js';
 import { HelmClient } from '../src/clients/helm.js';
 import { KubeClient } from '../src/clients/kube.js';
 import { isTransient, TransientError } from '../src/engine/errors.js';
@@ -33,7 +34,7 @@ if (!existsSync(join(ROOT, '.harness/bin/kwokctl'))) {
 }
 
 const project = mkdtempSync(join(tmpdir(), 'platformctl-readiness-e2e-'));
-const builtin = loadBuiltinSpec({ now: new Date() }).platform!;
+const builtin = loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!;
 const mgmt = builtin.clusters.find((c) => c.name === builtin.managementCluster)!;
 // One cluster is enough here; the provider creates exactly the clusters of the platform it gets.
 const platform: Platform = { ...builtin, clusters: [mgmt] };

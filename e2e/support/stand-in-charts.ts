@@ -16,7 +16,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { ADDON_CATALOG } from '../../src/addons/catalog.js';
 import { GATEWAY_API_CRDS } from '../../src/addons/catalog/gateway-api.js';
 import { chartFor } from '../../src/addons/charts.js';
-import type { KubeObject } from '../../src/addons/types.js';
+import type { KubeObject } from '../../src/kube/objects.js';
 import type { Artifact } from '../../src/render/artifacts.js';
 
 const CORE =

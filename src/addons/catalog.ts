@@ -29,7 +29,8 @@ import { vault } from './catalog/vault.js';
 import { velero } from './catalog/velero.js';
 import { vpa } from './catalog/vpa.js';
 import { ADDON_NAMES, type AddonName } from './names.js';
-import type { AddonDefinition, ClusterRole, DefaultPlacement, Scope } from './types.js';
+import type { AddonDefinition } from './definition.js';
+import type { Catalog, CatalogEntry } from './types.js';
 
 export const ADDON_CATALOG: Readonly<Record<AddonName, AddonDefinition>> = {
   'gateway-api': gatewayApi,
@@ -66,15 +67,12 @@ export function catalogEntries(): AddonDefinition[] {
   return ADDON_NAMES.map((name) => ADDON_CATALOG[name]);
 }
 
-export function scopeAllows(scope: Scope, role: ClusterRole): boolean {
-  return scope === 'any' || scope === role;
-}
+/** The facts of every add-on, for the spec layer: what validation and defaults read. */
+export const CATALOG: Catalog = Object.fromEntries(
+  ADDON_NAMES.map((name): [AddonName, CatalogEntry] => {
+    const { render, ...facts } = ADDON_CATALOG[name];
+    return [name, { ...facts, available: render !== undefined }];
+  }),
+) as unknown as Catalog;
 
-export function placementIncludes(placement: DefaultPlacement, role: ClusterRole): boolean {
-  return placement === 'all' || placement === role;
-}
-
-/** The dependencies that apply where `addon` runs on a cluster of `role`. */
-export function requirementsFor(addon: AddonDefinition, role: ClusterRole) {
-  return addon.requires.filter((dep) => dep.forRole === undefined || dep.forRole === role);
-}
+export { placementIncludes, requirementsFor, scopeAllows } from './types.js';

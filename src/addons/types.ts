@@ -1,4 +1,3 @@
-import type { RenderContext } from '../render/context.js';
 import type { AddonName } from './names.js';
 
 export type ClusterRole = 'management' | 'workload';
@@ -118,7 +117,8 @@ export interface AddonPlanFacts {
   readonly perCluster?: readonly PerClusterStep[];
 }
 
-export interface AddonDefinition {
+/** What the spec, the planner and the documentation know about an add-on: plain data. */
+export interface AddonFacts {
   readonly name: AddonName;
   readonly title: string;
   readonly phase: Phase;
@@ -136,23 +136,26 @@ export interface AddonDefinition {
   readonly podSecurity?: { readonly level: 'privileged'; readonly why: string };
   /** Where the seed describes it. */
   readonly seed: string;
-  /** Values and extra manifests for one cluster; the chart itself is pinned in charts.json. */
-  readonly render?: (ctx: RenderContext) => RenderedAddon;
   readonly plan?: AddonPlanFacts;
 }
 
-/** A Kubernetes object as rendered: plain data, serialisable to YAML. */
-export interface KubeObject {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
-  readonly [key: string]: unknown;
+/** An add-on as the spec layer sees it: its facts, and whether platformctl can render it yet. */
+export interface CatalogEntry extends AddonFacts {
+  readonly available: boolean;
 }
 
-/** What an add-on renders for one cluster. */
-export interface RenderedAddon {
-  /** Helm values for the pinned chart (charts.json); absent for manifest-only add-ons. */
-  readonly values?: Readonly<Record<string, unknown>>;
-  /** Extra objects applied after the chart (or alone, without a chart). */
-  readonly manifests?: readonly KubeObject[];
+/** Every add-on by name; the spec layer gets it from its caller, so it never loads a renderer. */
+export type Catalog = Readonly<Record<AddonName, CatalogEntry>>;
+
+export function scopeAllows(scope: Scope, role: ClusterRole): boolean {
+  return scope === 'any' || scope === role;
+}
+
+export function placementIncludes(placement: DefaultPlacement, role: ClusterRole): boolean {
+  return placement === 'all' || placement === role;
+}
+
+/** The dependencies that apply where `addon` runs on a cluster of `role`. */
+export function requirementsFor(addon: AddonFacts, role: ClusterRole): AddonDependency[] {
+  return addon.requires.filter((dep) => dep.forRole === undefined || dep.forRole === role);
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,6 +165,41 @@ describe('the installed binary', () => {
       status = (error as { status: number }).status;
     }
     expect(status).toBe(1);
+  });
+
+  it.skipIf(!built)(
+    'reports the same shape diagnostics with the precompiled validator as from the sources',
+    async () => {
+      const { readdirSync } = await import('node:fs');
+      const schemaFixtures = readdirSync(join(FIXTURES, 'rules')).filter((f) => f.startsWith('schema.'));
+      expect(schemaFixtures.length).toBeGreaterThan(5);
+      for (const fixture of schemaFixtures) {
+        const file = join(FIXTURES, 'rules', fixture);
+        let out = '';
+        try {
+          out = execFileSync(process.execPath, [bin, 'validate', '-o', 'json', '-f', file], {
+            encoding: 'utf8',
+          });
+        } catch (error) {
+          out = (error as { stdout: string }).stdout;
+        }
+        const inProcess = await runCli(['validate', '-o', 'json', '-f', file], { cwd: tempDir() });
+        // The file name differs (relative to each working directory); everything else must not.
+        const codes = (text: string) =>
+          (JSON.parse(text) as { diagnostics: Array<{ file?: string }> }).diagnostics.map(
+            ({ file, ...d }) => d,
+          );
+        expect(codes(out), fixture).toEqual(codes(inProcess.stdout));
+      }
+    },
+  );
+
+  it.skipIf(!built)('stops quietly when its output is closed early (a pipe into head)', () => {
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" schema | head -c 10`], {
+      encoding: 'utf8',
+    });
+    expect(result.stderr).not.toContain('EPIPE');
+    expect(result.stdout).toHaveLength(10);
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PACKAGE_HARNESS_BIN } from '../providers/binaries.js';
+import { PACKAGE_HARNESS_BIN } from '../clients/binaries.js';
 import { CommandError } from './exec.js';
 import {
   HelmClient,

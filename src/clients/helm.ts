@@ -4,7 +4,7 @@
  * redacted), and keeps helm's caches and configuration out of the user's home directory.
  */
 import { join } from 'node:path';
-import { findBinaries } from '../providers/binaries.js';
+import { findBinaries } from '../clients/binaries.js';
 import { projectLayout } from '../project/layout.js';
 import { CommandError, type CommandRunner, systemRunner } from './exec.js';
 

@@ -7,7 +7,7 @@ import { PlatformctlError } from '../errors.js';
 import { exchange } from './http.js';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 
 export const FIELD_MANAGER = 'platformctl';
 

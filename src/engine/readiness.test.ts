@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import { KubeApiError } from '../clients/kube.js';
 import { isTransient, TransientError } from './errors.js';
 import {

@@ -8,7 +8,7 @@
  * never bind (that takes the StorageClass and the namespace's pods), so it reports it as not
  * ready. Gate on the workload that mounts the claim instead.
  */
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { isTransient, TransientError } from './errors.js';
 

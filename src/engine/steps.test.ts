@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { PlanStep } from '../plan/plan.js';
 import { ChartSourceError, resolveBundle, resolveChart } from './chart-source.js';
 import { installOrder, settled } from './steps.js';

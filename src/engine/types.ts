@@ -1,3 +1,5 @@
+import { PROVIDER_TRAITS } from '../providers/traits.js';
+
 /**
  * The engine's vocabulary: executable steps, their results, the events a run emits, and the
  * records the state file keeps. The scheduler, the state store, the step runners and the
@@ -112,9 +114,8 @@ export interface RetryPolicy {
 export const DEFAULT_CONCURRENCY: ConcurrencyLimits = {
   global: 8,
   perCluster: 4,
-  // kwokctl picks ports at start: parallel creates collide. Multipass launches one cluster's VMs per
-  // step; the reference lab's three at once, as the seed's Terraform does.
-  perProvider: { kwok: 1, multipass: 3 },
+  // Each provider's own limit for provision and bootstrap steps (providers/traits.ts).
+  perProvider: Object.fromEntries(Object.values(PROVIDER_TRAITS).map((t) => [t.name, t.concurrency])),
 };
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 2_000, maxDelayMs: 30_000 };

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileSystemError, PlatformctlError } from '../errors.js';
+import { CATALOG } from '../addons/catalog.js';
 import { loadBuiltinSpec, loadSpecText, type SpecResult } from '../spec/load.js';
 
 export const DEFAULT_SPEC_FILE = 'platform.yaml';
@@ -68,7 +69,12 @@ export async function readSpecInput(source: SpecSource): Promise<SpecInput> {
     if (!source.readStdin)
       throw new PlatformctlError('usage', 'usage', 'this command cannot read standard input');
     const text = checkText(await source.readStdin(), 'standard input');
-    return { result: loadSpecText(text, { file: '-', now }), file: '-', text, projectDir: cwd };
+    return {
+      result: loadSpecText(text, { file: '-', now, catalog: CATALOG }),
+      file: '-',
+      text,
+      projectDir: cwd,
+    };
   }
   if (source.file !== undefined) {
     const path = resolve(cwd, source.file);
@@ -78,17 +84,32 @@ export async function readSpecInput(source: SpecSource): Promise<SpecInput> {
       throw new PlatformctlError('spec.not-found', 'usage', `spec file not found: ${source.file}`, {
         hint: 'run `platformctl init` to create one',
       });
-    return { result: loadSpecText(text, { file: shown, now }), file: shown, text, projectDir: dirname(path) };
+    return {
+      result: loadSpecText(text, { file: shown, now, catalog: CATALOG }),
+      file: shown,
+      text,
+      projectDir: dirname(path),
+    };
   }
   const text = await readText(join(cwd, DEFAULT_SPEC_FILE), DEFAULT_SPEC_FILE);
   if (text !== undefined)
     return {
-      result: loadSpecText(text, { file: DEFAULT_SPEC_FILE, now }),
+      result: loadSpecText(text, { file: DEFAULT_SPEC_FILE, now, catalog: CATALOG }),
       file: DEFAULT_SPEC_FILE,
       text,
       projectDir: cwd,
     };
-  return { result: loadBuiltinSpec({ now }), projectDir: cwd };
+  return { result: loadBuiltinSpec({ now, catalog: CATALOG }), projectDir: cwd };
+}
+
+/** A spec from text, validated against platformctl's own catalog (the library's entry). */
+export function loadSpec(text: string, options: { file?: string; now: Date }): SpecResult {
+  return loadSpecText(text, { ...options, catalog: CATALOG });
+}
+
+/** The built-in default platform (the seed's topology), validated like a file would be. */
+export function loadDefaultSpec(options: { now: Date }): SpecResult {
+  return loadBuiltinSpec({ ...options, catalog: CATALOG });
 }
 
 /** An invalid spec where a valid one is needed; the diagnostics say what is wrong. */

@@ -10,14 +10,8 @@ import { createHash } from 'node:crypto';
 import { ADDON_CATALOG, requirementsFor } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
 import type { AddonName } from '../addons/names.js';
-import type {
-  AddonDefinition,
-  AddonDependency,
-  AddonStep,
-  BundleRef,
-  ObjectSelector,
-  Phase,
-} from '../addons/types.js';
+import type { AddonDependency, AddonStep, BundleRef, ObjectSelector, Phase } from '../addons/types.js';
+import type { AddonDefinition } from '../addons/definition.js';
 import { providerTraits } from '../providers/traits.js';
 import type { Artifact } from '../render/artifacts.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';

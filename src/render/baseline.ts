@@ -3,11 +3,11 @@
  * correction 16): LimitRange and ResourceQuota sized to fit the workers, default-deny network
  * policies with DNS over UDP and TCP, selecting namespaces by kubernetes.io/metadata.name.
  */
-import { LimitRange, ResourceQuota } from 'kubernetes-models/v1';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import type { KubeObject } from '../addons/types.js';
+
+import { LimitRange, NetworkPolicy, ResourceQuota } from '../kube/kinds.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { PlatformCluster } from '../spec/model.js';
-import { MANAGED_BY, plain } from './objects.js';
+import { MANAGED_BY, plain } from '../kube/objects.js';
 import { APPLICATION_NAMESPACE } from './psa.js';
 
 const byName = (name: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': name } });
@@ -42,7 +42,7 @@ export function applicationGuardrails(cluster: PlatformCluster): KubeObject[] {
   );
   return [
     plain(
-      new LimitRange({
+      LimitRange({
         metadata: metadata('default-limits'),
         spec: {
           limits: [
@@ -57,7 +57,7 @@ export function applicationGuardrails(cluster: PlatformCluster): KubeObject[] {
       }),
     ),
     plain(
-      new ResourceQuota({
+      ResourceQuota({
         metadata: metadata('compute-quota'),
         spec: {
           hard: {
@@ -71,13 +71,13 @@ export function applicationGuardrails(cluster: PlatformCluster): KubeObject[] {
       }),
     ),
     plain(
-      new NetworkPolicy({
+      NetworkPolicy({
         metadata: metadata('default-deny-all'),
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
       }),
     ),
     plain(
-      new NetworkPolicy({
+      NetworkPolicy({
         metadata: metadata('allow-dns-egress'),
         spec: {
           podSelector: {},
@@ -100,7 +100,7 @@ export function applicationGuardrails(cluster: PlatformCluster): KubeObject[] {
       }),
     ),
     plain(
-      new NetworkPolicy({
+      NetworkPolicy({
         metadata: metadata('allow-monitoring-scrape'),
         spec: {
           podSelector: {},

@@ -7,9 +7,9 @@
  *   passwords are added from .platformctl/secrets when it is installed.
  * - Nexus is one container: a compose file.
  */
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { Platform } from '../spec/model.js';
-import { MANAGED_BY } from './objects.js';
+import { MANAGED_BY } from '../kube/objects.js';
 import { toYaml } from './yaml.js';
 
 export const ARGOCD_CHART = {

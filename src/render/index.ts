@@ -5,7 +5,7 @@
 import { PlatformctlError } from '../errors.js';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { Platform } from '../spec/model.js';
 import { type Artifact, ArtifactSet } from './artifacts.js';
 import { applicationGuardrails } from './baseline.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import { validateObject } from './kube-schemas.js';
 
 const issuer = (kubernetes: Record<string, unknown>): KubeObject => ({

@@ -9,7 +9,7 @@
  */
 import { PlatformctlError } from '../errors.js';
 import { createRequire } from 'node:module';
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import { validateOwnModel } from './models/index.js';
 
 const require = createRequire(import.meta.url);

@@ -2,10 +2,9 @@
  * Pod Security Admission (seed §6.4, ADR-003, corrections 10 and 11): cluster defaults in the
  * admission file, recorded exemptions as namespace labels with their reason, approver and expiry.
  */
-import { ADDON_CATALOG } from '../addons/catalog.js';
-import type { KubeObject } from '../addons/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
-import { MANAGED_BY } from './objects.js';
+import { MANAGED_BY } from '../kube/objects.js';
 import { toYaml } from './yaml.js';
 
 export const PSA_CONFIG_DIR = '/etc/kubernetes/psa';
@@ -43,7 +42,7 @@ export function admissionConfig(platform: Platform): string {
 /** Every namespace the cluster's add-ons use, with Pod Security labels for recorded exemptions. */
 export function namespaces(platform: Platform, cluster: PlatformCluster): KubeObject[] {
   const names = new Set<string>();
-  for (const addon of cluster.addons) names.add(ADDON_CATALOG[addon].namespace);
+  for (const addon of cluster.addons) names.add(platform.addonNamespaces[addon]);
   if (cluster.addons.includes('gateway-api')) names.add('gateway-system');
   if (cluster.role === 'workload') names.add(APPLICATION_NAMESPACE);
   names.delete('kube-system');

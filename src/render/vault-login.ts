@@ -3,19 +3,19 @@
  * Kubernetes auth verifies), and the one permission its controller needs for it: creating tokens
  * for that single ServiceAccount. cert-manager and External Secrets log in the same way.
  */
-import { Secret, ServiceAccount } from 'kubernetes-models/v1';
-import { ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import type { KubeObject } from '../addons/types.js';
-import { MANAGED_BY, plain } from './objects.js';
+
+import { ClusterRoleBinding, Role, RoleBinding, Secret, ServiceAccount } from '../kube/kinds.js';
+import type { KubeObject } from '../kube/objects.js';
+import { MANAGED_BY, plain } from '../kube/objects.js';
 import { TOKEN_REVIEWER, type VaultClient } from './pki.js';
 
 export function vaultLoginIdentity(client: VaultClient, controllerServiceAccount: string): KubeObject[] {
   const name = `${client.serviceAccount}-token`;
   const metadata = { namespace: client.namespace, labels: { ...MANAGED_BY } };
   return [
-    plain(new ServiceAccount({ metadata: { name: client.serviceAccount, ...metadata } })),
+    plain(ServiceAccount({ metadata: { name: client.serviceAccount, ...metadata } })),
     plain(
-      new Role({
+      Role({
         metadata: { name, ...metadata },
         rules: [
           {
@@ -28,7 +28,7 @@ export function vaultLoginIdentity(client: VaultClient, controllerServiceAccount
       }),
     ),
     plain(
-      new RoleBinding({
+      RoleBinding({
         metadata: { name, ...metadata },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [{ kind: 'ServiceAccount', name: controllerServiceAccount, namespace: client.namespace }],
@@ -47,16 +47,16 @@ export function tokenReviewerObjects(): KubeObject[] {
   const { namespace, serviceAccount, clusterRoleBinding, clusterRole, tokenSecret } = TOKEN_REVIEWER;
   const labels = { ...MANAGED_BY };
   return [
-    plain(new ServiceAccount({ metadata: { name: serviceAccount, namespace, labels } })),
+    plain(ServiceAccount({ metadata: { name: serviceAccount, namespace, labels } })),
     plain(
-      new ClusterRoleBinding({
+      ClusterRoleBinding({
         metadata: { name: clusterRoleBinding, labels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
         subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
       }),
     ),
     plain(
-      new Secret({
+      Secret({
         metadata: {
           name: tokenSecret,
           namespace,

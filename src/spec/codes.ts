@@ -90,6 +90,10 @@ export const DIAGNOSTIC_CODES = {
     summary: 'An add-on is placed on a cluster that does not exist.',
   },
   'addon.no-clusters': { severity: 'warning', summary: 'An add-on is enabled but placed on no cluster.' },
+  'addon.not-available': {
+    severity: 'error',
+    summary: 'An add-on is enabled that this version of platformctl cannot render yet.',
+  },
   'addon.cni-missing': { severity: 'error', summary: 'A cluster has no CNI (Cilium is disabled there).' },
   'placement.management-only': {
     severity: 'error',

@@ -1,3 +1,4 @@
+import { CATALOG } from '../addons/catalog.js';
 import { describe, expect, it } from 'vitest';
 import { initDocument } from './write.js';
 import { TEST_NOW } from '../test-support/clock.js';
@@ -8,7 +9,7 @@ import { addonsOn } from './placement.js';
 import { documentToYaml } from './write.js';
 
 describe('the built-in default', () => {
-  const result = loadBuiltinSpec({ now: TEST_NOW });
+  const result = loadBuiltinSpec({ now: TEST_NOW, catalog: CATALOG });
 
   it('validates with no errors and no warnings', () => {
     expect(result.diagnostics).toEqual([]);
@@ -82,7 +83,7 @@ describe('the built-in default', () => {
   });
 
   it('records an exemption for every privileged namespace, expiring in 90 days', () => {
-    const exemptions = defaultExemptions(TEST_NOW);
+    const exemptions = defaultExemptions(TEST_NOW, CATALOG);
     expect(exemptions.map((e) => e.namespace).sort()).toEqual([
       'falco',
       'local-path-storage',
@@ -97,14 +98,19 @@ describe('the built-in default', () => {
   });
 
   it('is deterministic: the same clock gives byte-identical output', () => {
-    const a = documentToYaml(defaultDocument({ now: TEST_NOW }));
-    const b = documentToYaml(defaultDocument({ now: new Date(TEST_NOW.getTime()) }));
+    const a = documentToYaml(defaultDocument({ now: TEST_NOW, catalog: CATALOG }), { catalog: CATALOG });
+    const b = documentToYaml(defaultDocument({ now: new Date(TEST_NOW.getTime()), catalog: CATALOG }), {
+      catalog: CATALOG,
+    });
     expect(a).toBe(b);
   });
 });
 
 describe('init output', () => {
-  const text = documentToYaml(initDocument(TEST_NOW), { schemaFile: 'platform.schema.json' });
+  const text = documentToYaml(initDocument(TEST_NOW, CATALOG), {
+    schemaFile: 'platform.schema.json',
+    catalog: CATALOG,
+  });
 
   it('starts with the editor modeline and carries comments', () => {
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./platform.schema.json');
@@ -113,10 +119,10 @@ describe('init output', () => {
   });
 
   it('reads back to the same document and the same placement as the built-in default', () => {
-    const back = loadSpecText(text, { now: TEST_NOW });
+    const back = loadSpecText(text, { now: TEST_NOW, catalog: CATALOG });
     expect(back.diagnostics).toEqual([]);
-    expect(back.document).toEqual(initDocument(TEST_NOW));
-    const builtin = loadBuiltinSpec({ now: TEST_NOW }).platform!;
+    expect(back.document).toEqual(initDocument(TEST_NOW, CATALOG));
+    const builtin = loadBuiltinSpec({ now: TEST_NOW, catalog: CATALOG }).platform!;
     for (const cluster of builtin.clusters) {
       expect(addonsOn(back.platform!.placement, cluster.name)).toEqual(
         addonsOn(builtin.placement, cluster.name),

@@ -4,11 +4,12 @@
  *
  * Defaulting is pure: the clock is an argument, because exemption expiry dates are relative to it.
  */
-import { ADDON_CATALOG } from '../addons/catalog.js';
+import type { Catalog } from '../addons/types.js';
 import { ADDON_NAMES } from '../addons/names.js';
 import type { ClusterRole } from '../addons/types.js';
 import { formatAddress, parseAddress } from '../net/ipv4.js';
-import { API_VERSION, KIND, type PlatformDocumentInput } from './schema.js';
+import type { PlatformDocumentInput } from './schema.js';
+import { API_VERSION, KIND } from './version.js';
 import {
   type ClusterSpec,
   EXTERNAL_SERVICE_NAMES,
@@ -71,6 +72,8 @@ const EXTERNAL_SERVICE_SIZES: Record<string, ExternalServiceSpec> = {
 export interface DefaultOptions {
   /** The clock: exemption expiry dates are set relative to it. */
   now: Date;
+  /** The add-ons' facts: which need a privileged namespace. */
+  catalog: Catalog;
 }
 
 export function isoDate(date: Date): string {
@@ -85,11 +88,11 @@ export function addDays(date: Date, days: number): Date {
  * One exemption for every namespace whose catalog add-ons cannot pass the baseline level
  * (correction 11), each with a reason, an approver and an expiry (ADR-003).
  */
-export function defaultExemptions(now: Date): PodSecurityExemption[] {
+export function defaultExemptions(now: Date, catalog: Catalog): PodSecurityExemption[] {
   const expires = isoDate(addDays(now, EXEMPTION_REVIEW_DAYS));
   const reasons = new Map<string, string[]>();
   for (const name of ADDON_NAMES) {
-    const addon = ADDON_CATALOG[name];
+    const addon = catalog[name];
     if (!addon.podSecurity || addon.defaultPlacement === 'none') continue;
     const list = reasons.get(addon.namespace) ?? [];
     list.push(`${addon.name}: ${addon.podSecurity.why}`);
@@ -187,7 +190,9 @@ export function applyDefaults(input: PlatformDocumentInput, options: DefaultOpti
           warn: 'restricted',
           ...spec.podSecurity?.defaults,
         },
-        exemptions: spec.podSecurity?.exemptions?.map((e) => ({ ...e })) ?? defaultExemptions(options.now),
+        exemptions:
+          spec.podSecurity?.exemptions?.map((e) => ({ ...e })) ??
+          defaultExemptions(options.now, options.catalog),
       },
       externalServices,
     },

@@ -6,6 +6,7 @@
  *   # allow: <code>                      other codes it may cascade into
  * Every other error is a failure, so a rule that fires where it should not is caught too.
  */
+import { CATALOG } from '../addons/catalog.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -60,7 +61,7 @@ describe('rule fixtures', () => {
     expect(wanted.length).toBeGreaterThan(0);
     expect(wanted.some((w) => w.code === file.replace(/\.yaml$/, ''))).toBe(true);
 
-    const result = loadSpecText(text, { file, now: TEST_NOW });
+    const result = loadSpecText(text, { file, now: TEST_NOW, catalog: CATALOG });
     const summary = result.diagnostics.map((d) => `${d.code} ${d.path} line ${d.line}`);
     for (const w of wanted) {
       const match = result.diagnostics.find((d) => d.code === w.code && d.path === w.path);
@@ -81,7 +82,7 @@ describe('rule fixtures', () => {
 describe('valid fixtures', () => {
   it.each(files('valid'))('%s has no errors and no warnings', (file) => {
     const text = readFileSync(dir('valid') + file, 'utf8');
-    const result = loadSpecText(text, { file, now: TEST_NOW });
+    const result = loadSpecText(text, { file, now: TEST_NOW, catalog: CATALOG });
     expect(result.diagnostics.map((d) => `${d.code} ${d.path}: ${d.message}`)).toEqual([]);
     expect(result.ok).toBe(true);
     expect(result.platform).toBeDefined();

@@ -1,8 +1,9 @@
+import { CATALOG } from '../addons/catalog.js';
 import { describe, expect, it } from 'vitest';
 import { TEST_NOW } from '../test-support/clock.js';
 import { loadSpecText } from './load.js';
 
-const load = (text: string) => loadSpecText(text, { file: 'p.yaml', now: TEST_NOW });
+const load = (text: string) => loadSpecText(text, { file: 'p.yaml', now: TEST_NOW, catalog: CATALOG });
 
 describe('loadSpecText', () => {
   it('reports every problem at once: shape and rule findings together, in source order', () => {

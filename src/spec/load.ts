@@ -3,6 +3,7 @@
  * Pure: no file system, no clock (both are arguments).
  */
 import { LineCounter, parseAllDocuments } from 'yaml';
+import type { Catalog } from '../addons/types.js';
 import { applyDefaults, defaultDocument } from './defaults.js';
 import {
   type Diagnostic,
@@ -23,6 +24,8 @@ export interface LoadOptions {
   file?: string;
   /** The clock, for defaults and exemption expiry. */
   now: Date;
+  /** The add-ons' facts; the spec layer never loads the add-on modules itself. */
+  catalog: Catalog;
 }
 
 export interface SpecResult {
@@ -72,14 +75,14 @@ function sorted(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 function finish(doc: PlatformDocument, source: SourceMap | undefined, options: LoadOptions): SpecResult {
-  const semantic = validateDocument(doc, { now: options.now });
+  const semantic = validateDocument(doc, { now: options.now, catalog: options.catalog });
   const diagnostics = sorted(place(semantic.findings, source, options.file, true));
   if (hasErrors(diagnostics)) return { ok: false, diagnostics, document: doc };
   return {
     ok: true,
     diagnostics,
     document: doc,
-    platform: normalise(doc, semantic.placement, semantic.network),
+    platform: normalise(doc, semantic.placement, semantic.network, options.catalog),
   };
 }
 
@@ -146,7 +149,7 @@ export function loadSpecText(text: string, options: LoadOptions): SpecResult {
   const source = sourceMapOf(first, lineCounter, options.file);
   const value: unknown = first.toJS({ maxAliasCount: 100 });
   const shape = checkShape(value);
-  if (shape.ok) return finish(applyDefaults(shape.value, { now: options.now }), source, options);
+  if (shape.ok) return finish(applyDefaults(shape.value, options), source, options);
 
   // Report every problem at once: drop the values that failed the shape check, let defaults
   // stand in, and run the rules on the rest. Findings about a dropped value's stand-in are noise.
@@ -157,7 +160,7 @@ export function loadSpecText(text: string, options: LoadOptions): SpecResult {
   const retry = pruned === undefined ? undefined : checkShape(pruned.value);
   if (!retry?.ok)
     return { ok: false, diagnostics: sorted(place(shape.findings, source, options.file, false)) };
-  const rest = finish(applyDefaults(retry.value, { now: options.now }), source, options);
+  const rest = finish(applyDefaults(retry.value, options), source, options);
   const droppedPaths = pruned!.dropped.map(formatPath);
   const related = (d: Diagnostic) =>
     droppedPaths.some((p) => d.path === p || d.path.startsWith(`${p}.`) || d.path.startsWith(`${p}[`));
@@ -192,6 +195,6 @@ function withoutPaths(
 }
 
 /** The built-in default platform (the seed's topology), validated like a file would be. */
-export function loadBuiltinSpec(options: Pick<LoadOptions, 'now'>): SpecResult {
-  return finish(defaultDocument({ now: options.now }), undefined, options);
+export function loadBuiltinSpec(options: Pick<LoadOptions, 'now' | 'catalog'>): SpecResult {
+  return finish(defaultDocument(options), undefined, options);
 }

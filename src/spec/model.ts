@@ -2,8 +2,8 @@
  * The normalised internal model: a valid document with its ranges parsed, its nodes
  * enumerated and its add-ons placed. Renderers and the planner read this.
  */
-import type { AddonName } from '../addons/names.js';
-import type { ClusterRole } from '../addons/types.js';
+import { ADDON_NAMES, type AddonName } from '../addons/names.js';
+import type { Catalog, ClusterRole } from '../addons/types.js';
 import type { AddressRange, Cidr } from '../net/ipv4.js';
 import { type ClusterAddresses, clusterAddresses } from './addresses.js';
 import { nodeName } from './budget.js';
@@ -65,12 +65,19 @@ export interface Platform {
     readonly exemptions: readonly PodSecurityExemption[];
   };
   readonly externalServices: Readonly<Record<string, ExternalServiceSpec>>;
+  /** The namespace each add-on runs in (from the catalog). */
+  readonly addonNamespaces: Readonly<Record<AddonName, string>>;
   /** The complete document this model was built from. */
   readonly document: PlatformDocument;
 }
 
 /** Builds the model. Only call it for a document whose validation reported no errors. */
-export function normalise(doc: PlatformDocument, placement: PlacementTable, network: NetworkFacts): Platform {
+export function normalise(
+  doc: PlatformDocument,
+  placement: PlacementTable,
+  network: NetworkFacts,
+  catalog: Catalog,
+): Platform {
   const version = parseKubernetesVersion(doc.spec.kubernetes.version);
   if (!version || !network.subnet || network.gateway === undefined || !network.dhcp) {
     throw new Error('normalise() needs a document without validation errors');
@@ -132,6 +139,10 @@ export function normalise(doc: PlatformDocument, placement: PlacementTable, netw
     placement,
     podSecurity: doc.spec.podSecurity,
     externalServices: doc.spec.externalServices,
+    addonNamespaces: Object.fromEntries(ADDON_NAMES.map((name) => [name, catalog[name].namespace])) as Record<
+      AddonName,
+      string
+    >,
     document: doc,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Which add-ons run on which clusters: the catalog's default placement, overridden by spec.addons.
  */
-import { ADDON_CATALOG, placementIncludes, scopeAllows } from '../addons/catalog.js';
+import { type Catalog, placementIncludes, scopeAllows } from '../addons/types.js';
 import { ADDON_NAMES, type AddonName } from '../addons/names.js';
 import type { ClusterSpec, PlatformSpec } from './types.js';
 
@@ -16,8 +16,8 @@ export interface AddonPlacement {
 
 export type PlacementTable = ReadonlyMap<AddonName, AddonPlacement>;
 
-function defaultClusters(addon: AddonName, clusters: readonly ClusterSpec[]): string[] {
-  const definition = ADDON_CATALOG[addon];
+function defaultClusters(addon: AddonName, clusters: readonly ClusterSpec[], catalog: Catalog): string[] {
+  const definition = catalog[addon];
   // An add-on that is off by default runs wherever its scope allows once enabled.
   const fits = (cluster: ClusterSpec) =>
     definition.defaultPlacement === 'none'
@@ -26,15 +26,14 @@ function defaultClusters(addon: AddonName, clusters: readonly ClusterSpec[]): st
   return clusters.filter(fits).map((cluster) => cluster.name);
 }
 
-export function resolvePlacement(spec: PlatformSpec): PlacementTable {
+export function resolvePlacement(spec: PlatformSpec, catalog: Catalog): PlacementTable {
   const table = new Map<AddonName, AddonPlacement>();
   for (const addon of ADDON_NAMES) {
     const override = spec.addons[addon];
     const enabled =
-      override?.enabled ??
-      (ADDON_CATALOG[addon].defaultPlacement !== 'none' || override?.clusters !== undefined);
+      override?.enabled ?? (catalog[addon].defaultPlacement !== 'none' || override?.clusters !== undefined);
     const explicit = enabled && override?.clusters !== undefined;
-    const clusters = !enabled ? [] : (override?.clusters ?? defaultClusters(addon, spec.clusters));
+    const clusters = !enabled ? [] : (override?.clusters ?? defaultClusters(addon, spec.clusters, catalog));
     table.set(addon, { addon, enabled, clusters: [...clusters], explicit });
   }
   return table;

@@ -1,3 +1,4 @@
+import { CATALOG } from '../addons/catalog.js';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -17,7 +18,7 @@ describe('the published JSON Schema', () => {
   });
 
   it('accepts what init writes', () => {
-    const text = documentToYaml(initDocument(TEST_NOW));
+    const text = documentToYaml(initDocument(TEST_NOW, CATALOG), { catalog: CATALOG });
     expect(validate(parse(text))).toBe(true);
   });
 

@@ -8,8 +8,9 @@
 import { type Static, type TOptional, type TSchema, Type } from '@sinclair/typebox';
 import { ADDON_NAMES } from '../addons/names.js';
 
-export const API_VERSION = 'platformctl.dev/v1alpha1';
-export const KIND = 'Platform';
+import { API_VERSION, KIND } from './version.js';
+
+export { API_VERSION, KIND };
 export const SCHEMA_ID = 'https://platformctl.dev/schemas/platform-v1alpha1.json';
 
 const strict = { additionalProperties: false } as const;

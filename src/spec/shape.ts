@@ -1,15 +1,33 @@
 /**
  * The shape check: the parsed YAML against the JSON Schema of schema.ts, with every
  * Ajv error turned into a finding that says what, where and how to fix it.
+ *
+ * The build compiles the schema ahead of time (scripts/compile-shape.mjs writes
+ * dist/spec/shape-validator.js with Ajv's standalone code): loading TypeBox and Ajv and
+ * compiling at every start would cost more than the rest of `validate`. Run from the sources
+ * (tests, tsx), the same schema is compiled here with the same options instead.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { didYouMean } from '../util/suggest.js';
 import type { Finding, PathSegment } from './diagnostics.js';
 import { finding } from './diagnostics.js';
-import { API_VERSION, KIND, type PlatformDocumentInput, PlatformDocumentSchema } from './schema.js';
+import type { PlatformDocumentInput } from './schema.js';
+import { API_VERSION, KIND } from './version.js';
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-const validateDocument = ajv.compile<PlatformDocumentInput>(PlatformDocumentSchema);
+/** Ajv's options, shared with the ahead-of-time compilation. */
+export const SHAPE_AJV_OPTIONS = { allErrors: true, verbose: true, strict: false } as const;
+
+async function compiledValidator(): Promise<ValidateFunction<PlatformDocumentInput>> {
+  // Not a literal specifier: the file exists only in the build.
+  const precompiled = './shape-validator.js';
+  const built = (await import(precompiled).catch(() => undefined)) as
+    { default: ValidateFunction<PlatformDocumentInput> } | undefined;
+  if (built) return built.default;
+  const [{ Ajv }, { PlatformDocumentSchema }] = await Promise.all([import('ajv'), import('./schema.js')]);
+  return new Ajv(SHAPE_AJV_OPTIONS).compile<PlatformDocumentInput>(PlatformDocumentSchema);
+}
+
+const validateDocument = await compiledValidator();
 
 const YAML11_BOOLEANS = new Set(['yes', 'no', 'on', 'off', 'y', 'n', 'true', 'false']);
 

@@ -6,7 +6,9 @@ import type { AddonName } from '../addons/names.js';
 import type { ClusterRole } from '../addons/types.js';
 
 export type Provider = 'multipass' | 'kwok' | 'existing';
-export type PsaLevel = 'privileged' | 'baseline' | 'restricted';
+import type { PsaLevel } from '../kube/objects.js';
+
+export type { PsaLevel };
 export type FeatureGateProfile = 'minimal' | 'full';
 export type ExternalServiceName = 'argocd' | 'harbor' | 'nexus';
 export const EXTERNAL_SERVICE_NAMES: readonly ExternalServiceName[] = ['argocd', 'harbor', 'nexus'];

@@ -1,6 +1,7 @@
 /**
  * Semantic validation of a complete (defaulted) document: every rule runs, every problem is reported.
  */
+import type { Catalog } from '../addons/types.js';
 import type { Finding } from './diagnostics.js';
 import { type PlacementTable, resolvePlacement } from './placement.js';
 import { checkAddons } from './rules/addons.js';
@@ -14,6 +15,8 @@ import type { PlatformDocument } from './types.js';
 export interface ValidateOptions {
   /** The clock, for exemption expiry. */
   now: Date;
+  /** The add-ons' facts (addons/catalog.ts CATALOG). */
+  catalog: Catalog;
 }
 
 export interface SemanticResult {
@@ -23,7 +26,7 @@ export interface SemanticResult {
 }
 
 export function validateDocument(doc: PlatformDocument, options: ValidateOptions): SemanticResult {
-  const placement = resolvePlacement(doc.spec);
+  const placement = resolvePlacement(doc.spec, options.catalog);
   const network = checkNetwork(doc.spec);
   const findings = [
     ...checkVersions(doc.spec),
@@ -31,8 +34,8 @@ export function validateDocument(doc: PlatformDocument, options: ValidateOptions
     ...checkClusters(doc),
     ...network.findings,
     ...checkResources(doc.spec),
-    ...checkAddons(doc.spec, placement),
-    ...checkPodSecurity(doc.spec, placement, options.now),
+    ...checkAddons(doc.spec, placement, options.catalog),
+    ...checkPodSecurity(doc.spec, placement, options.now, options.catalog),
   ];
   return { findings, placement, network: network.facts };
 }

@@ -2,7 +2,8 @@
  * Writes a complete document as commented YAML (what `platformctl init` produces).
  */
 import { Document, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
-import { catalogEntries } from '../addons/catalog.js';
+import { ADDON_NAMES } from '../addons/names.js';
+import type { Catalog } from '../addons/types.js';
 import { defaultDocument } from './defaults.js';
 import type { PlatformDocument } from './types.js';
 
@@ -29,9 +30,9 @@ const COMMENTS: Record<string, string> = {
   'spec.externalServices': ' Run outside the clusters; counted in the host budget (001 §8, §16.2).',
 };
 
-function addonComment(): string {
+function addonComment(catalog: Catalog): string {
   const groups = new Map<string, string[]>();
-  for (const addon of catalogEntries()) {
+  for (const addon of ADDON_NAMES.map((name) => catalog[name])) {
     const key = addon.defaultPlacement === 'none' ? 'off' : addon.defaultPlacement;
     groups.set(key, [...(groups.get(key) ?? []), addon.name]);
   }
@@ -50,11 +51,13 @@ function addonComment(): string {
 export interface WriteOptions {
   /** Add the yaml-language-server modeline pointing at this schema file. */
   schemaFile?: string;
+  /** The add-ons' facts, for the comment on spec.addons. */
+  catalog: Catalog;
 }
 
-export function documentToYaml(doc: PlatformDocument, options: WriteOptions = {}): string {
+export function documentToYaml(doc: PlatformDocument, options: WriteOptions): string {
   const yamlDoc = new Document(doc);
-  const comments: Record<string, string> = { ...COMMENTS, 'spec.addons': addonComment() };
+  const comments: Record<string, string> = { ...COMMENTS, 'spec.addons': addonComment(options.catalog) };
   visit(yamlDoc, {
     Pair(_, pair, ancestors) {
       if (!isScalar(pair.key) || ancestors.some((ancestor) => isSeq(ancestor))) return;
@@ -87,8 +90,8 @@ export function documentToYaml(doc: PlatformDocument, options: WriteOptions = {}
 }
 
 /** The seed's platform, with the overrides the spec reference uses as examples: what `init` writes. */
-export function initDocument(now: Date): PlatformDocument {
-  const doc = defaultDocument({ now });
+export function initDocument(now: Date, catalog: Catalog): PlatformDocument {
+  const doc = defaultDocument({ now, catalog });
   const workloads = doc.spec.clusters.filter((c) => c.role === 'workload').map((c) => c.name);
   doc.spec.addons = { kyverno: { enabled: true, clusters: workloads }, istio: { enabled: false } };
   return doc;

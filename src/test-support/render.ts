@@ -1,9 +1,10 @@
 /**
  * Rendering one add-on for one cluster of a spec (the built-in default unless given), for tests.
  */
+import { CATALOG } from '../addons/catalog.js';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import type { AddonName } from '../addons/names.js';
-import type { RenderedAddon } from '../addons/types.js';
+import type { RenderedAddon } from '../addons/definition.js';
 import { renderContext } from '../render/context.js';
 import { loadBuiltinSpec, loadSpecText } from '../spec/load.js';
 import type { Platform } from '../spec/model.js';
@@ -11,7 +12,9 @@ import { TEST_NOW } from './clock.js';
 
 export function testPlatform(specText?: string): Platform {
   const result =
-    specText === undefined ? loadBuiltinSpec({ now: TEST_NOW }) : loadSpecText(specText, { now: TEST_NOW });
+    specText === undefined
+      ? loadBuiltinSpec({ now: TEST_NOW, catalog: CATALOG })
+      : loadSpecText(specText, { now: TEST_NOW, catalog: CATALOG });
   if (!result.platform)
     throw new Error(
       `invalid test spec: ${result.diagnostics.map((d) => `${d.code} ${d.message}`).join('; ')}`,

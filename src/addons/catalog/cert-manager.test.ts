@@ -8,7 +8,7 @@ import type { Platform } from '../../spec/model.js';
 import { checkChartValues } from '../../test-support/chart-values.js';
 import { renderAddon, testPlatform } from '../../test-support/render.js';
 import { chartFor } from '../charts.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { certManager, renderCertManager } from './cert-manager.js';
 
 const CLUSTERS = ['mgmt', 'app1', 'app2'] as const;

@@ -7,10 +7,11 @@
  *   and the Gateway's wildcard certificate `wildcard-tls`, issued per cluster into the Gateway's
  *   namespace (correction 19).
  */
+import { Certificate, ClusterIssuer } from '../../kube/kinds.js';
 import type { IClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
-import { Certificate, ClusterIssuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
+
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY, plain } from '../../render/objects.js';
+import { MANAGED_BY, plain } from '../../kube/objects.js';
 import {
   CERT_MANAGER_CLIENT,
   kubernetesAuthMount,
@@ -22,7 +23,8 @@ import {
 } from '../../render/pki.js';
 import { RESOURCES } from '../../render/sizing.js';
 import { vaultLoginIdentity } from '../../render/vault-login.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { GATEWAY_NAMESPACE, GATEWAY_TLS_SECRET } from './gateway-api.js';
 
 /** Phase 1 of the PKI (ADR-004); the planner applies it before Vault is installed. */
@@ -46,7 +48,7 @@ interface VaultIssuerSpecV121 extends Omit<VaultIssuerSpec, 'auth'> {
 
 function bootstrapIssuer(): KubeObject {
   return plain(
-    new ClusterIssuer({
+    ClusterIssuer({
       metadata: { name: BOOTSTRAP_ISSUER, labels: { ...MANAGED_BY } },
       spec: { selfSigned: {} },
     }),
@@ -98,7 +100,7 @@ export function wildcardDnsNames(ctx: RenderContext): string[] {
 /** 001 §11.4 with correction 19: per cluster, in the Gateway's namespace, under the name the Gateway expects. */
 function wildcardCertificate(ctx: RenderContext): KubeObject {
   return plain(
-    new Certificate({
+    Certificate({
       metadata: { name: WILDCARD_CERTIFICATE, namespace: GATEWAY_NAMESPACE, labels: { ...MANAGED_BY } },
       spec: {
         secretName: GATEWAY_TLS_SECRET,

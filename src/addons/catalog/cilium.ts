@@ -15,10 +15,10 @@
  *   release Secret, and an ownership clash with the pre-created Secret); `certmanager` is not
  *   possible because cert-manager needs the CNI to run.
  */
-import { pinnedAddress } from '../../render/objects.js';
+import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { RenderContext } from '../../render/context.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 
 /** The Secret (kube-system) holding the shared Cilium CA; created by the engine, identical on every cluster. */
 export const CILIUM_CA_SECRET = 'cilium-ca';

@@ -5,7 +5,7 @@ import { RESOURCES } from '../../render/sizing.js';
 import { checkChartValues } from '../../test-support/chart-values.js';
 import { renderAddon, testPlatform } from '../../test-support/render.js';
 import { chartFor } from '../charts.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { ESO_API_VERSION, externalSecret, externalSecrets } from './external-secrets.js';
 
 const CLUSTERS = ['mgmt', 'app1', 'app2'] as const;

@@ -14,7 +14,7 @@ import type {
   IExternalSecret,
 } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY, plain } from '../../render/objects.js';
+import { MANAGED_BY, plain } from '../../kube/objects.js';
 import {
   EXTERNAL_SECRETS_CLIENT,
   KV_MOUNT,
@@ -27,7 +27,8 @@ import {
 } from '../../render/pki.js';
 import { RESOURCES } from '../../render/sizing.js';
 import { vaultLoginIdentity } from '../../render/vault-login.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 /** ESO 2.x serves v1; the model package describes the same schema as v1beta1 (see kube-schemas.ts). */
 export const ESO_API_VERSION = 'external-secrets.io/v1';

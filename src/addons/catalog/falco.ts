@@ -1,7 +1,7 @@
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
 import { toYaml } from '../../render/yaml.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import { trivyOperator } from './trivy-operator.js';
 
 /** The file name under the chart's `customRules`; the chart mounts it into /etc/falco/rules.d. */

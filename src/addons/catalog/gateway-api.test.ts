@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateObject } from '../../render/kube-schemas.js';
 import { renderAddon, testPlatform } from '../../test-support/render.js';
 import { chartFor } from '../charts.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { GATEWAY_API_CRDS } from './gateway-api.js';
 
 const CLUSTERS = ['mgmt', 'app1', 'app2'] as const;

@@ -2,10 +2,12 @@
  * Gateway API (seed §7.4, corrections 3 and 19): the upstream CRD bundle, applied by the engine
  * before Cilium, then the GatewayClass `cilium` and each cluster's `main-gateway`.
  */
-import { Gateway, GatewayClass } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+
+import { Gateway, GatewayClass } from '../../kube/kinds.js';
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY, pinnedAddress, plain } from '../../render/objects.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import { MANAGED_BY, pinnedAddress, plain } from '../../kube/objects.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 /**
  * The Gateway API CRDs, standard channel. Cilium 1.20 implements Gateway API v1.6 (cilium/cilium
@@ -74,11 +76,11 @@ function listeners(ctx: RenderContext) {
 
 export function renderGatewayApi(ctx: RenderContext): RenderedAddon {
   const address = ctx.cluster.addresses.services.gateway;
-  const gatewayClass = new GatewayClass({
+  const gatewayClass = GatewayClass({
     metadata: { name: GATEWAY_CLASS, labels: { ...MANAGED_BY } },
     spec: { controllerName: GATEWAY_CONTROLLER, description: 'Cilium Gateway API controller' },
   });
-  const gateway = new Gateway({
+  const gateway = Gateway({
     metadata: { name: GATEWAY_NAME, namespace: GATEWAY_NAMESPACE, labels: { ...MANAGED_BY } },
     spec: {
       gatewayClassName: GATEWAY_CLASS,

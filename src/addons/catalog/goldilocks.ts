@@ -1,8 +1,9 @@
-import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+import { HTTPRoute } from '../../kube/kinds.js';
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY, plain } from '../../render/objects.js';
+import { MANAGED_BY, plain } from '../../kube/objects.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { GATEWAY_LISTENERS, GATEWAY_NAME, GATEWAY_NAMESPACE } from './gateway-api.js';
 
 /** Fixed names: `fullnameOverride` makes the dashboard Service `goldilocks-dashboard` whatever the release is called. */
@@ -15,7 +16,7 @@ const resources = (spec: ResourceSpec) => ({ requests: { ...spec.requests }, lim
 
 function dashboardRoute(ctx: RenderContext): KubeObject {
   return plain(
-    new HTTPRoute({
+    HTTPRoute({
       metadata: { name: DASHBOARD_SERVICE, namespace: goldilocks.namespace, labels: { ...MANAGED_BY } },
       spec: {
         // The cluster's own HTTPS listener (*.<cluster>.<domain>) of main-gateway (seed §7.4).

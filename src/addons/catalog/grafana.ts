@@ -13,12 +13,13 @@
  *
  * Exposed at grafana.<management>.<domain> by an HTTPRoute on the cluster's main-gateway.
  */
-import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
-import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
+
+import { ExternalSecret, HTTPRoute } from '../../kube/kinds.js';
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY, plain } from '../../render/objects.js';
+import { MANAGED_BY, plain } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { GATEWAY_NAME, GATEWAY_NAMESPACE } from './gateway-api.js';
 import { lokiInClusterUrl } from './loki.js';
 import { detach, SCRAPE_INTERVAL, THANOS_QUERY_URL } from './prometheus.js';
@@ -111,7 +112,7 @@ function datasources(ctx: RenderContext) {
 }
 
 function adminSecret(): KubeObject {
-  const secret = new ExternalSecret({
+  const secret = ExternalSecret({
     metadata: { name: GRAFANA_ADMIN_SECRET, namespace: NAMESPACE, labels: { ...MANAGED_BY } },
     spec: {
       refreshInterval: '1h',
@@ -129,7 +130,7 @@ function adminSecret(): KubeObject {
 
 function route(ctx: RenderContext): KubeObject {
   return plain(
-    new HTTPRoute({
+    HTTPRoute({
       metadata: { name: GRAFANA_FULLNAME, namespace: NAMESPACE, labels: { ...MANAGED_BY } },
       spec: {
         parentRefs: [{ name: GATEWAY_NAME, namespace: GATEWAY_NAMESPACE }],

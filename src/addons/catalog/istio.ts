@@ -1,4 +1,4 @@
-import type { AddonDefinition } from '../types.js';
+import type { AddonDefinition } from '../definition.js';
 
 export const istio: AddonDefinition = {
   name: 'istio',

@@ -1,7 +1,8 @@
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY } from '../../render/objects.js';
+import { MANAGED_BY } from '../../kube/objects.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { externalSecret } from './external-secrets.js';
 
 /** The Secret the K8sGPT resources read their API keys from (seed §14.2), synced from Vault. */

@@ -1,6 +1,6 @@
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 
 /** A fresh copy per container, so that the values YAML carries no anchors and aliases. */
 const resources = (spec: ResourceSpec) => ({ requests: { ...spec.requests }, limits: { ...spec.limits } });

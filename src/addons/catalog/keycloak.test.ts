@@ -6,7 +6,7 @@ import { RESOURCES } from '../../render/sizing.js';
 import { checkChartValues } from '../../test-support/chart-values.js';
 import { renderAddon, testPlatform } from '../../test-support/render.js';
 import { chartFor } from '../charts.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 const platform = testPlatform();
 const mgmt = platform.clusters.find((c) => c.name === 'mgmt')!;

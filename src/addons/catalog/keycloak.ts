@@ -14,15 +14,16 @@
  * and `db-password`. Keycloak is served at `keycloak.<mgmt>.<domain>` through an HTTPRoute on the
  * cluster's main-gateway, which terminates TLS with the wildcard certificate.
  */
-import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
-import { StatefulSet } from 'kubernetes-models/apps/v1';
+
+import { HTTPRoute, Service, StatefulSet } from '../../kube/kinds.js';
 import type { IEnvVar } from 'kubernetes-models/v1';
-import { Service } from 'kubernetes-models/v1';
+
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY, plain } from '../../render/objects.js';
+import { MANAGED_BY, plain } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import { toYaml } from '../../render/yaml.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { externalSecret } from './external-secrets.js';
 import { GATEWAY_NAME, GATEWAY_NAMESPACE } from './gateway-api.js';
 
@@ -69,7 +70,7 @@ function postgres(ctx: RenderContext): KubeObject[] {
     periodSeconds: 10,
     timeoutSeconds: 5,
   };
-  const statefulSet = new StatefulSet({
+  const statefulSet = StatefulSet({
     metadata,
     spec: {
       serviceName: POSTGRES_NAME,
@@ -121,7 +122,7 @@ function postgres(ctx: RenderContext): KubeObject[] {
       ],
     },
   });
-  const service = new Service({
+  const service = Service({
     metadata,
     spec: {
       selector: labels,
@@ -133,7 +134,7 @@ function postgres(ctx: RenderContext): KubeObject[] {
 
 function httpRoute(ctx: RenderContext): KubeObject {
   return plain(
-    new HTTPRoute({
+    HTTPRoute({
       metadata: { name: FULLNAME, namespace: KEYCLOAK_NAMESPACE, labels: { ...MANAGED_BY } },
       spec: {
         // The cluster's own HTTPS listener (*.<cluster>.<domain>); plain HTTP is not routed here.

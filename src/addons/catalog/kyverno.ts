@@ -1,11 +1,10 @@
-import { ClusterPolicy, type IClusterPolicy } from '@kubernetes-models/kyverno/kyverno.io/v1';
+import { ClusterPolicy } from '../../kube/kinds.js';
+import { type IClusterPolicy } from '@kubernetes-models/kyverno/kyverno.io/v1';
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY, plain } from '../../render/objects.js';
+import { MANAGED_BY, plain } from '../../kube/objects.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
-// A cycle (catalog.ts imports this module): ADDON_CATALOG is only read at render time, so this
-// module must be loaded through catalog.ts (as the renderer, the CLI and the tests do), never first.
-import { ADDON_CATALOG } from '../catalog.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { GATEWAY_NAMESPACE } from './gateway-api.js';
 
 type Rule = NonNullable<IClusterPolicy['spec']['rules']>[number];
@@ -27,7 +26,7 @@ const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
  */
 export function platformNamespaces(ctx: RenderContext): string[] {
   const names = new Set(SYSTEM_NAMESPACES);
-  for (const addon of ctx.cluster.addons) names.add(ADDON_CATALOG[addon].namespace);
+  for (const addon of ctx.cluster.addons) names.add(ctx.platform.addonNamespaces[addon]);
   if (ctx.enabled('gateway-api')) names.add(GATEWAY_NAMESPACE);
   return [...names].sort();
 }
@@ -63,7 +62,7 @@ function podRule(name: string, excluded: readonly string[], check: Validate): Ru
 
 function policy(name: string, title: string, seed: string, rules: Rule[]): KubeObject {
   return plain(
-    new ClusterPolicy({
+    ClusterPolicy({
       metadata: {
         name,
         labels: { ...MANAGED_BY },

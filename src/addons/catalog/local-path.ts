@@ -12,7 +12,7 @@
  */
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 
 export const LOCAL_PATH_PROVISIONER = 'rancher.io/local-path';
 export const LOCAL_PATH_DIR = '/var/lib/rancher/local-path';

@@ -15,9 +15,9 @@
  * engine-created Secret `loki-minio`.
  */
 import type { RenderContext } from '../../render/context.js';
-import { pinnedAddress } from '../../render/objects.js';
+import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import { detach, minioHostPort } from './prometheus.js';
 
 const NAMESPACE = 'logging';

@@ -8,7 +8,7 @@ import { validateObject } from '../../render/kube-schemas.js';
 import { chartDataDir, unknownValueKeys } from '../../test-support/chart-values.js';
 import { renderAddon, testPlatform } from '../../test-support/render.js';
 import { chartFor } from '../charts.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { renderMetallb } from './metallb.js';
 
 const CLUSTERS = ['mgmt', 'app1', 'app2'] as const;

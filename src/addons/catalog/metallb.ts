@@ -8,9 +8,10 @@
  */
 import type { RenderContext } from '../../render/context.js';
 import type { IPAddressPool, L2Advertisement } from '../../render/models/metallb.js';
-import { MANAGED_BY, plain } from '../../render/objects.js';
+import { MANAGED_BY, plain } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 const NAMESPACE = 'metallb-system';
 

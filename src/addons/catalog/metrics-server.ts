@@ -12,7 +12,7 @@
  */
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 
 /** The chart's default arguments, made explicit: the address order is part of the TLS decision above. */
 export const METRICS_SERVER_ARGS = [

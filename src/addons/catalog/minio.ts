@@ -14,9 +14,9 @@
  * the chart's default user `console`/`console123` is removed (correction 21).
  */
 import type { RenderContext } from '../../render/context.js';
-import { pinnedAddress } from '../../render/objects.js';
+import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 
 export const MINIO_NAMESPACE = 'minio';
 /** chart value fullnameOverride: the Deployment, PVC and S3 Service are `minio`, the console `minio-console`. */

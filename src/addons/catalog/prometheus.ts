@@ -27,9 +27,9 @@ import type { IPrometheus } from '@kubernetes-models/prometheus-operator/monitor
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IPrometheusAgent } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/PrometheusAgent';
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY } from '../../render/objects.js';
+import { MANAGED_BY } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import { MINIO_API_PORT } from './minio.js';
 
 const NAMESPACE = 'monitoring';

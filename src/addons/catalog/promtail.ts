@@ -13,7 +13,7 @@
  */
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import { lokiInClusterUrl, lokiPinnedUrl } from './loki.js';
 import { CLUSTER_LABEL, detach } from './prometheus.js';
 

@@ -1,6 +1,7 @@
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { externalSecret } from './external-secrets.js';
 import { ALERTMANAGER_URL, PROMETHEUS_SERVER_URL } from './prometheus.js';
 

@@ -17,9 +17,9 @@
  * S3-compatible storage", authentication methods), set from the engine-created Secret `tempo-minio`.
  */
 import type { RenderContext } from '../../render/context.js';
-import { pinnedAddress } from '../../render/objects.js';
+import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import {
   detach,
   minioHostPort,

@@ -25,10 +25,10 @@
  * from the engine-created Secret `thanos-minio` (prometheus.ts, THANOS_MINIO_SECRET).
  */
 import type { RenderContext } from '../../render/context.js';
-import { pinnedAddress } from '../../render/objects.js';
+import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import { toYaml } from '../../render/yaml.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import {
   detach,
   minioCredentialEnv,

@@ -1,6 +1,6 @@
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 
 /** At most this many scan jobs at once: a lab worker has 2 vCPUs and 4-6 GiB next to everything else. */
 export const SCAN_JOBS_CONCURRENT_LIMIT = 2;

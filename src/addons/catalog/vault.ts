@@ -15,12 +15,14 @@
  * after a renewal the server must be reloaded before the previous certificate expires (the leaf
  * lives a year and is renewed 30 days ahead).
  */
-import { Certificate, Issuer } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
+
+import { Certificate, Issuer } from '../../kube/kinds.js';
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY, pinnedAddress, plain } from '../../render/objects.js';
+import { MANAGED_BY, pinnedAddress, plain } from '../../kube/objects.js';
 import { VAULT_NAMESPACE, VAULT_PORT, VAULT_TLS_SECRET } from '../../render/pki.js';
 import { RESOURCES } from '../../render/sizing.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { BOOTSTRAP_ISSUER } from './cert-manager.js';
 
 /** The bootstrap CA (Certificate, its Secret and the namespaced CA Issuer share the name). */
@@ -69,7 +71,7 @@ export function vaultServerNames(ctx: RenderContext): { dnsNames: string[]; ipAd
 
 function tlsObjects(ctx: RenderContext): KubeObject[] {
   const metadata = { namespace: VAULT_NAMESPACE, labels: { ...MANAGED_BY } };
-  const bootstrapCa = new Certificate({
+  const bootstrapCa = Certificate({
     metadata: { name: VAULT_BOOTSTRAP_CA, ...metadata },
     spec: {
       isCA: true,
@@ -81,11 +83,11 @@ function tlsObjects(ctx: RenderContext): KubeObject[] {
       privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
     },
   });
-  const caIssuer = new Issuer({
+  const caIssuer = Issuer({
     metadata: { name: VAULT_BOOTSTRAP_CA, ...metadata },
     spec: { ca: { secretName: VAULT_BOOTSTRAP_CA } },
   });
-  const serving = new Certificate({
+  const serving = Certificate({
     metadata: { name: VAULT_TLS_SECRET, ...metadata },
     spec: {
       secretName: VAULT_TLS_SECRET,

@@ -1,8 +1,9 @@
 import type { RenderContext } from '../../render/context.js';
 import type { BackupStorageLocation, Schedule } from '../../render/models/velero.js';
-import { MANAGED_BY, plain } from '../../render/objects.js';
+import { MANAGED_BY, plain } from '../../kube/objects.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
-import type { AddonDefinition, KubeObject, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { keycloak } from './keycloak.js';
 import { type MINIO_BUCKETS, minio, minioEndpoint } from './minio.js';
 import { prometheus } from './prometheus.js';

@@ -1,6 +1,6 @@
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
-import type { AddonDefinition, RenderedAddon } from '../types.js';
+import type { AddonDefinition, RenderedAddon } from '../definition.js';
 
 /**
  * The update mode a workload should ask for when it opts in to automatic resizing (on its VPA,

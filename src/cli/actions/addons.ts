@@ -1,4 +1,4 @@
-import { ADDON_CATALOG, catalogEntries } from '../../addons/catalog.js';
+import { ADDON_CATALOG, CATALOG, catalogEntries } from '../../addons/catalog.js';
 import { readSpecInput } from '../../ops/spec.js';
 import { resolvePlacement } from '../../spec/placement.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
@@ -19,7 +19,7 @@ export default async function addons(flags: AddonsFlags, { io }: ActionContext):
     readStdin: io.readStdin,
   });
   const document = input.result.document;
-  const placement = document ? resolvePlacement(document.spec) : undefined;
+  const placement = document ? resolvePlacement(document.spec, CATALOG) : undefined;
   const rows = catalogEntries().map((addon) => {
     const { render, plan, ...facts } = ADDON_CATALOG[addon.name];
     return {

@@ -1,3 +1,4 @@
+import { CATALOG } from '../../addons/catalog.js';
 import { rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileSystemError, PlatformctlError } from '../../errors.js';
@@ -31,9 +32,12 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 export default async function init(flags: InitFlags, { io }: ActionContext): Promise<number> {
   const now = io.now();
   const writeSchema = flags.schema && flags.file !== '-';
-  const text = documentToYaml(initDocument(now), writeSchema ? { schemaFile: SCHEMA_FILE } : {});
+  const text = documentToYaml(initDocument(now, CATALOG), {
+    catalog: CATALOG,
+    ...(writeSchema ? { schemaFile: SCHEMA_FILE } : {}),
+  });
   // The written file must be valid by construction; check anyway so a regression fails loudly.
-  const check = loadSpecText(text, { now });
+  const check = loadSpecText(text, { now, catalog: CATALOG });
   if (!check.ok)
     throw new Error(`init produced an invalid spec: ${check.diagnostics.map((d) => d.message).join('; ')}`);
   if (flags.file === '-') {

@@ -10,7 +10,7 @@
  */
 import { formatAddress, parseRange } from '../../net/ipv4.js';
 import type { KubeClient } from '../../clients/kube.js';
-import type { KubeObject } from '../../addons/types.js';
+import type { KubeObject } from '../../kube/objects.js';
 
 export const SIMULATED_BY = 'platformctl.dev/simulated-by';
 const SELECTED_NODE = 'volume.kubernetes.io/selected-node';

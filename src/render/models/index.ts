@@ -4,7 +4,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { KubeObject } from '../../addons/types.js';
+import type { KubeObject } from '../../kube/objects.js';
 import { K8sGPT } from './k8sgpt.js';
 import { IPAddressPool, L2Advertisement } from './metallb.js';
 import { BackupStorageLocation, Schedule } from './velero.js';

@@ -2,19 +2,24 @@
  * Add-on rules: placement against the catalog's scopes (ADR-001, ADR-003), dependencies
  * (including cross-cluster ones), and a CNI on every VM cluster.
  */
-import { ADDON_CATALOG, requirementsFor, scopeAllows } from '../../addons/catalog.js';
+import { type Catalog, requirementsFor, scopeAllows } from '../../addons/types.js';
 import { ADDON_NAMES, type AddonName } from '../../addons/names.js';
 import { didYouMean } from '../../util/suggest.js';
 import { type Finding, finding, type SpecPath } from '../diagnostics.js';
 import type { PlacementTable } from '../placement.js';
 import type { ClusterSpec, PlatformSpec } from '../types.js';
 
-function checkPlacement(spec: PlatformSpec, placement: PlacementTable, out: Finding[]): void {
+function checkPlacement(
+  spec: PlatformSpec,
+  placement: PlacementTable,
+  catalog: Catalog,
+  out: Finding[],
+): void {
   const byName = new Map(spec.clusters.map((cluster) => [cluster.name, cluster]));
   const names = spec.clusters.map((cluster) => cluster.name);
   for (const addon of ADDON_NAMES) {
     const placed = placement.get(addon)!;
-    const definition = ADDON_CATALOG[addon];
+    const definition = catalog[addon];
     const override = spec.addons[addon];
     // Only where the user placed it: a default placement with no matching cluster is not their doing.
     if (override && placed.enabled && placed.clusters.length === 0) {
@@ -62,11 +67,16 @@ function clustersRunning(placement: PlacementTable, addon: AddonName): ReadonlyS
   return new Set(placement.get(addon)?.clusters ?? []);
 }
 
-function checkDependencies(spec: PlatformSpec, placement: PlacementTable, out: Finding[]): void {
+function checkDependencies(
+  spec: PlatformSpec,
+  placement: PlacementTable,
+  catalog: Catalog,
+  out: Finding[],
+): void {
   const management = spec.clusters.find((cluster) => cluster.role === 'management');
   const byName = new Map(spec.clusters.map((cluster) => [cluster.name, cluster]));
   for (const addon of ADDON_NAMES) {
-    const definition = ADDON_CATALOG[addon];
+    const definition = catalog[addon];
     // One finding per missing edge, naming every cluster it affects.
     const missing = new Map<
       string,
@@ -127,10 +137,31 @@ function checkCni(spec: PlatformSpec, placement: PlacementTable, out: Finding[])
   }
 }
 
-export function checkAddons(spec: PlatformSpec, placement: PlacementTable): Finding[] {
+/** An enabled add-on platformctl cannot render yet would report success and install nothing. */
+function checkAvailable(
+  spec: PlatformSpec,
+  placement: PlacementTable,
+  catalog: Catalog,
+  out: Finding[],
+): void {
+  for (const addon of ADDON_NAMES) {
+    if (catalog[addon].available || (placement.get(addon)?.clusters.length ?? 0) === 0) continue;
+    out.push(
+      finding(
+        'addon.not-available',
+        ['spec', 'addons', addon],
+        `${addon} cannot be enabled yet: this version of platformctl has no renderer for it`,
+        `set spec.addons.${addon}.enabled: false`,
+      ),
+    );
+  }
+}
+
+export function checkAddons(spec: PlatformSpec, placement: PlacementTable, catalog: Catalog): Finding[] {
   const out: Finding[] = [];
-  checkPlacement(spec, placement, out);
-  checkDependencies(spec, placement, out);
+  checkPlacement(spec, placement, catalog, out);
+  checkAvailable(spec, placement, catalog, out);
+  checkDependencies(spec, placement, catalog, out);
   checkCni(spec, placement, out);
   return out;
 }

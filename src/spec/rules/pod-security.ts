@@ -2,7 +2,7 @@
  * Pod Security rules (ADR-003, correction 11): every exemption is recorded with a reason, an
  * approver and an expiry at most six months ahead, and every add-on that needs one has one.
  */
-import { ADDON_CATALOG } from '../../addons/catalog.js';
+import type { Catalog } from '../../addons/types.js';
 import { ADDON_NAMES } from '../../addons/names.js';
 import { isoDate } from '../defaults.js';
 import { type Finding, finding } from '../diagnostics.js';
@@ -26,7 +26,12 @@ function parseDate(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) || isoDate(date) !== text ? undefined : date;
 }
 
-export function checkPodSecurity(spec: PlatformSpec, placement: PlacementTable, now: Date): Finding[] {
+export function checkPodSecurity(
+  spec: PlatformSpec,
+  placement: PlacementTable,
+  now: Date,
+  catalog: Catalog,
+): Finding[] {
   const out: Finding[] = [];
   const { exemptions, defaults } = spec.podSecurity;
   const today = isoDate(now);
@@ -92,7 +97,7 @@ export function checkPodSecurity(spec: PlatformSpec, placement: PlacementTable, 
   const needed = new Map<string, string[]>();
   const catalogNamespaces = new Set<string>();
   for (const name of ADDON_NAMES) {
-    const addon = ADDON_CATALOG[name];
+    const addon = catalog[name];
     if (!addon.podSecurity) continue;
     catalogNamespaces.add(addon.namespace);
     if ((placement.get(name)?.clusters.length ?? 0) === 0) continue;

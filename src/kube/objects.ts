@@ -1,8 +1,17 @@
 /**
- * Small builders shared by the renderers.
+ * Kubernetes objects as platformctl handles them: plain data, serialisable to YAML, and the
+ * small builders every renderer shares. No dependency on the rest of platformctl.
  */
-import type { KubeObject } from '../addons/types.js';
-import type { PsaLevel } from '../spec/types.js';
+
+/** A Kubernetes object as rendered: plain data, serialisable to YAML. */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+export type PsaLevel = 'privileged' | 'baseline' | 'restricted';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'platformctl' } as const;
 

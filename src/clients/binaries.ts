@@ -5,7 +5,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProviderError } from './types.js';
+import { PlatformctlError } from '../errors.js';
 
 /** The .harness/bin of the platformctl checkout this module belongs to. */
 export const PACKAGE_HARNESS_BIN = fileURLToPath(new URL('../../.harness/bin/', import.meta.url));
@@ -43,9 +43,7 @@ export function findBinaries<const T extends readonly string[]>(
     else missing.push(name);
   }
   if (missing.length > 0) {
-    throw new ProviderError(`missing ${missing.join(', ')}`, {
-      code: 'binary.missing',
-      kind: 'environment',
+    throw new PlatformctlError('binary.missing', 'environment', `missing ${missing.join(', ')}`, {
       hint:
         'build them from Go modules with `npm run harness` (in the platformctl checkout), ' +
         'or put them on PATH, or point PLATFORMCTL_BIN_DIR at a directory holding them',
