@@ -6,6 +6,7 @@ import { PlatformctlError } from '../errors.js';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
 import type { KubeObject } from '../kube/objects.js';
+import type { RenderedAddon } from '../addons/definition.js';
 import type { Platform } from '../spec/model.js';
 import { type Artifact, ArtifactSet } from './artifacts.js';
 import { applicationGuardrails } from './baseline.js';
@@ -16,6 +17,7 @@ import { externalServices } from './external.js';
 import { validateObject } from './kube-schemas.js';
 import { kubeadmInit, kubeadmJoin, type ObservedNodes } from './kubeadm.js';
 import { pkiPlan } from './pki.js';
+import { applyUserValues, ownedValues } from './values.js';
 import { tokenReviewerObjects } from './vault-login.js';
 import { admissionConfig, namespaces } from './psa.js';
 import { toYaml, toYamlStream } from './yaml.js';
@@ -30,6 +32,23 @@ export class RenderError extends PlatformctlError {
   constructor(message: string) {
     super('render.invalid-object', 'input', message);
   }
+}
+
+/** Names of the Secrets an add-on's rendered output refers to: values under a key naming a secret, and Secret objects. */
+function secretNames(rendered: RenderedAddon): string[] {
+  const names: string[] = [];
+  const walk = (value: unknown, key: string, inSecret: boolean) => {
+    const secretish = inSecret || /secret/i.test(key);
+    if (typeof value === 'string' && secretish && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value))
+      names.push(value);
+    else if (Array.isArray(value)) for (const v of value) walk(v, key, secretish);
+    else if (typeof value === 'object' && value !== null)
+      for (const [k, v] of Object.entries(value)) walk(v, k, secretish && !/^(key|optional)$/i.test(k));
+  };
+  walk(rendered.values ?? {}, '', false);
+  for (const object of rendered.manifests ?? [])
+    if (object.kind === 'Secret') names.push(object.metadata.name);
+  return names;
 }
 
 function objects(path: string, list: readonly KubeObject[]): string {
@@ -67,11 +86,28 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
       const dir = `${base}/addons/${addon}`;
       const chart = chartFor(addon);
       const rendered = definition.render?.(context) ?? {};
+      const user = platform.document.spec.addons[addon]?.values;
+      if (user && !chart)
+        throw new PlatformctlError(
+          'values.no-chart',
+          'input',
+          `spec.addons.${addon}.values: ${addon} installs no Helm chart, so Helm values change nothing`,
+          { hint: `remove spec.addons.${addon}.values` },
+        );
+      const values = rendered.values
+        ? applyUserValues(
+            addon,
+            cluster.name,
+            rendered.values,
+            user,
+            ownedValues(platform, cluster, secretNames(rendered)),
+          )
+        : user;
       out.add(
         `${dir}/release.json`,
         `${JSON.stringify({ addon, namespace: definition.namespace, chart: chart ?? null, renderer: definition.render ? 'ready' : 'pending' }, null, 2)}\n`,
       );
-      if (rendered.values) out.add(`${dir}/values.yaml`, toYaml(rendered.values));
+      if (values) out.add(`${dir}/values.yaml`, toYaml(values));
       if (rendered.manifests && rendered.manifests.length > 0)
         out.add(`${dir}/manifests.yaml`, objects(`${dir}/manifests.yaml`, rendered.manifests));
     }
