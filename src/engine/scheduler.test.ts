@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import fc from 'fast-check';
+import { CommandError } from '../clients/exec.js';
 import { describe, expect, it } from 'vitest';
 import { StepTimeoutError, TransientError } from './errors.js';
 import { GraphError, priorities, runGraph, validateGraph } from './scheduler.js';
@@ -234,7 +235,8 @@ describe('runGraph records and events', () => {
         },
       ],
     });
-    expect(logs).toEqual(['a: hello']);
+    // The step's own lines, between the scheduler's record of the attempt and its outcome.
+    expect(logs).toEqual(['a: attempt 1 of 3 started', 'a: hello', 'a: unchanged: no drift']);
     expect(events.map((e) => e.type)).toEqual(['step-started', 'step-log', 'step-finished']);
     expect(events[2]).toMatchObject({
       type: 'step-finished',
@@ -347,6 +349,31 @@ describe('runGraph retries', () => {
     expect(result.records[0]).toMatchObject({ outcome: 'failed', attempts: 1 });
     expect(calls.get('broken')).toBe(1);
     expect(delays).toEqual([]);
+  });
+
+  it("writes a failed command's line, exit code and output tail into the step's log", async () => {
+    const logs: string[] = [];
+    const result = await runGraph(
+      [
+        step('helm', {
+          run: async () => {
+            throw new CommandError(
+              'helm upgrade --install x ./x',
+              1,
+              null,
+              'Error: UPGRADE FAILED: boom',
+              'exit',
+            );
+          },
+        }),
+      ],
+      { retry, sleep: async () => {}, log: (_id, line) => logs.push(line) },
+    );
+    expect(result.records[0]).toMatchObject({ outcome: 'failed' });
+    const text = logs.join('\n');
+    expect(text).toContain('attempt 1 of');
+    expect(text).toContain('command: helm upgrade --install x ./x (exit code 1)');
+    expect(text).toContain('Error: UPGRADE FAILED: boom');
   });
 
   it('fails once the attempts are exhausted, backing off exponentially up to the cap', async () => {

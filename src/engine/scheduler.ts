@@ -251,10 +251,15 @@ export async function runGraph(
       return record;
     };
     const maxAttempts = Math.max(1, retry.attempts);
+    // Every step's log exists and ends with how the step ended: the path printed for a failed
+    // step always leads to its error.
+    const logLine = (line: string) => options.log?.(step.id, line);
     for (let attempt = 1; ; attempt++) {
       emit({ type: 'step-started', id: step.id, cluster: step.cluster, attempt, at: iso() });
+      logLine(`attempt ${attempt} of ${maxAttempts} started`);
       try {
         const { outcome, outputs, detail } = await attemptOnce(step, attempt);
+        logLine(`${outcome}${detail ? `: ${detail}` : ''}`);
         return ended({
           outcome,
           attempts: attempt,
@@ -263,8 +268,14 @@ export async function runGraph(
         });
       } catch (error) {
         // Whatever a step throws once its signal was aborted by the stop is a consequence of the stop.
-        if (stop.signal.aborted) return ended({ outcome: 'cancelled', attempts: attempt });
+        if (stop.signal.aborted) {
+          logLine('cancelled');
+          return ended({ outcome: 'cancelled', attempts: attempt });
+        }
         const info = classify(error);
+        logLine(`attempt ${attempt} failed${info.transient ? ' (transient)' : ''}: ${info.message}`);
+        if (info.commandLine) logLine(`command: ${info.commandLine} (exit code ${info.exitCode ?? 'none'})`);
+        if (info.outputTail) logLine(`output (last lines):\n${info.outputTail}`);
         if (!info.transient || attempt >= maxAttempts)
           return ended({ outcome: 'failed', attempts: attempt, error: info });
         const delayMs = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));

@@ -12,6 +12,10 @@ interface CodeInfo {
 export const DIAGNOSTIC_CODES = {
   'yaml.syntax': { severity: 'error', summary: 'The file is not valid YAML.' },
   'yaml.multiple-documents': { severity: 'error', summary: 'The file holds more than one YAML document.' },
+  'yaml.resource-limit': {
+    severity: 'error',
+    summary: "The document expands past the reader's limits (YAML aliases).",
+  },
   'yaml.empty': { severity: 'error', summary: 'The file is empty.' },
 
   'schema.api-version': { severity: 'error', summary: 'apiVersion is not platformctl.dev/v1alpha1.' },

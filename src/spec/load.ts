@@ -147,7 +147,25 @@ export function loadSpecText(text: string, options: LoadOptions): SpecResult {
   }
 
   const source = sourceMapOf(first, lineCounter, options.file);
-  const value: unknown = first.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = first.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml package refuses documents whose aliases expand past the limit (a "billion laughs").
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          code: 'yaml.resource-limit',
+          severity: 'error',
+          path: '(document)',
+          message: `the document is too expensive to read: ${(error as Error).message}`,
+          hint: 'a platform spec needs no YAML aliases; write the values out',
+          ...fileField,
+        },
+      ],
+    };
+  }
   const shape = checkShape(value);
   if (shape.ok) return finish(applyDefaults(shape.value, options), source, options);
 
