@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../src/kube/objects.js';
 import { HelmClient } from '../src/clients/helm.js';
+import { latestRelease } from '../src/clients/helm-releases.js';
 import { KubeClient } from '../src/clients/kube.js';
 import { isTransient, TransientError } from '../src/engine/errors.js';
 import { notReady, waitReady, waitReleaseReady } from '../src/engine/readiness.js';
@@ -306,6 +307,11 @@ describe('HelmClient against the cluster', () => {
     ];
     await waitReady(client, claimAndService, { timeoutMs: 30_000, pollMs: 250 });
     expect(await helm.manifest('hello', 'hello')).toContain('kind: Deployment');
+    // What helm stored, read through the API server as the live checks read it: the same answer.
+    const stored = await latestRelease(client, 'hello', 'hello');
+    expect(stored).toMatchObject({ status: 'deployed', chart: `hello-${CHART_VERSION}`, revision: 1 });
+    expect(stored!.manifest).toBe(await helm.manifest('hello', 'hello'));
+    expect(await latestRelease(client, 'absent', 'hello')).toBeUndefined();
 
     const values = join(project, 'hello-values.yaml');
     writeFileSync(values, 'replicas: 3\n');

@@ -193,12 +193,18 @@ export class KubeClient {
     }
   }
 
-  async list<T = KubeObject>(apiVersion: string, kind: string, namespace?: string): Promise<T[]> {
+  async list<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    options: { labelSelector?: string } = {},
+  ): Promise<T[]> {
     const resource = (await this.resources(apiVersion)).find((r) => r.kind === kind);
     if (!resource) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-    const list = await this.get<{ items: T[] }>(`${base}${ns}/${resource.name}`);
+    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : '';
+    const list = await this.get<{ items: T[] }>(`${base}${ns}/${resource.name}${query}`);
     return list.items;
   }
 

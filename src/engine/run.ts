@@ -4,7 +4,7 @@
  * same inputs only run their live checks.
  */
 import { PlatformctlError } from '../errors.js';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { ClusterProvider } from '../providers/types.js';
 import { HelmClient } from '../clients/helm.js';
@@ -146,6 +146,7 @@ export function stepEnvironment(
   prepared: Pick<Preparation, 'plan' | 'contents' | 'recorded'>,
 ): StepEnvironment {
   const layout = projectLayout(options.projectDir);
+  const clients = new Map<string, Promise<KubeClient>>();
   // Where the provider says each cluster is reached: its kubeconfig file and context.
   const access = (name: string) => {
     const cluster = options.platform.clusters.find((c) => c.name === name);
@@ -160,9 +161,17 @@ export function stepEnvironment(
     layout,
     recorded: prepared.recorded,
     addresses: recordedAddresses(prepared.recorded),
+    // One client per kubeconfig as written, so discovery is asked once per cluster; a bootstrap
+    // that rewrites the file (a recreated cluster) gets a new one; a failed load is not kept.
     kube: (cluster) => {
       const { kubeconfig, context } = access(cluster);
-      return KubeClient.fromFile(kubeconfig, context);
+      const key = `${cluster}\0${kubeconfig}\0${context}\0${statSync(kubeconfig, { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
+      const cached = clients.get(key);
+      if (cached) return cached;
+      const client = KubeClient.fromFile(kubeconfig, context);
+      clients.set(key, client);
+      client.catch(() => clients.delete(key));
+      return client;
     },
     helm: (cluster) => {
       const { kubeconfig, context } = access(cluster);

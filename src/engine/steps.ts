@@ -11,6 +11,7 @@ import { chartFor } from '../addons/charts.js';
 import type { BundleRef, ObjectSelector } from '../addons/types.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { HelmClient } from '../clients/helm.js';
+import { latestRelease } from '../clients/helm-releases.js';
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { VaultClient } from '../clients/vault.js';
 import type { Plan, PlanStep, StepKind } from '../plan/plan.js';
@@ -323,16 +324,18 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
   const wait = step.wait !== false;
   return {
     async check() {
-      const status = await env.helm(step.cluster).status(addon, namespace);
-      if (!status) return `release ${addon} is not installed`;
-      if (status.status !== 'deployed') return `release ${addon} is ${status.status}`;
-      if (status.chart !== `${ref.chart}-${ref.version}`)
-        return `release ${addon} runs ${status.chart}, not ${ref.chart}-${ref.version}`;
+      // Read from helm's release Secret through the API: no helm process per check.
+      const client = await env.kube(step.cluster);
+      const release = await latestRelease(client, addon, namespace);
+      if (!release) return `release ${addon} is not installed`;
+      if (release.status !== 'deployed') return `release ${addon} is ${release.status}`;
+      if (release.chart !== `${ref.chart}-${ref.version}`)
+        return `release ${addon} runs ${release.chart}, not ${ref.chart}-${ref.version}`;
       // Helm leaves the namespace out of namespaced templates: they live in the release's.
-      const manifest = parseObjects(await env.helm(step.cluster).manifest(addon, namespace)).map((o) =>
+      const manifest = parseObjects(release.manifest).map((o) =>
         o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } },
       );
-      return driftOf(await env.kube(step.cluster), manifest, simulated(env));
+      return driftOf(client, manifest, simulated(env));
     },
     async work(context) {
       const deadline = Date.now() + TIMEOUTS.helm;

@@ -196,11 +196,13 @@ export class Project {
       clusters?: readonly string[];
       signal?: AbortSignal;
       observed?: ReadonlyMap<string, ObservedCluster>;
+      prepared?: Preparation;
     } = {},
   ): Promise<DriftRow[]> {
     await this.state();
     const provider = this.provider();
-    const prepared = await prepareUp({ projectDir: this.dir, platform: this.platform, provider });
+    const prepared =
+      options.prepared ?? (await prepareUp({ projectDir: this.dir, platform: this.platform, provider }));
     const env = stepEnvironment(
       { projectDir: this.dir, platform: this.platform, provider, env: this.env },
       prepared,
@@ -297,11 +299,16 @@ export class Project {
         };
       }),
     );
-    const plan = buildPlan(this.platform, this.render(), this.providerName);
+    const prepared = await prepareUp({ projectDir: this.dir, platform: this.platform, provider });
+    const plan = prepared.plan;
     const drift = new Map(
       (options.check === false
         ? []
-        : await this.check({ observed, ...(options.clusters ? { clusters: options.clusters } : {}) })
+        : await this.check({
+            observed,
+            prepared,
+            ...(options.clusters ? { clusters: options.clusters } : {}),
+          })
       ).map((row) => [row.id, row]),
     );
     const steps: StepStatusRow[] = plan.steps
