@@ -18,6 +18,7 @@ import { KubeClient } from '../src/clients/kube.js';
 import { VaultClient } from '../src/clients/vault.js';
 import { renderPlatform } from '../src/render/index.js';
 import { loadBuiltinSpec } from '../src/spec/load.js';
+import { secretKey, secretProducers, secretReferences } from '../src/test-support/secret-references.js';
 import { writeStandInMirror } from './support/stand-in-charts.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -31,7 +32,15 @@ const mirror = writeStandInMirror(
   mkdtempSync(join(tmpdir(), 'platformctl-stand-in-charts-')),
   renderPlatform(loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!),
 );
-const env = { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: mirror };
+// One outside credential given, one not: the first reaches Vault, the second waits for its variable.
+const GEMINI_KEY = 'test-gemini-key-not-a-real-one';
+const env = {
+  ...process.env,
+  NO_COLOR: '1',
+  PLATFORMCTL_CHARTS_DIR: mirror,
+  PLATFORMCTL_GEMINI_API_KEY: GEMINI_KEY,
+  PLATFORMCTL_OPENAI_API_KEY: '',
+};
 
 interface Finished {
   type: 'step-finished';
@@ -225,6 +234,115 @@ describe('up on the kwok provider', () => {
     await expect(
       vault(false).call('POST', 'auth/kubernetes-app2/login', { role: 'external-secrets', jwt }),
     ).rejects.toThrow(/403|permission denied|invalid/);
+  });
+
+  it('created every Secret the platform refers to, or the ExternalSecret or Certificate that produces it', async () => {
+    const tree = renderPlatform(loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!);
+    const producers = new Map(secretProducers(tree).map((p) => [secretKey(p), p]));
+    const references = secretReferences(tree);
+    expect(references.length).toBeGreaterThan(30);
+    const absent: string[] = [];
+    for (const reference of references) {
+      const client = await kube(reference.cluster);
+      const producer = producers.get(secretKey(reference));
+      const { namespace, name } = reference;
+      const secret = await client.getOptional(`/api/v1/namespaces/${namespace}/secrets/${name}`);
+      const path =
+        producer?.by === 'ExternalSecret'
+          ? `/apis/external-secrets.io/v1/namespaces/${namespace}/externalsecrets/${name}`
+          : producer?.by === 'Certificate'
+            ? `/apis/cert-manager.io/v1/namespaces/${namespace}/certificates`
+            : undefined;
+      // ExternalSecrets and Certificates need their controllers, which kwok does not run (TODO(#12)):
+      // the object that will produce the Secret must exist.
+      const exists = path
+        ? producer?.by === 'Certificate'
+          ? (
+              (await client.getOptional<{ items: { spec: { secretName: string } }[] }>(path))?.items ?? []
+            ).some((c) => c.spec.secretName === name)
+          : (await client.getOptional(path)) !== undefined
+        : secret !== undefined;
+      // Copies of Vault's CA wait for cert-manager's certificate, which kwok cannot issue.
+      const copyOfUnissued = name === 'vault-ca';
+      if (!exists && !copyOfUnissued) absent.push(`${secretKey(reference)} (${reference.from})`);
+    }
+    expect(absent).toEqual([]);
+  });
+
+  it('keeps generated credentials 0600 and out of every log; MinIO and its clients share each user secret', async () => {
+    const file = join(project, '.platformctl/secrets/credentials.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const store = JSON.parse(readFileSync(file, 'utf8')) as {
+      passwords: Record<string, string>;
+      authorities: Record<string, { certificate: string }>;
+    };
+    const data = async (cluster: string, namespace: string, name: string) => {
+      const secret = await (
+        await kube(cluster)
+      ).get<{ data: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/${name}`);
+      return Object.fromEntries(
+        Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+      );
+    };
+    const users = await data('mgmt', 'minio', 'minio-users');
+    expect((await data('mgmt', 'logging', 'loki-minio')).AWS_SECRET_ACCESS_KEY).toBe(users['loki']);
+    expect(users['loki']).toBe(store.passwords['minio/loki']);
+    expect((await data('mgmt', 'minio', 'minio-root')).rootPassword).toBe(store.passwords['minio/root']);
+    expect((await data('app1', 'velero', 'velero-credentials')).cloud).toBe(
+      `[default]\naws_access_key_id=velero-app1\naws_secret_access_key=${users['velero-app1']}\n`,
+    );
+    // One Cilium CA on every cluster (correction 5).
+    const cas = await Promise.all(['mgmt', 'app1', 'app2'].map((c) => data(c, 'kube-system', 'cilium-ca')));
+    expect(new Set(cas.map((ca) => ca['ca.crt'])).size).toBe(1);
+    expect(new X509Certificate(cas[0]!['ca.crt']!).ca).toBe(true);
+    const secrets = Object.values(store.passwords);
+    expect(secrets.length).toBeGreaterThan(8);
+    const leaked = spawnSync(
+      'grep',
+      [
+        '-rlF',
+        ...secrets.flatMap((s) => ['-e', s]),
+        join(project, '.platformctl/logs'),
+        join(project, '.platformctl/state.json'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(leaked.stdout).toBe('');
+  });
+
+  it('wrote the KV entries External Secrets reads: generated ones, and an outside key only where its variable was set', async () => {
+    const store = JSON.parse(
+      readFileSync(join(project, '.platformctl/secrets/credentials.json'), 'utf8'),
+    ) as {
+      passwords: Record<string, string>;
+    };
+    const kv = async (path: string) =>
+      (await vault().read<{ data: { data: Record<string, string> } }>(`secret/data/platform/${path}`))?.data
+        .data;
+    expect(await kv('grafana')).toEqual({
+      'admin-user': 'admin',
+      'admin-password': store.passwords['grafana/admin'],
+    });
+    expect(await kv('keycloak')).toEqual({
+      'admin-username': 'admin',
+      'admin-password': store.passwords['keycloak/admin'],
+      'db-password': store.passwords['keycloak/db'],
+    });
+    expect(await kv('k8sgpt')).toEqual({ 'google-api-key': GEMINI_KEY });
+    // What External Secrets on app1 may read with its own policy.
+    const policy = await vault().read<{ data: { policy: string } }>('sys/policies/acl/external-secrets-app1');
+    expect(policy?.data.policy).toContain('secret/data/platform/*');
+  });
+
+  it('recreates a deleted Secret with the same value, by redoing only its step', async () => {
+    const mgmt = await kube('mgmt');
+    const path = '/api/v1/namespaces/logging/secrets/loki-minio';
+    const before = await mgmt.get<{ data: Record<string, string> }>(path);
+    expect(await mgmt.delete('v1', 'Secret', 'loki-minio', 'logging')).toBe(true);
+    const repair = upJson();
+    expect(repair.code).toBe(0);
+    expect(repair.byOutcome('succeeded')).toEqual(['mgmt/loki/secrets']);
+    expect((await mgmt.get<{ data: Record<string, string> }>(path)).data).toEqual(before.data);
   });
 
   it('a second up is a no-op: every step only passes its live check', () => {

@@ -2,6 +2,7 @@
  * An add-on as its module defines it: its facts and its renderer. One module per add-on
  * (catalog/<name>.ts), registered in catalog.ts.
  */
+import type { KvDemand, SecretDemand } from '../kube/generated-secrets.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { RenderContext } from '../render/context.js';
 import type { AddonFacts } from './types.js';
@@ -20,4 +21,8 @@ export interface RenderedAddon {
   readonly values?: Readonly<Record<string, unknown>>;
   /** Extra objects applied after the chart (or alone, without a chart). */
   readonly manifests?: readonly KubeObject[];
+  /** Secrets the engine creates before the release (never rendered with values). */
+  readonly secrets?: readonly SecretDemand[];
+  /** Vault KV entries its ExternalSecrets read, written by the engine when it configures Vault. */
+  readonly vaultKv?: readonly KvDemand[];
 }

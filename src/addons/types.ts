@@ -53,15 +53,19 @@ export interface BundleRef {
  * - `helm`: `helm upgrade --install` of its pinned chart with the rendered values;
  * - `manifests`: server-side apply of a rendered file of the add-on, then readiness gates;
  * - `bundle`: apply a published manifest bundle (from the mirror or its URL);
+ * - `secrets`: create the Secrets of its rendered `secrets.json` from generated credentials;
  * - `vault-configure`: initialise, unseal and configure the platform's Vault.
  */
 export interface AddonStep {
   readonly name: string;
-  readonly kind: 'helm' | 'manifests' | 'bundle' | 'vault-configure';
+  readonly kind: 'helm' | 'manifests' | 'bundle' | 'secrets' | 'vault-configure';
   readonly description?: string;
   /** Typical duration on the reference hardware (critical path, scheduler priorities). */
   readonly seconds: number;
-  /** `manifests`: the add-on's rendered file it applies (default `manifests.yaml`), and which objects of it. */
+  /**
+   * `manifests`/`secrets`: the add-on's rendered file it applies (default `manifests.yaml`,
+   * `secrets.json`), and which objects of it.
+   */
   readonly file?: string;
   readonly objects?: ObjectSelector;
   /** `bundle`: the bundle. */
@@ -82,7 +86,7 @@ export interface AddonStep {
  */
 export interface PerClusterStep {
   readonly name: string;
-  readonly kind: 'manifests' | 'vault-auth';
+  readonly kind: 'manifests' | 'secrets' | 'vault-auth';
   readonly description: string;
   readonly seconds: number;
   readonly phase: Phase;

@@ -18,7 +18,9 @@ import type { Platform } from '../spec/model.js';
 import { acquireLock } from './lock.js';
 import { runGraph } from './scheduler.js';
 import { emptyState, readState, StateStore, type StepState } from './state.js';
-import { executableSteps, settled, type StepEnvironment } from './steps.js';
+import { executableSteps, settled } from './steps.js';
+import type { StepEnvironment } from './step-environment.js';
+import { CredentialStore } from './credentials.js';
 import type { ConcurrencyLimits, EngineEvent, RetryPolicy, StepOutcome, StepRunRecord } from './types.js';
 
 export interface UpOptions {
@@ -183,6 +185,8 @@ export function stepEnvironment(
       });
     },
     ...(options.env.PLATFORMCTL_CHARTS_DIR ? { chartsDir: options.env.PLATFORMCTL_CHARTS_DIR } : {}),
+    credentials: new CredentialStore(layout, options.platform.name),
+    environment: options.env,
   };
 }
 

@@ -14,17 +14,18 @@ import type { HelmClient } from '../clients/helm.js';
 import { latestRelease } from '../clients/helm-releases.js';
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { VaultClient } from '../clients/vault.js';
-import type { Plan, PlanStep, StepKind } from '../plan/plan.js';
-import type { ProjectLayout } from '../project/layout.js';
-import type { ClusterProvider, ClusterRequest, ProviderContext } from '../providers/types.js';
+import type { PlanStep, StepKind } from '../plan/plan.js';
+import type { ClusterRequest, ProviderContext } from '../providers/types.js';
 import type { PkiPlan } from '../render/pki.js';
-import type { Platform, PlatformCluster } from '../spec/model.js';
+import type { PlatformCluster } from '../spec/model.js';
 import { resolveBundle, resolveChart } from './chart-source.js';
 import { TransientError } from './errors.js';
 import { notReady, waitReady, waitReleaseReady } from './readiness.js';
 import { readSecret } from './secrets.js';
+import { type Runner, simulated, type StepEnvironment } from './step-environment.js';
+import { kvDemandsOf, kvDrift, secretsRunner, writeKv } from './secret-steps.js';
 import type { StepState } from './state.js';
-import type { ExecutableStep, StepContext, StepResult } from './types.js';
+import type { ExecutableStep, StepContext } from './types.js';
 import {
   applyPkiPlan,
   authMountDrift,
@@ -33,26 +34,6 @@ import {
   pkiDrift,
   VAULT_SECRET,
 } from './vault.js';
-
-export interface StepEnvironment {
-  readonly platform: Platform;
-  readonly plan: Plan;
-  /** Rendered artifacts by path. */
-  readonly contents: ReadonlyMap<string, string>;
-  readonly provider: ClusterProvider;
-  readonly layout: ProjectLayout;
-  /** What the last runs recorded, by step id. */
-  readonly recorded: Readonly<Record<string, StepState>>;
-  /**
-   * Node addresses by cluster: what earlier runs recorded, updated by this run's provision steps
-   * so that bootstrap sees what was just discovered.
-   */
-  readonly addresses: Map<string, Readonly<Record<string, string>>>;
-  readonly kube: (cluster: string) => Promise<KubeClient>;
-  readonly helm: (cluster: string) => HelmClient;
-  /** A local mirror of charts and bundles (PLATFORMCTL_CHARTS_DIR), for machines without the internet. */
-  readonly chartsDir?: string;
-}
 
 const MINUTE = 60_000;
 const TIMEOUTS: Record<StepKind, number> = {
@@ -63,6 +44,8 @@ const TIMEOUTS: Record<StepKind, number> = {
   helm: 15 * MINUTE,
   'vault-configure': 10 * MINUTE,
   'vault-auth': 5 * MINUTE,
+  // A copy of Vault's CA waits for cert-manager to issue its certificate.
+  secrets: 10 * MINUTE,
 };
 
 /** Helm's install order, so namespaces and CRDs exist before what lives in them. */
@@ -191,12 +174,6 @@ function remaining(deadline: number): number {
   return Math.max(1_000, deadline - Date.now());
 }
 
-interface Runner {
-  /** undefined: the live platform is as the step leaves it. Otherwise what drifted. */
-  check(context: StepContext): Promise<string | undefined>;
-  work(context: StepContext): Promise<StepResult>;
-}
-
 function providerContext(env: StepEnvironment, context: StepContext): ProviderContext {
   return { layout: env.layout, log: (event) => context.log(event.message), signal: context.signal };
 }
@@ -215,8 +192,6 @@ function clusterRequest(env: StepEnvironment, cluster: PlatformCluster): Cluster
     addresses: env.addresses.get(cluster.name) ?? {},
   };
 }
-
-const simulated = (env: StepEnvironment) => !env.provider.traits.runsWorkloads;
 
 function provisionRunner(env: StepEnvironment, step: PlanStep): Runner {
   const cluster = clusterOf(env, step.cluster);
@@ -429,7 +404,8 @@ function vaultConfigureRunner(env: StepEnvironment, step: PlanStep): Runner {
       const secret = await readSecret<{ rootToken: string }>(env.layout, VAULT_SECRET);
       if (!secret) return 'Vault has not been initialised by this project';
       const vault = new VaultClient(await vaultEndpoint(env, step, context), secret.rootToken);
-      const missing = await pkiDrift(vault, plan);
+      const missing = [...(await pkiDrift(vault, plan))];
+      if (missing.length === 0) missing.push(...(await kvDrift(vault, kvDemandsOf(env), env)));
       return missing.length > 0 ? `missing in Vault: ${missing.join(', ')}` : undefined;
     },
     async work(context) {
@@ -439,7 +415,13 @@ function vaultConfigureRunner(env: StepEnvironment, step: PlanStep): Runner {
         context.log,
       );
       await applyPkiPlan(vault, plan, context.log);
-      return { outcome: 'succeeded', detail: 'Vault unsealed, PKI plan applied' };
+      const kv = await writeKv(vault, kvDemandsOf(env), env, context.log);
+      const waiting =
+        kv.waiting.length > 0 ? `; ${kv.waiting.length} KV field(s) wait for their variable` : '';
+      return {
+        outcome: 'succeeded',
+        detail: `Vault unsealed, PKI plan applied, ${kv.written} KV entr${kv.written === 1 ? 'y' : 'ies'} written${waiting}`,
+      };
     },
   };
 }
@@ -500,6 +482,7 @@ const RUNNERS: Record<StepKind, (env: StepEnvironment, step: PlanStep) => Runner
   helm: helmRunner,
   'vault-configure': vaultConfigureRunner,
   'vault-auth': vaultAuthRunner,
+  secrets: secretsRunner,
 };
 
 /** Whether a recorded step still stands for this plan's step: it succeeded with the same inputs. */

@@ -27,6 +27,7 @@ import { renderPlatform } from '../render/index.js';
 import type { Artifact } from '../render/artifacts.js';
 import { removeSecret } from '../engine/secrets.js';
 import { VAULT_SECRET } from '../engine/vault.js';
+import { CREDENTIALS_SECRET, CredentialStore } from '../engine/credentials.js';
 import type { Platform } from '../spec/model.js';
 import type { Provider as ProviderName } from '../spec/types.js';
 import { Semaphore } from '../util/concurrency.js';
@@ -363,7 +364,8 @@ export class Project {
   /**
    * Deletes every cluster the state records (and the spec's, when the state has none recorded by
    * name), workload clusters first; idempotent, and nothing recorded is success. Generated
-   * secrets go only with what they protect: Vault's keys when the management cluster is gone.
+   * secrets go only with what they protect: Vault's keys when the management cluster is gone,
+   * the generated credentials when no cluster is left.
    */
   async down(options: { log?: ProviderContext['log']; signal?: AbortSignal } = {}): Promise<DownReport> {
     const state = await this.state();
@@ -412,6 +414,11 @@ export class Project {
       if (state) await new StateStore(this.dir, state).forgetClusters(gone);
       await this.#refreshMergedKubeconfig(gone);
       const remaining = Object.keys(recordedClusters).filter((c) => !gone.includes(c));
+      // The generated credentials protect every cluster: they go only when none is left.
+      if (remaining.length === 0 && provider.traits.ownsClusters && gone.length > 0) {
+        await new CredentialStore(this.layout, this.platform.name).remove();
+        secretsRemoved.push(CREDENTIALS_SECRET);
+      }
       if (remaining.length === 0) await forgetProvider(this.dir);
       return { provider: this.providerName, deleted, secretsRemoved, nothingRecorded: false };
     } finally {

@@ -49,6 +49,25 @@ describe('buildPlan', () => {
     expect(ancestors('app1/external-secrets/release').has('app2/vault-auth')).toBe(false);
   });
 
+  it("creates the Secrets and ExternalSecrets an add-on's pods read before its release, and copies Vault's CA before its clients", () => {
+    const early = plan.steps.filter((s) => s.id.endsWith('/secrets') || s.id.endsWith('/external-secrets'));
+    expect(early.map((s) => s.id)).toEqual(
+      expect.arrayContaining(['mgmt/minio/secrets', 'mgmt/grafana/external-secrets', 'app1/velero/secrets']),
+    );
+    for (const step of early) {
+      const release = step.id.replace(/\/(secrets|external-secrets)$/, '/release');
+      if (byId.has(release))
+        expect(ancestors(release).has(step.id), `${release} after ${step.id}`).toBe(true);
+    }
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      expect(byId.get(`${cluster}/vault-ca`)!.kind).toBe('secrets');
+      expect(ancestors(`${cluster}/vault-ca`).has('mgmt/vault/manifests')).toBe(true);
+      expect(ancestors(`${cluster}/cert-manager/manifests`).has(`${cluster}/vault-ca`)).toBe(true);
+      // Vault's own per-cluster steps are not its clients.
+      expect(ancestors(`${cluster}/vault-auth`).has(`${cluster}/vault-ca`)).toBe(false);
+    }
+  });
+
   it('has the cross-cluster edges of the catalog', () => {
     expect(ancestors('app1/external-secrets/release').has('mgmt/vault/configure')).toBe(true);
     expect(
@@ -65,7 +84,8 @@ describe('buildPlan', () => {
   });
 
   it('installs the Gateway API CRDs before Cilium and every other add-on after Cilium', () => {
-    expect(byId.get('mgmt/cilium/release')!.dependsOn).toContain('mgmt/gateway-api/crds');
+    expect(ancestors('mgmt/cilium/release').has('mgmt/gateway-api/crds')).toBe(true);
+    expect(byId.get('mgmt/cilium/secrets')!.dependsOn).toContain('mgmt/gateway-api/crds');
     for (const step of plan.steps.filter(
       (s) => s.addon && s.addon !== 'cilium' && s.addon !== 'gateway-api',
     )) {

@@ -18,7 +18,7 @@ import type { Platform, PlatformCluster } from '../spec/model.js';
 import type { Provider as ProviderName } from '../spec/types.js';
 
 export type StepKind =
-  'provision' | 'bootstrap' | 'manifests' | 'bundle' | 'helm' | 'vault-configure' | 'vault-auth';
+  'provision' | 'bootstrap' | 'manifests' | 'bundle' | 'helm' | 'secrets' | 'vault-configure' | 'vault-auth';
 
 export interface PlanStep {
   /** `<cluster>/<what>`, e.g. `app1/external-secrets/release`. */
@@ -62,6 +62,9 @@ type Draft = Omit<PlanStep, 'inputsHash' | 'dependsOn'> & { dependsOn: string[] 
 const addonStepId = (cluster: string, addon: AddonName, name: string) => `${cluster}/${addon}/${name}`;
 const addonDir = (cluster: string, addon: AddonName) => `clusters/${cluster}/addons/${addon}`;
 
+const fileOf = (step: AddonStep) =>
+  step.file ?? (step.kind === 'secrets' ? 'secrets.json' : 'manifests.yaml');
+
 /** The add-on's declared steps, or the default ones, as far as their chart or file is there. */
 export function stepsOf(
   definition: AddonDefinition,
@@ -70,12 +73,15 @@ export function stepsOf(
 ): AddonStep[] {
   const dir = addonDir(cluster, definition.name);
   const declared: readonly AddonStep[] = definition.plan?.steps ?? [
+    // What its pods read must exist before the chart starts them.
+    { name: 'secrets', kind: 'secrets', seconds: 2 },
+    { name: 'external-secrets', kind: 'manifests', file: 'external-secrets.yaml', seconds: 5 },
     { name: 'release', kind: 'helm', seconds: definition.plan?.releaseSeconds ?? DEFAULT_RELEASE_SECONDS },
     { name: 'manifests', kind: 'manifests', seconds: DEFAULT_MANIFESTS_SECONDS },
   ];
   return declared.filter((step) => {
     if (step.kind === 'helm') return chartFor(definition.name) !== undefined;
-    if (step.kind === 'manifests') return tree.has(`${dir}/${step.file ?? 'manifests.yaml'}`);
+    if (step.kind === 'manifests' || step.kind === 'secrets') return tree.has(`${dir}/${fileOf(step)}`);
     return true;
   });
 }
@@ -87,6 +93,9 @@ function describe(definition: AddonDefinition, step: AddonStep): string {
     return `helm upgrade --install ${chart.chart} ${chart.version}${step.wait === false ? '' : ', wait until ready'}`;
   }
   if (step.kind === 'bundle') return `apply ${step.bundle?.name} ${step.bundle?.version}`;
+  if (step.kind === 'secrets') return 'create the Secrets its pods read, from generated credentials';
+  if (step.file === 'external-secrets.yaml')
+    return 'apply the ExternalSecrets its pods read, wait until synced';
   return 'server-side apply the extra objects, wait until ready';
 }
 
@@ -101,8 +110,8 @@ function addonDrafts(cluster: PlatformCluster, tree: ReadonlySet<string>, base: 
       const artifacts =
         step.kind === 'helm'
           ? [`${dir}/release.json`, ...(tree.has(`${dir}/values.yaml`) ? [`${dir}/values.yaml`] : [])]
-          : step.kind === 'manifests'
-            ? [`${dir}/${step.file ?? 'manifests.yaml'}`]
+          : step.kind === 'manifests' || step.kind === 'secrets'
+            ? [`${dir}/${fileOf(step)}`]
             : step.kind === 'vault-configure'
               ? ['pki/plan.json'].filter((a) => tree.has(a))
               : [];
@@ -212,7 +221,7 @@ function perClusterDrafts(platform: Platform, tree: ReadonlySet<string>): Draft[
           ],
           expectedDurationMs: step.seconds * SECOND,
           // A manifests step applies its file; others (the auth mount) act on the plan of the add-on.
-          artifacts: step.kind === 'manifests' ? [file] : ['pki/plan.json'].filter((a) => tree.has(a)),
+          artifacts: step.kind === 'vault-auth' ? ['pki/plan.json'].filter((a) => tree.has(a)) : [file],
         });
       }
     }
@@ -227,11 +236,17 @@ function gateEdges(platform: Platform, drafts: Map<string, Draft>): void {
     for (const step of ADDON_CATALOG[addon].plan?.perCluster ?? []) {
       if (!step.gatesClientsOf) continue;
       const gated = addonStepId(management.name, addon, step.gatesClientsOf);
+      // The add-on's other per-cluster steps are not its clients.
+      const own = new Set((ADDON_CATALOG[addon].plan?.perCluster ?? []).map((p) => p.name));
       for (const cluster of platform.clusters) {
         const gate = drafts.get(`${cluster.name}/${step.name}`);
         if (!gate) continue;
         for (const draft of drafts.values())
-          if (draft.cluster === cluster.name && draft !== gate && draft.dependsOn.includes(gated))
+          if (
+            draft.cluster === cluster.name &&
+            !own.has(draft.id.slice(cluster.name.length + 1)) &&
+            draft.dependsOn.includes(gated)
+          )
             addEdge(draft, gate.id, drafts);
       }
     }

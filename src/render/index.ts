@@ -5,6 +5,7 @@
 import { PlatformctlError } from '../errors.js';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
+import type { KvDemand, SecretDemand } from '../kube/generated-secrets.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { RenderedAddon } from '../addons/definition.js';
 import type { Platform } from '../spec/model.js';
@@ -16,7 +17,7 @@ import { dnsmasqConf, hostsFile } from './dns.js';
 import { externalServices } from './external.js';
 import { validateObject } from './kube-schemas.js';
 import { kubeadmInit, kubeadmJoin, type ObservedNodes } from './kubeadm.js';
-import { pkiPlan } from './pki.js';
+import { type PkiPlan, pkiPlan } from './pki.js';
 import { applyUserValues, ownedValues } from './values.js';
 import { tokenReviewerObjects } from './vault-login.js';
 import { admissionConfig, namespaces } from './psa.js';
@@ -48,7 +49,39 @@ function secretNames(rendered: RenderedAddon): string[] {
   walk(rendered.values ?? {}, '', false);
   for (const object of rendered.manifests ?? [])
     if (object.kind === 'Secret') names.push(object.metadata.name);
+  for (const demand of rendered.secrets ?? []) names.push(demand.name);
   return names;
+}
+
+/**
+ * ExternalSecrets go to a file of their own, applied before the chart: its pods read the Secrets
+ * they produce (Grafana's admin, Keycloak's database password) and would not start without them.
+ */
+const beforeRelease = (object: KubeObject) => object.kind === 'ExternalSecret';
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Each cluster's copies of the CA that Vault's serving certificate chains to (the plan's caBundle). */
+function vaultCaDemands(plan: PkiPlan, cluster: string): SecretDemand[] {
+  const { source, targets } = plan.caBundle;
+  return targets
+    .filter((target) => target.cluster === cluster)
+    .map((target) => ({
+      namespace: target.namespace,
+      name: target.secret,
+      data: {
+        [target.key]: {
+          copy: {
+            cluster: source.cluster,
+            namespace: source.namespace,
+            secret: source.secret,
+            key: source.key,
+            producer: `Certificate ${source.namespace}/${source.secret}`,
+          },
+        },
+      },
+      why: "the CA Vault's serving certificate chains to, for this namespace's Vault client",
+    }));
 }
 
 function objects(path: string, list: readonly KubeObject[]): string {
@@ -64,6 +97,7 @@ function objects(path: string, list: readonly KubeObject[]): string {
 
 export function renderPlatform(platform: Platform, options: RenderOptions = {}): Artifact[] {
   const out = new ArtifactSet();
+  const kvEntries = new Map<string, KvDemand>();
   for (const cluster of platform.clusters) {
     const base = `clusters/${cluster.name}`;
     for (const node of cluster.nodes) {
@@ -81,6 +115,7 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
       out.add(`${base}/guardrails.yaml`, objects(`${base}/guardrails.yaml`, guardrails));
 
     const context = renderContext(platform, cluster);
+    const kv: KvDemand[] = [];
     for (const addon of cluster.addons) {
       const definition = ADDON_CATALOG[addon];
       const dir = `${base}/addons/${addon}`;
@@ -108,8 +143,20 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
         `${JSON.stringify({ addon, namespace: definition.namespace, chart: chart ?? null, renderer: definition.render ? 'ready' : 'pending' }, null, 2)}\n`,
       );
       if (values) out.add(`${dir}/values.yaml`, toYaml(values));
-      if (rendered.manifests && rendered.manifests.length > 0)
-        out.add(`${dir}/manifests.yaml`, objects(`${dir}/manifests.yaml`, rendered.manifests));
+      const early = (rendered.manifests ?? []).filter(beforeRelease);
+      const late = (rendered.manifests ?? []).filter((o) => !beforeRelease(o));
+      if (early.length > 0)
+        out.add(`${dir}/external-secrets.yaml`, objects(`${dir}/external-secrets.yaml`, early));
+      if (late.length > 0) out.add(`${dir}/manifests.yaml`, objects(`${dir}/manifests.yaml`, late));
+      if (rendered.secrets && rendered.secrets.length > 0)
+        out.add(`${dir}/secrets.json`, json({ secrets: rendered.secrets }));
+      kv.push(...(rendered.vaultKv ?? []));
+    }
+    for (const entry of kv) {
+      const seen = kvEntries.get(entry.path);
+      if (seen && JSON.stringify(seen) !== JSON.stringify(entry))
+        throw new RenderError(`two add-ons write different fields to the Vault KV entry ${entry.path}`);
+      kvEntries.set(entry.path, entry);
     }
   }
   for (const artifact of externalServices(platform)) {
@@ -123,6 +170,15 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
       const path = `clusters/${mount.cluster}/vault-token-reviewer.yaml`;
       out.add(path, objects(path, tokenReviewerObjects()));
     }
+    for (const cluster of platform.clusters) {
+      const copies = vaultCaDemands(plan, cluster.name);
+      if (copies.length > 0) out.add(`clusters/${cluster.name}/vault-ca.json`, json({ secrets: copies }));
+    }
+    if (kvEntries.size > 0)
+      out.add(
+        'vault/kv.json',
+        json({ entries: [...kvEntries.values()].sort((a, b) => a.path.localeCompare(b.path)) }),
+      );
   }
   out.add('dns/hosts', hostsFile(platform));
   out.add('dns/dnsmasq.conf', dnsmasqConf(platform));

@@ -10,7 +10,10 @@ import { toYaml, toYamlStream } from './yaml.js';
 
 export const CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
 export const API_PORT = 6443;
-/** Written by the engine on joining nodes; holds the cluster CA and a bootstrap token, so it is never rendered. */
+/**
+ * Holds the cluster CA and a bootstrap token, so it is never rendered: the VM provider writes it
+ * on each joining node. TODO(#11): no provider writes it yet (Multipass is a stub).
+ */
 export const DISCOVERY_KUBECONFIG = '/etc/kubernetes/discovery.conf';
 
 /** ADR-002: the full profile turns on experimental gates; in-place resize is GA in 1.35 (correction 12). */
@@ -122,7 +125,8 @@ export function kubeadmJoin(platform: Platform, controlPlane: boolean): string {
 /**
  * kube-vip as a static pod on each control plane, holding the API VIP by ARP. The first control
  * plane starts with super-admin.conf because admin.conf has no rights until kubeadm init
- * finishes (kube-vip#684); the engine switches it to admin.conf afterwards.
+ * finishes (kube-vip#684); it must be switched to admin.conf afterwards.
+ * TODO(#11): the Multipass provider's bootstrap does that switch; nothing does it yet.
  */
 export function kubeVipManifest(cluster: PlatformCluster, node: PlatformNode): string {
   const firstControlPlane = node.index === 0;

@@ -116,6 +116,17 @@ export function renderCilium(ctx: RenderContext): RenderedAddon {
       gatewayAPI: gatewayApi ? { enabled: true, gatewayClass: { create: false } } : { enabled: false },
       clustermesh: clustermesh(ctx),
     },
+    secrets: [
+      {
+        namespace: 'kube-system',
+        name: CILIUM_CA_SECRET,
+        data: {
+          'ca.crt': { authority: CILIUM_CA_SECRET, part: 'certificate' },
+          'ca.key': { authority: CILIUM_CA_SECRET, part: 'key' },
+        },
+        why: 'the Cilium CA every cluster shares, so ClusterMesh peers trust each other (correction 5)',
+      },
+    ],
   };
 }
 

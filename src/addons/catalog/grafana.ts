@@ -9,7 +9,8 @@
  *
  * Admin credentials: the Secret `grafana-admin` (keys admin-user, admin-password). The seed keeps
  * them in Vault (§18.4): an ExternalSecret reads `platform/grafana` through the `vault-backend`
- * ClusterSecretStore; without External Secrets on the cluster the engine creates the Secret.
+ * ClusterSecretStore, and the engine writes that KV entry when it configures Vault; without
+ * External Secrets on the cluster the engine's secrets step creates the Secret itself.
  *
  * Exposed at grafana.<management>.<domain> by an HTTPRoute on the cluster's main-gateway.
  */
@@ -34,6 +35,11 @@ export const GRAFANA_SERVICE_PORT = 80;
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 /** Vault KV path (through the vault-backend ClusterSecretStore) holding admin-user and admin-password. */
 export const GRAFANA_VAULT_KEY = 'platform/grafana';
+
+const ADMIN_CREDENTIALS = {
+  'admin-user': { text: 'admin' },
+  'admin-password': { generated: 'grafana/admin' },
+} as const;
 
 export const DATASOURCE_UIDS = { thanos: 'thanos', loki: 'loki', tempo: 'tempo' } as const;
 
@@ -144,7 +150,8 @@ function route(ctx: RenderContext): KubeObject {
 export function renderGrafana(ctx: RenderContext): RenderedAddon {
   const host = ctx.hostname('grafana');
   const manifests: KubeObject[] = [];
-  if (ctx.enabled('external-secrets')) manifests.push(adminSecret());
+  const eso = ctx.enabled('external-secrets');
+  if (eso) manifests.push(adminSecret());
   if (ctx.enabled('gateway-api')) manifests.push(route(ctx));
   return {
     values: detach({
@@ -158,6 +165,18 @@ export function renderGrafana(ctx: RenderContext): RenderedAddon {
       testFramework: { enabled: false },
     }),
     manifests,
+    ...(eso
+      ? { vaultKv: [{ path: GRAFANA_VAULT_KEY, data: ADMIN_CREDENTIALS }] }
+      : {
+          secrets: [
+            {
+              namespace: NAMESPACE,
+              name: GRAFANA_ADMIN_SECRET,
+              data: ADMIN_CREDENTIALS,
+              why: "Grafana's admin (no External Secrets on this cluster to read it from Vault)",
+            },
+          ],
+        }),
   };
 }
 
@@ -171,6 +190,7 @@ export const grafana: AddonDefinition = {
   defaultPlacement: 'management',
   requires: [{ addon: 'thanos', on: 'same', why: 'its default data source is Thanos Query' }],
   after: [
+    { addon: 'external-secrets', on: 'same', why: 'its admin credentials arrive as an ExternalSecret' },
     { addon: 'loki', on: 'same', why: 'Loki data source' },
     { addon: 'tempo', on: 'same', why: 'Tempo data source' },
   ],

@@ -3,6 +3,7 @@ import { MANAGED_BY } from '../../kube/objects.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import type { KubeObject } from '../../kube/objects.js';
+import { KV_PLATFORM_PREFIX } from '../../render/pki.js';
 import { externalSecret } from './external-secrets.js';
 
 /** The Secret the K8sGPT resources read their API keys from (seed §14.2), synced from Vault. */
@@ -42,6 +43,8 @@ interface Backend {
   readonly secretKey: string;
   /** How often the operator re-runs the analysis. */
   readonly interval: string;
+  /** Where `up` takes the API key from before writing it to Vault. */
+  readonly apiKey: { readonly env: string; readonly what: string };
 }
 
 /**
@@ -57,6 +60,7 @@ export const BACKENDS: readonly Backend[] = [
     model: 'gemini-2.5-flash',
     secretKey: 'google-api-key',
     interval: '6h',
+    apiKey: { env: 'PLATFORMCTL_GEMINI_API_KEY', what: 'a Google AI Studio (Gemini) API key' },
   },
   {
     name: 'k8sgpt-openai',
@@ -64,6 +68,7 @@ export const BACKENDS: readonly Backend[] = [
     model: 'gpt-4o-mini',
     secretKey: 'openai-api-key',
     interval: '24h',
+    apiKey: { env: 'PLATFORMCTL_OPENAI_API_KEY', what: 'an OpenAI API key' },
   },
 ];
 
@@ -137,5 +142,12 @@ export const k8sgpt: AddonDefinition = {
       },
     },
     manifests: [apiKeys(), ...BACKENDS.map(analysis)],
+    // The LLM providers' API keys belong to the user's accounts: `up` takes them from its environment.
+    vaultKv: [
+      {
+        path: `${KV_PLATFORM_PREFIX}/${VAULT_KEY}`,
+        data: Object.fromEntries(BACKENDS.map((b) => [b.secretKey, { provided: b.apiKey }])),
+      },
+    ],
   }),
 };

@@ -24,6 +24,7 @@ import { RESOURCES } from '../../render/sizing.js';
 import { toYaml } from '../../render/yaml.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import type { KubeObject } from '../../kube/objects.js';
+import { KV_PLATFORM_PREFIX } from '../../render/pki.js';
 import { externalSecret } from './external-secrets.js';
 import { GATEWAY_NAME, GATEWAY_NAMESPACE } from './gateway-api.js';
 
@@ -201,7 +202,17 @@ export function renderKeycloak(ctx: RenderContext): RenderedAddon {
     ...postgres(ctx),
   ];
   if (ctx.enabled('gateway-api')) manifests.push(httpRoute(ctx));
-  return { values, manifests };
+  const vaultKv = [
+    {
+      path: `${KV_PLATFORM_PREFIX}/${KEYCLOAK_VAULT_KEY}`,
+      data: {
+        'admin-username': { text: 'admin' },
+        'admin-password': { generated: 'keycloak/admin' },
+        'db-password': { generated: 'keycloak/db' },
+      },
+    },
+  ];
+  return { values, manifests, vaultKv };
 }
 
 export const keycloak: AddonDefinition = {

@@ -18,6 +18,7 @@ import type { RenderContext } from '../../render/context.js';
 import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import { objectStoreUser, s3Credentials } from './minio.js';
 import { detach, minioHostPort } from './prometheus.js';
 
 const NAMESPACE = 'logging';
@@ -109,6 +110,7 @@ export function renderLoki(ctx: RenderContext): RenderedAddon {
       lokiCanary: { enabled: false },
       test: { enabled: false },
     }),
+    secrets: [s3Credentials(NAMESPACE, LOKI_MINIO_SECRET, objectStoreUser(LOKI_BUCKET))],
   };
 }
 

@@ -8,7 +8,8 @@
  * connects to the node's InternalIP, which that certificate carries. Those CSRs are not approved
  * by kube-controller-manager: the engine (or an approver controller) must approve them, also on
  * every renewal and after a node's address changes. `--kubelet-insecure-tls` is deliberately
- * absent.
+ * absent. TODO(#11): nothing approves them yet; kwok's simulated kubelets request none, so only
+ * real nodes need the approver.
  */
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES } from '../../render/sizing.js';

@@ -9,7 +9,13 @@ import { minioEndpoint } from './minio.js';
 // The chart passes both through untouched (`resources: {{- toYaml .Values.resources }}` in
 // templates/deployment.yaml, `toYaml .Values.makeBucketJob.resources` in templates/post-job.yaml,
 // minio 5.4.0); values.yaml only shows `requests.memory`.
-const FREE_FORM = ['resources', 'makeBucketJob.resources'];
+// Passed to toYaml as whole container resources (templates/post-job.yaml).
+const FREE_FORM = [
+  'resources',
+  'makeBucketJob.resources',
+  'makeUserJob.resources',
+  'makePolicyJob.resources',
+];
 
 const platform = testPlatform();
 const mgmt = platform.clusters.find((c) => c.name === 'mgmt')!;
@@ -52,10 +58,48 @@ describe('minio', () => {
 
   it('takes root credentials from the engine’s Secret and creates no default user (correction 21)', () => {
     expect(values.existingSecret).toBe('minio-root');
-    expect(values.users).toEqual([]);
     expect(values).not.toHaveProperty('rootUser');
     expect(values).not.toHaveProperty('rootPassword');
-    expect(JSON.stringify(values)).not.toMatch(/console123|secretKey/);
+    expect(JSON.stringify(values)).not.toMatch(/console123|"secretKey"/);
+    const root = rendered.secrets?.find((s) => s.name === 'minio-root');
+    expect(root?.data).toEqual({
+      rootUser: { text: 'platform-admin' },
+      rootPassword: { generated: 'minio/root' },
+    });
+  });
+
+  it('gives each object store client a user of its own, limited to its bucket or prefix, from the engine’s Secret', () => {
+    const users = values.users as {
+      accessKey: string;
+      existingSecret: string;
+      existingSecretKey: string;
+      policy: string;
+    }[];
+    expect(users.map((u) => u.accessKey)).toEqual([
+      'thanos',
+      'loki',
+      'tempo',
+      'velero-mgmt',
+      'velero-app1',
+      'velero-app2',
+    ]);
+    for (const user of users) {
+      expect(user.existingSecret).toBe('minio-users');
+      expect(user.existingSecretKey).toBe(user.accessKey);
+    }
+    const keys = rendered.secrets?.find((s) => s.name === 'minio-users')?.data ?? {};
+    expect(Object.keys(keys).sort()).toEqual(users.map((u) => u.accessKey).sort());
+    // The client's side names the same generated credential as MinIO's side.
+    expect(keys['loki']).toEqual({ generated: 'minio/loki' });
+    const policies = values.policies as { name: string; statements: { resources: string[] }[] }[];
+    const velero = policies.find((p) => p.name === 'platform-velero-app1')!;
+    expect(velero.statements.flatMap((s) => s.resources)).toEqual([
+      'arn:aws:s3:::velero/app1/*',
+      'arn:aws:s3:::velero',
+    ]);
+    expect(policies.find((p) => p.name === 'platform-loki')!.statements[0]!.resources).toEqual([
+      'arn:aws:s3:::loki/*',
+    ]);
   });
 
   it('serves S3 on a LoadBalancer pinned to the address the other clusters use', () => {

@@ -30,7 +30,7 @@ import type { RenderContext } from '../../render/context.js';
 import { MANAGED_BY } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
-import { MINIO_API_PORT } from './minio.js';
+import { MINIO_API_PORT, objectStoreUser, s3Credentials } from './minio.js';
 
 const NAMESPACE = 'monitoring';
 
@@ -415,7 +415,11 @@ function agentValues(ctx: RenderContext) {
 
 export function renderPrometheus(ctx: RenderContext): RenderedAddon {
   if (ctx.cluster.role === 'management') {
-    return { values: detach(serverValues(ctx)) };
+    // The Thanos sidecar uploads blocks to MinIO with the thanos user's credentials.
+    const secrets = ctx.enabled('thanos')
+      ? [s3Credentials(NAMESPACE, THANOS_MINIO_SECRET, objectStoreUser(THANOS_BUCKET))]
+      : [];
+    return { values: detach(serverValues(ctx)), secrets };
   }
   return { values: detach(agentValues(ctx)) };
 }

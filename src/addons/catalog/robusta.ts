@@ -2,6 +2,8 @@ import type { RenderContext } from '../../render/context.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import type { KubeObject } from '../../kube/objects.js';
+import type { ValueSource } from '../../kube/generated-secrets.js';
+import { KV_PLATFORM_PREFIX } from '../../render/pki.js';
 import { externalSecret } from './external-secrets.js';
 import { ALERTMANAGER_URL, PROMETHEUS_SERVER_URL } from './prometheus.js';
 
@@ -25,6 +27,18 @@ const TOKENS = [
   { env: 'SLACK_API_KEY', property: 'slack-api-key' },
   { env: 'ROBUSTA_UI_TOKEN', property: 'ui-token' },
 ] as const;
+
+/**
+ * What the engine writes to `secret/platform/robusta`: the signing key and account id are random
+ * (what `robusta gen-config` makes); the Slack and Robusta UI tokens belong to outside accounts,
+ * so `up` takes them from the environment of the user who runs it.
+ */
+const KV_SOURCES: Record<(typeof TOKENS)[number]['property'], ValueSource> = {
+  'signing-key': { generated: 'robusta/signing-key' },
+  'account-id': { generated: 'robusta/account-id' },
+  'slack-api-key': { provided: { env: 'PLATFORMCTL_SLACK_API_KEY', what: "Robusta's Slack bot token" } },
+  'ui-token': { provided: { env: 'PLATFORMCTL_ROBUSTA_UI_TOKEN', what: 'the Robusta UI sink token' } },
+};
 type TokenEnv = (typeof TOKENS)[number]['env'];
 const env = (name: TokenEnv) => `{{ env.${name} }}`;
 
@@ -129,5 +143,6 @@ export const robusta: AddonDefinition = {
       kubewatch: { resources: resources(RESOURCES.small) },
     },
     manifests: ctx.enabled('external-secrets') ? [secrets()] : [],
+    vaultKv: [{ path: `${KV_PLATFORM_PREFIX}/${VAULT_KEY}`, data: KV_SOURCES }],
   }),
 };

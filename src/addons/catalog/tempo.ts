@@ -20,6 +20,7 @@ import type { RenderContext } from '../../render/context.js';
 import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import { objectStoreUser, s3Credentials } from './minio.js';
 import {
   detach,
   minioHostPort,
@@ -107,6 +108,7 @@ export function renderTempo(ctx: RenderContext): RenderedAddon {
       },
       service: { type: 'LoadBalancer', annotations: pinnedAddress(address) },
     }),
+    secrets: [s3Credentials(NAMESPACE, TEMPO_MINIO_SECRET, objectStoreUser(TEMPO_BUCKET))],
   };
 }
 

@@ -29,11 +29,13 @@ import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import { toYaml } from '../../render/yaml.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import { objectStoreUser, s3Credentials } from './minio.js';
 import {
   detach,
   minioCredentialEnv,
   THANOS_FULLNAME,
   THANOS_MINIO_SECRET,
+  THANOS_BUCKET,
   THANOS_NAMESPACE,
   THANOS_QUERY_PORT,
   THANOS_RECEIVE_PORT,
@@ -106,6 +108,7 @@ export function renderThanos(ctx: RenderContext): RenderedAddon {
       },
       ruler: { enabled: false },
     }),
+    secrets: [s3Credentials(THANOS_NAMESPACE, THANOS_MINIO_SECRET, objectStoreUser(THANOS_BUCKET))],
   };
 }
 

@@ -193,6 +193,18 @@ export const vault: AddonDefinition = {
         // A cluster's Vault clients log in through its own auth mount (correction 18).
         gatesClientsOf: 'configure',
       },
+      {
+        name: 'vault-ca',
+        kind: 'secrets',
+        phase: 'identity',
+        description: "copy the CA of Vault's serving certificate to this cluster's Vault clients",
+        seconds: 3,
+        file: 'vault-ca.json',
+        afterOwn: ['namespaces'],
+        afterManagement: ['manifests'],
+        // cert-manager's Vault issuer and External Secrets' store verify Vault with it.
+        gatesClientsOf: 'configure',
+      },
     ],
   },
 };

@@ -1,3 +1,4 @@
+import type { SecretDemand } from '../../kube/generated-secrets.js';
 import type { RenderContext } from '../../render/context.js';
 import type { BackupStorageLocation, Schedule } from '../../render/models/velero.js';
 import { MANAGED_BY, plain } from '../../kube/objects.js';
@@ -5,7 +6,7 @@ import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { keycloak } from './keycloak.js';
-import { type MINIO_BUCKETS, minio, minioEndpoint } from './minio.js';
+import { type MINIO_BUCKETS, minio, minioEndpoint, objectStoreUser, secretKeyOf } from './minio.js';
 import { prometheus } from './prometheus.js';
 import { vault } from './vault.js';
 
@@ -13,9 +14,10 @@ import { vault } from './vault.js';
 export const VELERO_BUCKET: (typeof MINIO_BUCKETS)[number] = 'velero';
 /**
  * The Secret the chart mounts at /credentials/cloud: an AWS shared-credentials file under key
- * `cloud` with this cluster's MinIO access key. platformctl creates it from its generated
- * material, not through Vault: Velero is how Vault itself is restored, so its credentials must
- * not depend on Vault (or on the management cluster) being up.
+ * `cloud` with this cluster's MinIO user (`velero-<cluster>`, limited to the cluster's prefix).
+ * The engine's secrets step creates it from the project's credential store, not through Vault:
+ * Velero is how Vault itself is restored, so its credentials must not depend on Vault (or on
+ * the management cluster) being up.
  */
 export const CREDENTIALS_SECRET = 'velero-credentials';
 export const CREDENTIALS_KEY = 'cloud';
@@ -35,6 +37,20 @@ const NODE_AGENT: ResourceSpec = {
 /** A fresh copy per container, so that the values YAML carries no anchors and aliases. */
 const resources = (spec: ResourceSpec) => ({ requests: { ...spec.requests }, limits: { ...spec.limits } });
 
+function credentials(cluster: string): SecretDemand {
+  const user = objectStoreUser(VELERO_BUCKET, cluster);
+  return {
+    namespace: velero.namespace,
+    name: CREDENTIALS_SECRET,
+    data: {
+      [CREDENTIALS_KEY]: {
+        awsCredentials: { accessKeyId: user.accessKeyId, secret: secretKeyOf(user).generated },
+      },
+    },
+    why: `Velero's MinIO user ${user.accessKeyId}, as an AWS credentials file`,
+  };
+}
+
 const metadata = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
   namespace: velero.namespace,
@@ -52,7 +68,8 @@ function storageLocation(ctx: RenderContext): KubeObject {
     ? {
         labels: { ...MANAGED_BY, 'platformctl.dev/offsite-copy': 'required' },
         annotations: {
-          'platformctl.dev/offsite-copy': `this cluster's backups live in its own MinIO: platformctl backup copies s3://${VELERO_BUCKET}/${ctx.cluster.name}/ off the cluster (correction 26)`,
+          // TODO(#13): `platformctl backup` copies the prefix off the cluster; until then it is the user's job.
+          'platformctl.dev/offsite-copy': `this cluster's backups live in its own MinIO: copy s3://${VELERO_BUCKET}/${ctx.cluster.name}/ off the cluster (correction 26)`,
         },
       }
     : {};
@@ -172,5 +189,6 @@ export const velero: AddonDefinition = {
       nodeAgent: { resources: resources(NODE_AGENT) },
     },
     manifests: [storageLocation(ctx), ...schedules(ctx)],
+    secrets: [credentials(ctx.cluster.name)],
   }),
 };
