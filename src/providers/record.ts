@@ -3,13 +3,14 @@
  * through the same one even when `up` was given --provider.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
+import { projectLayout } from '../project/layout.js';
 import type { Provider as ProviderName } from '../spec/types.js';
 
-const recordFile = (projectDir: string) => join(projectDir, '.platformctl', 'provider.json');
+const recordFile = (projectDir: string) => projectLayout(projectDir).providerRecord;
 
 export async function recordProvider(projectDir: string, provider: ProviderName): Promise<void> {
-  await mkdir(join(projectDir, '.platformctl'), { recursive: true });
+  await mkdir(dirname(recordFile(projectDir)), { recursive: true });
   await writeFile(recordFile(projectDir), `${JSON.stringify({ provider }, null, 2)}\n`);
 }
 

@@ -3,8 +3,9 @@
  * - Argo CD needs a Kubernetes API, a repo server, a controller and Redis, not one container:
  *   it is installed by its Helm chart on the management cluster, and every cluster is registered
  *   through an ExternalSecret whose credentials live in Vault (never rendered).
- * - Harbor is installed with its own installer and compose layout from harbor.yml; the
- *   passwords are added from .platformctl/secrets when it is installed.
+ * - Harbor is installed with its own installer and compose layout from harbor.yml; its
+ *   passwords are to be generated into .platformctl/secrets at install time, never rendered.
+ *   TODO(#16): nothing installs the external services yet; they are rendered only.
  * - Nexus is one container: a compose file.
  */
 import type { KubeObject } from '../kube/objects.js';
@@ -110,8 +111,8 @@ function harbor(platform: Platform): ExternalArtifact[] {
   };
   const header = [
     `# Harbor ${HARBOR_VERSION} installer configuration (its own compose layout, correction 29).`,
-    '# harbor_admin_password and database.password are added from .platformctl/secrets at install',
-    '# time; they are generated, kept with mode 0600 and never written here (correction 21).',
+    '# harbor_admin_password and database.password are not written here (correction 21): set them',
+    '# to generated values kept with mode 0600 before running the installer.',
   ].join('\n');
   const install = {
     version: HARBOR_VERSION,
