@@ -18,7 +18,7 @@ import type {
   IClusterIssuer,
   IIssuer,
 } from '@kubernetes-models/cert-manager/cert-manager.io/v1';
-import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
+import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1';
 import type {
   IGateway,
   IGatewayClass,
@@ -48,7 +48,7 @@ export const ClusterRoleBinding = kind<IClusterRoleBinding>(
 export const Certificate = kind<ICertificate>('cert-manager.io/v1', 'Certificate');
 export const ClusterIssuer = kind<IClusterIssuer>('cert-manager.io/v1', 'ClusterIssuer');
 export const Issuer = kind<IIssuer>('cert-manager.io/v1', 'Issuer');
-export const ExternalSecret = kind<IExternalSecret>('external-secrets.io/v1beta1', 'ExternalSecret');
+export const ExternalSecret = kind<IExternalSecret>('external-secrets.io/v1', 'ExternalSecret');
 export const GatewayClass = kind<IGatewayClass>('gateway.networking.k8s.io/v1', 'GatewayClass');
 export const Gateway = kind<IGateway>('gateway.networking.k8s.io/v1', 'Gateway');
 export const HTTPRoute = kind<IHTTPRoute>('gateway.networking.k8s.io/v1', 'HTTPRoute');

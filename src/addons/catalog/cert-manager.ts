@@ -34,17 +34,6 @@ export const CERT_MANAGER_CONTROLLER_SERVICE_ACCOUNT = 'cert-manager';
 export const WILDCARD_CERTIFICATE = 'wildcard';
 
 type VaultIssuerSpec = NonNullable<IClusterIssuer['spec']['vault']>;
-type VaultKubernetesAuth = NonNullable<VaultIssuerSpec['auth']['kubernetes']>;
-/**
- * The model package (cert-manager 1.11 era) still requires `secretRef`; cert-manager >= 1.12 also
- * takes `serviceAccountRef` (exactly one of the two), whose tokens are short-lived and never stored.
- */
-interface VaultServiceAccountAuth extends Omit<VaultKubernetesAuth, 'secretRef'> {
-  readonly serviceAccountRef: { readonly name: string; readonly audiences?: string[] };
-}
-interface VaultIssuerSpecV121 extends Omit<VaultIssuerSpec, 'auth'> {
-  readonly auth: { readonly kubernetes: VaultServiceAccountAuth };
-}
 
 function bootstrapIssuer(): KubeObject {
   return plain(
@@ -57,7 +46,7 @@ function bootstrapIssuer(): KubeObject {
 
 function vaultIssuer(ctx: RenderContext): KubeObject {
   const client = CERT_MANAGER_CLIENT;
-  const vault: VaultIssuerSpecV121 = {
+  const vault: VaultIssuerSpec = {
     server: vaultAddress(ctx.platform),
     path: PKI_SIGN_PATH,
     // The CA that Vault's serving certificate chains to, copied by the engine into the cluster

@@ -12,7 +12,7 @@
 import type {
   IClusterSecretStore,
   IExternalSecret,
-} from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1';
+} from '@kubernetes-models/external-secrets/external-secrets.io/v1';
 import type { RenderContext } from '../../render/context.js';
 import { MANAGED_BY, plain } from '../../kube/objects.js';
 import {
@@ -30,7 +30,7 @@ import { vaultLoginIdentity } from '../../render/vault-login.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import type { KubeObject } from '../../kube/objects.js';
 
-/** ESO 2.x serves v1; the model package describes the same schema as v1beta1 (see kube-schemas.ts). */
+/** ESO 2.x serves v1 (and the model package describes it). */
 export const ESO_API_VERSION = 'external-secrets.io/v1';
 /** The controller's own ServiceAccount (chart value serviceAccount.name): it requests the login tokens. */
 export const ESO_CONTROLLER_SERVICE_ACCOUNT = 'external-secrets';

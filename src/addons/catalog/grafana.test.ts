@@ -84,11 +84,19 @@ describe('grafana', () => {
         expect(secret.apiVersion).toBe('external-secrets.io/v1');
         expect(secret.metadata).toMatchObject({ name: 'grafana-admin', namespace: 'monitoring' });
         expect(secret.spec.secretStoreRef).toEqual({ name: 'vault-backend', kind: 'ClusterSecretStore' });
-        expect(secret.spec.target).toEqual({ name: 'grafana-admin', deletionPolicy: 'Retain' });
+        expect(secret.spec.target).toMatchObject({ name: 'grafana-admin', deletionPolicy: 'Retain' });
         expect(secret.spec.data).toEqual([
-          { secretKey: 'admin-user', remoteRef: { key: 'platform/grafana', property: 'admin-user' } },
           { secretKey: 'admin-password', remoteRef: { key: 'platform/grafana', property: 'admin-password' } },
+          { secretKey: 'admin-user', remoteRef: { key: 'platform/grafana', property: 'admin-user' } },
         ]);
+        // The engine writes that KV entry from a generated password; no Secret of its own here.
+        expect(rendered.vaultKv).toEqual([
+          {
+            path: 'platform/grafana',
+            data: { 'admin-user': { text: 'admin' }, 'admin-password': { generated: 'grafana/admin' } },
+          },
+        ]);
+        expect(rendered.secrets).toBeUndefined();
       });
 
       it('is routed at grafana.<cluster>.<domain> through main-gateway', () => {

@@ -15,12 +15,14 @@
  * Exposed at grafana.<management>.<domain> by an HTTPRoute on the cluster's main-gateway.
  */
 
-import { ExternalSecret, HTTPRoute } from '../../kube/kinds.js';
+import { HTTPRoute } from '../../kube/kinds.js';
+import { KV_PLATFORM_PREFIX } from '../../render/pki.js';
 import type { RenderContext } from '../../render/context.js';
 import { MANAGED_BY, plain } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import type { KubeObject } from '../../kube/objects.js';
+import { externalSecret } from './external-secrets.js';
 import { GATEWAY_NAME, GATEWAY_NAMESPACE } from './gateway-api.js';
 import { lokiInClusterUrl } from './loki.js';
 import { detach, SCRAPE_INTERVAL, THANOS_QUERY_URL } from './prometheus.js';
@@ -33,8 +35,8 @@ export const GRAFANA_FULLNAME = 'grafana';
 export const GRAFANA_SERVICE_PORT = 80;
 /** Admin credentials (keys admin-user, admin-password); never rendered. */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
-/** Vault KV path (through the vault-backend ClusterSecretStore) holding admin-user and admin-password. */
-export const GRAFANA_VAULT_KEY = 'platform/grafana';
+/** The Vault KV entry below secret/platform/ (read through the vault-backend ClusterSecretStore). */
+export const GRAFANA_VAULT_KEY = 'grafana';
 
 const ADMIN_CREDENTIALS = {
   'admin-user': { text: 'admin' },
@@ -118,20 +120,12 @@ function datasources(ctx: RenderContext) {
 }
 
 function adminSecret(): KubeObject {
-  const secret = ExternalSecret({
-    metadata: { name: GRAFANA_ADMIN_SECRET, namespace: NAMESPACE, labels: { ...MANAGED_BY } },
-    spec: {
-      refreshInterval: '1h',
-      secretStoreRef: { name: 'vault-backend', kind: 'ClusterSecretStore' },
-      target: { name: GRAFANA_ADMIN_SECRET, deletionPolicy: 'Retain' },
-      data: ['admin-user', 'admin-password'].map((property) => ({
-        secretKey: property,
-        remoteRef: { key: GRAFANA_VAULT_KEY, property },
-      })),
-    },
+  return externalSecret({
+    name: GRAFANA_ADMIN_SECRET,
+    namespace: NAMESPACE,
+    key: GRAFANA_VAULT_KEY,
+    data: { 'admin-user': 'admin-user', 'admin-password': 'admin-password' },
   });
-  // ESO 2.x serves the same schema as external-secrets.io/v1 (the model package stops at v1beta1).
-  return { ...plain(secret), apiVersion: 'external-secrets.io/v1' };
 }
 
 function route(ctx: RenderContext): KubeObject {
@@ -166,7 +160,7 @@ export function renderGrafana(ctx: RenderContext): RenderedAddon {
     }),
     manifests,
     ...(eso
-      ? { vaultKv: [{ path: GRAFANA_VAULT_KEY, data: ADMIN_CREDENTIALS }] }
+      ? { vaultKv: [{ path: `${KV_PLATFORM_PREFIX}/${GRAFANA_VAULT_KEY}`, data: ADMIN_CREDENTIALS }] }
       : {
           secrets: [
             {
