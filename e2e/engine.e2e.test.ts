@@ -9,9 +9,9 @@
 import { CATALOG } from '../src/addons/catalog.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../src/clients/kube.js';
@@ -308,6 +308,35 @@ describe('up on the kwok provider', () => {
       { encoding: 'utf8' },
     );
     expect(leaked.stdout).toBe('');
+  });
+
+  it('keeps every file with a key or token 0600, in directories only its owner can enter', () => {
+    const secretish = /PRIVATE KEY|client-key-data|"rootToken"|"passwords"|token: /;
+    const checked: string[] = [];
+    const loose: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (
+          entry.isFile() &&
+          statSync(path).size < 1_000_000 &&
+          secretish.test(readFileSync(path, 'utf8'))
+        ) {
+          checked.push(path);
+          if ((statSync(path).mode & 0o077) !== 0)
+            loose.push(`${path} ${(statSync(path).mode & 0o777).toString(8)}`);
+          for (let parent = dirname(path); parent !== project; parent = dirname(parent))
+            if ((statSync(parent).mode & 0o077) !== 0)
+              loose.push(`${parent}/ ${(statSync(parent).mode & 0o777).toString(8)}`);
+        }
+      }
+    };
+    walk(join(project, '.platformctl'));
+    walk(join(project, 'kubeconfigs'));
+    // Vault's keys, the credentials, each cluster's kubeconfig and kwokctl's CA and admin keys.
+    expect(checked.length).toBeGreaterThan(10);
+    expect([...new Set(loose)]).toEqual([]);
   });
 
   it('wrote the KV entries External Secrets reads: generated ones, and an outside key only where its variable was set', async () => {
