@@ -100,7 +100,7 @@ describe('engine benchmarks', () => {
 
   const harness =
     existsSync(join(ROOT, '.harness/bin/kwokctl')) && existsSync(join(ROOT, 'dist/cli/main.js'));
-  it.skipIf(!harness)('no-op re-run of up on the converged kwok platform', () => {
+  it.skipIf(!harness)('no-op re-run of up, and status, on the converged kwok platform', () => {
     const project = mkdtempSync(join(tmpdir(), 'platformctl-bench-up-'));
     const mirror = writeStandInMirror(
       mkdtempSync(join(tmpdir(), 'platformctl-bench-charts-')),
@@ -119,10 +119,16 @@ describe('engine benchmarks', () => {
     try {
       const full = timed('up', '--provider', 'kwok');
       const noop = timed('up', '--provider', 'kwok');
+      const status = timed('status', '--provider', 'kwok');
+      const version = timed('--version');
       expect(full.code, full.stderr).toBe(0);
       expect(noop.code, noop.stderr).toBe(0);
+      expect(status.code, status.stderr).toBe(0);
       console.log(
-        `up on kwok (stand-in charts): full run ${(full.ms / 1000).toFixed(1)} s, no-op re-run ${(noop.ms / 1000).toFixed(1)} s, ratio ${ratio(noop.ms, full.ms)}`,
+        [
+          `up on kwok (stand-in charts): full run ${(full.ms / 1000).toFixed(1)} s, no-op re-run ${(noop.ms / 1000).toFixed(1)} s, ratio ${ratio(noop.ms, full.ms)}`,
+          `status with live checks of every step: ${(status.ms / 1000).toFixed(1)} s (goal 3 s), ${ratio(status.ms, noop.ms)} of the no-op up, ${ratio(status.ms, version.ms)} of --version`,
+        ].join('\n'),
       );
     } finally {
       timed('down', '--provider', 'kwok');

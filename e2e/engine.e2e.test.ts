@@ -9,7 +9,8 @@
 import { CATALOG } from '../src/addons/catalog.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,15 @@ interface Finished {
 }
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: project, encoding: 'utf8', env });
+  return cliWith(env, ...args);
+}
+
+function cliWith(environment: NodeJS.ProcessEnv, ...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: project,
+    encoding: 'utf8',
+    env: environment,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -422,6 +431,59 @@ describe('up on the kwok provider', () => {
     expect(report.clusters.map((c) => c.name)).toEqual(['mgmt', 'app1', 'app2']);
     for (const c of report.clusters) expect(c.nodes.every((n) => n.ready) && c.nodes.length > 0).toBe(true);
     expect(report.steps.every((s) => s.state === 'in sync')).toBe(true);
+  });
+});
+
+describe('the chart mirror is remembered', () => {
+  it('a new shell without PLATFORMCTL_CHARTS_DIR sees the platform in sync, through the recorded mirror', () => {
+    const { PLATFORMCTL_CHARTS_DIR: _given, ...fresh } = env;
+    void _given;
+    expect(JSON.parse(readFileSync(join(project, '.platformctl/mirror.json'), 'utf8'))).toEqual({
+      dir: mirror,
+    });
+    const status = cliWith(fresh, 'status', '--provider', 'kwok', '-o', 'json');
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout) as { steps: Array<{ id: string; state: string }> };
+    expect(report.steps.filter((s) => s.state !== 'in sync')).toEqual([]);
+  });
+});
+
+describe('a spec that shrank', () => {
+  it('up deletes the cluster the spec no longer lists, keeps a disabled add-on until --yes, then uninstalls it', async () => {
+    const spec = parseYaml(cli('init', '-f', '-').stdout) as {
+      spec: { clusters: Array<{ name: string }>; addons: Record<string, unknown> };
+    };
+    spec.spec.clusters = spec.spec.clusters.filter((c) => c.name !== 'app2');
+    spec.spec.addons['kyverno'] = { enabled: false };
+    writeFileSync(join(project, 'platform.yaml'), stringifyYaml(spec));
+    const first = upJson();
+    if (first.code !== 0)
+      console.error(
+        first.stderr,
+        first.finished.filter((f) => f.outcome === 'failed'),
+      );
+    expect(first.code).toBe(0);
+    const prune = first.events.find((e) => e.type === 'prune') as unknown as {
+      clusters: string[];
+      releases: string[];
+      kept: string[];
+    };
+    expect(prune).toMatchObject({ clusters: ['app2'], releases: [], kept: ['release app1/kyverno'] });
+    expect(Object.keys(state().steps).some((id) => id.startsWith('app2/'))).toBe(false);
+    expect(existsSync(join(project, 'kubeconfigs/app2.conf'))).toBe(false);
+    expect(helmReleases('app1').map((r) => r.name)).toContain('kyverno');
+    const second = upJson('--yes');
+    expect(second.code).toBe(0);
+    expect(second.events.find((e) => e.type === 'prune')).toMatchObject({
+      releases: ['app1/kyverno'],
+      kept: [],
+    });
+    expect(helmReleases('app1').map((r) => r.name)).not.toContain('kyverno');
+    // Nothing left to prune: no prune line, and the next up is a no-op.
+    const third = upJson();
+    expect(third.events.some((e) => e.type === 'prune')).toBe(false);
+    expect(third.byOutcome('succeeded')).toEqual([]);
+    rmSync(join(project, 'platform.yaml'));
   });
 });
 

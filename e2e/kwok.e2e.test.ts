@@ -15,6 +15,7 @@ import type { KubeObject } from '../src/kube/objects.js';
 import { KubeApiError, KubeClient } from '../src/clients/kube.js';
 import { renderPlatform } from '../src/render/index.js';
 import { loadBuiltinSpec } from '../src/spec/load.js';
+import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, '.harness/bin');
@@ -33,7 +34,8 @@ function cli(...args: string[]) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: project,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    // Charts are not installed here, but preflight looks for them: never in a repository on the internet.
+    env: { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: SHARED_CHART_MIRROR },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SHARED_CHART_MIRROR } from '../test-support/chart-values.js';
 import { runCli, tempDir } from '../test-support/cli.js';
+
+const MIRROR_ENV = { PLATFORMCTL_CHARTS_DIR: SHARED_CHART_MIRROR };
 
 const FIXTURES = fileURLToPath(new URL('../spec/fixtures/', import.meta.url));
 
@@ -264,10 +267,20 @@ describe('platformctl render', () => {
 describe('platformctl up (without clusters)', () => {
   it('--dry-run lists every step as would-run on a fresh project and changes nothing', async () => {
     const cwd = tempDir();
-    const r = await runCli(['up', '--provider', 'kwok', '--dry-run', '-o', 'json'], { cwd });
+    const r = await runCli(['up', '--provider', 'kwok', '--dry-run', '-o', 'json'], { cwd, env: MIRROR_ENV });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.dryRun).toBe(true);
+    expect(out.preflight.ok).toBe(true);
+    expect(out.preflight.checks.map((c: { id: string }) => c.id)).toEqual(
+      expect.arrayContaining([
+        'binary.helm',
+        'binary.kwokctl',
+        'mirror',
+        'chart.cilium',
+        'bundle.gateway-api',
+      ]),
+    );
     expect(out.steps.length).toBeGreaterThan(50);
     expect(out.steps.every((s: any) => s.action === 'run' && s.status === 'new')).toBe(true);
     expect(existsSync(join(cwd, '.platformctl'))).toBe(false);
@@ -276,12 +289,37 @@ describe('platformctl up (without clusters)', () => {
   it('--dry-run with --only and --skip shows the selection in text', async () => {
     const r = await runCli(['up', '--provider', 'kwok', '--dry-run', '--only', 'app1', '--skip', 'falco'], {
       cwd: tempDir(),
+      env: MIRROR_ENV,
     });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^run {3}app1\/provision \(new\)$/m);
     expect(r.stdout).toMatch(/^skip {2}app1\/falco\/release \(new\)$/m);
     expect(r.stdout).toMatch(/^skip {2}app2\/provision \(new\)$/m);
     expect(r.stdout).toMatch(/^run {3}mgmt\/vault\/release \(new\)$/m);
+  });
+
+  it('stops before creating anything when the mirror it is given does not exist (exit 5), naming it', async () => {
+    const cwd = tempDir();
+    for (const args of [['--dry-run'], []]) {
+      const r = await runCli(['up', '--provider', 'kwok', ...args], {
+        cwd,
+        env: { PLATFORMCTL_CHARTS_DIR: join(cwd, 'no-such-mirror') },
+      });
+      expect(r.code).toBe(5);
+      expect(r.stdout + r.stderr).toContain(
+        `${join(cwd, 'no-such-mirror')} (PLATFORMCTL_CHARTS_DIR) does not exist`,
+      );
+    }
+    expect(existsSync(join(cwd, '.platformctl'))).toBe(false);
+  });
+
+  it('remembers the mirror of an earlier run, and says so', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, '.platformctl'), { recursive: true });
+    writeFileSync(join(cwd, '.platformctl/mirror.json'), JSON.stringify({ dir: SHARED_CHART_MIRROR }));
+    const r = await runCli(['up', '--provider', 'kwok', '--dry-run'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`mirror: ${SHARED_CHART_MIRROR} (recorded)`);
   });
 
   it('rejects an unknown selector and a bad --concurrency with exit 2', async () => {

@@ -151,6 +151,14 @@ export function defineCommands(program: Command, register: Register): void {
       )
       .option('--skip <selectors>', 'leave these out, and every step that depends on them', list)
       .option('--concurrency <n>', 'steps at once (default 8; 4 per cluster)')
+      .option(
+        '--no-prune',
+        'keep what the spec no longer wants (by default clusters it no longer lists are deleted first)',
+      )
+      .option(
+        '--yes',
+        'also uninstall the releases of add-ons the spec no longer enables (their volumes may hold data)',
+      )
       .addOption(outputOption())
       .addHelpText(
         'after',

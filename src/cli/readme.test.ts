@@ -37,7 +37,9 @@ describe('README command table', () => {
         [...row.matchAll(/(?<![\w-])(--?[a-z][a-z-]*)/g)].map((m) => m[1]!).filter((f) => f !== '-'),
       );
       const options = command.options.filter((o) => o.long !== '--help');
-      const missing = options.filter((o) => !documented.has(o.long!) && !(o.short && documented.has(o.short)));
+      const missing = options.filter(
+        (o) => !documented.has(o.long!) && !(o.short && documented.has(o.short)),
+      );
       expect(missing.map((o) => o.long)).toEqual([]);
       const known = new Set(options.flatMap((o) => [o.long, o.short].filter(Boolean)));
       expect([...documented].filter((flag) => !known.has(flag))).toEqual([]);

@@ -28,6 +28,8 @@ export interface UpOptions {
   readonly platform: Platform;
   readonly provider: ClusterProvider;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** A local chart and bundle mirror (resolved by the caller from PLATFORMCTL_CHARTS_DIR or the project's record). */
+  readonly chartsDir?: string;
   /** Selectors: a cluster (`app1`), an add-on (`vault`), `cluster/addon`, or a step id. */
   readonly only?: readonly string[];
   readonly skip?: readonly string[];
@@ -37,6 +39,8 @@ export interface UpOptions {
   readonly onEvent?: (event: EngineEvent) => void;
   /** What the lock and the run history say started this run. */
   readonly command: string;
+  /** The plan and selection, when the caller prepared them already (preflight needs the plan first). */
+  readonly prepared?: Preparation;
 }
 
 export interface PlannedStep {
@@ -144,7 +148,7 @@ export async function prepareUp(
 
 /** What the step runners need: the plan, the rendered tree, and clients for each cluster. */
 export function stepEnvironment(
-  options: Pick<UpOptions, 'projectDir' | 'platform' | 'provider' | 'env'>,
+  options: Pick<UpOptions, 'projectDir' | 'platform' | 'provider' | 'env' | 'chartsDir'>,
   prepared: Pick<Preparation, 'plan' | 'contents' | 'recorded'>,
 ): StepEnvironment {
   const layout = projectLayout(options.projectDir);
@@ -184,7 +188,7 @@ export function stepEnvironment(
         kubeContext: context,
       });
     },
-    ...(options.env.PLATFORMCTL_CHARTS_DIR ? { chartsDir: options.env.PLATFORMCTL_CHARTS_DIR } : {}),
+    ...(options.chartsDir ? { chartsDir: options.chartsDir } : {}),
     credentials: new CredentialStore(layout, options.platform.name),
     environment: options.env,
   };
@@ -195,7 +199,7 @@ function newRunId(now: Date): string {
 }
 
 export async function up(options: UpOptions): Promise<UpResult> {
-  const { plan, contents, recorded, planned } = await prepareUp(options);
+  const { plan, contents, recorded, planned } = options.prepared ?? (await prepareUp(options));
   const layout = projectLayout(options.projectDir);
   const started = new Date();
   const runId = newRunId(started);

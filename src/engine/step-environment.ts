@@ -28,7 +28,7 @@ export interface StepEnvironment {
   readonly addresses: Map<string, Readonly<Record<string, string>>>;
   readonly kube: (cluster: string) => Promise<KubeClient>;
   readonly helm: (cluster: string) => HelmClient;
-  /** A local mirror of charts and bundles (PLATFORMCTL_CHARTS_DIR), for machines without the internet. */
+  /** A local mirror of charts and bundles, for machines without the internet. */
   readonly chartsDir?: string;
   /** The project's generated passwords and CAs. */
   readonly credentials: CredentialStore;

@@ -4,7 +4,8 @@
  * command line, the MCP server and the web dashboard are shells over this.
  */
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { systemRunner, type CommandRunner } from '../clients/exec.js';
 import { KubeClient } from '../clients/kube.js';
 import { up as runUp, prepareUp, stepEnvironment, type Preparation, type UpResult } from '../engine/run.js';
@@ -31,7 +32,17 @@ import { CREDENTIALS_SECRET, CredentialStore } from '../engine/credentials.js';
 import type { Platform } from '../spec/model.js';
 import type { Provider as ProviderName } from '../spec/types.js';
 import { Semaphore } from '../util/concurrency.js';
+import { probeUrl } from '../clients/reachability.js';
+import {
+  type ChartsSource,
+  preflight,
+  PreflightError,
+  type PreflightReport,
+  type Probe,
+} from './preflight.js';
+import { leftovers, type PruneReport } from './prune.js';
 import { readSpecInput, SpecInvalidError, type SpecInput } from './spec.js';
+import { HelmClient } from '../clients/helm.js';
 
 export interface OpenOptions {
   /** A spec file (relative to `cwd`) or "-" for `readStdin`; default ./platform.yaml, else the built-in default. */
@@ -44,9 +55,17 @@ export interface OpenOptions {
   readonly readStdin?: () => Promise<string>;
   /** Every external command goes through it (tests script it). */
   readonly runner?: CommandRunner;
+  /** How preflight asks whether a chart repository answers (tests script it). */
+  readonly probe?: Probe;
 }
 
 export interface UpRunOptions {
+  /** false: keep what the spec no longer wants (default: remove the clusters it created). */
+  readonly prune?: boolean;
+  /** Also remove releases of add-ons the spec no longer enables (their volumes may hold data). */
+  readonly yes?: boolean;
+  /** What the prune before the run removed and kept. */
+  readonly onPrune?: (report: PruneReport) => void;
   readonly only?: readonly string[];
   readonly skip?: readonly string[];
   readonly concurrency?: ConcurrencyLimits;
@@ -132,8 +151,28 @@ export class Project {
     readonly providerName: ProviderName,
     readonly env: Readonly<Record<string, string | undefined>>,
     readonly runner: CommandRunner,
+    /** The chart mirror: PLATFORMCTL_CHARTS_DIR, else the one an earlier run recorded. */
+    readonly charts: ChartsSource | undefined,
+    readonly probe: Probe = probeUrl,
   ) {
     this.layout = projectLayout(input.projectDir);
+  }
+
+  /** Everything the plan needs on this machine, before anything is created. */
+  async preflight(plan?: Plan): Promise<PreflightReport> {
+    const provider = this.provider();
+    return preflight({
+      plan: plan ?? buildPlan(this.platform, this.render(), this.providerName),
+      ...(this.charts ? { charts: this.charts } : {}),
+      probe: this.probe,
+      env: this.env,
+      projectDir: this.dir,
+      providerChecks: (await provider.preflight?.(this.platform, { layout: this.layout })) ?? [],
+    });
+  }
+
+  get #chartsDir(): { chartsDir?: string } {
+    return this.charts ? { chartsDir: this.charts.dir } : {};
   }
 
   get dir(): string {
@@ -177,15 +216,18 @@ export class Project {
     };
   }
 
-  /** What `up` would do, step by step (also `up --dry-run`). */
-  async dryRun(options: Pick<UpRunOptions, 'only' | 'skip'> = {}): Promise<Preparation> {
+  /** What `up` would do, step by step, and its preflight (also `up --dry-run`). */
+  async dryRun(
+    options: Pick<UpRunOptions, 'only' | 'skip'> = {},
+  ): Promise<Preparation & { preflight: PreflightReport }> {
     await this.state();
-    return prepareUp({
+    const prepared = await prepareUp({
       projectDir: this.dir,
       platform: this.platform,
       provider: this.provider(),
       ...options,
     });
+    return { ...prepared, preflight: await this.preflight(selectedPlan(prepared)) };
   }
 
   /**
@@ -205,7 +247,7 @@ export class Project {
     const prepared =
       options.prepared ?? (await prepareUp({ projectDir: this.dir, platform: this.platform, provider }));
     const env = stepEnvironment(
-      { projectDir: this.dir, platform: this.platform, provider, env: this.env },
+      { projectDir: this.dir, platform: this.platform, provider, env: this.env, ...this.#chartsDir },
       prepared,
     );
     const observed = options.observed ?? (await this.#observeAll(options.clusters));
@@ -255,15 +297,35 @@ export class Project {
     return new Map(results);
   }
 
+  /** Preflight first: a failed check stops it before anything is created (PreflightError, exit 5). */
   async up(options: UpRunOptions = {}): Promise<UpResult> {
     await this.state();
     const provider = this.provider();
+    // A bad selector is a usage error, found before the machine is checked.
+    const prepared = await prepareUp({
+      projectDir: this.dir,
+      platform: this.platform,
+      provider,
+      ...(options.only ? { only: options.only } : {}),
+      ...(options.skip ? { skip: options.skip } : {}),
+    });
+    const checked = await this.preflight(selectedPlan(prepared));
+    if (!checked.ok) throw new PreflightError(checked);
+    const pruned = await this.prune(prepared.plan, {
+      ...(options.prune !== undefined ? { prune: options.prune } : {}),
+      ...(options.yes !== undefined ? { yes: options.yes } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    options.onPrune?.(pruned);
     await recordProvider(this.dir, this.providerName);
+    if (this.charts?.from === 'PLATFORMCTL_CHARTS_DIR') await recordMirror(this.layout, this.charts.dir);
     return runUp({
       projectDir: this.dir,
       platform: this.platform,
       provider,
       env: this.env,
+      ...this.#chartsDir,
+      prepared,
       ...options,
       command: `up --provider ${this.providerName}`,
     });
@@ -362,6 +424,108 @@ export class Project {
   }
 
   /**
+   * Deletes clusters through the provider (when it owns them), Vault's keys with the management
+   * cluster, and their records; shared by `down` and the prune of `up`.
+   */
+  async #deleteClusters(
+    ordered: readonly DownTarget[],
+    state: PlatformState | undefined,
+    options: { log?: ProviderContext['log']; signal?: AbortSignal },
+  ): Promise<{ deleted: readonly string[]; gone: string[]; secretsRemoved: string[] }> {
+    const provider = this.provider();
+    const { deleted } = provider.traits.ownsClusters
+      ? await provider.down(ordered, this.#context(options.log, options.signal))
+      : { deleted: [] as string[] };
+    const secretsRemoved: string[] = [];
+    if (
+      provider.traits.ownsClusters &&
+      ordered.some((t) => t.role === 'management' && deleted.includes(t.cluster))
+    ) {
+      await removeSecret(this.layout, VAULT_SECRET);
+      secretsRemoved.push(VAULT_SECRET);
+    }
+    const gone = provider.traits.ownsClusters ? ordered.map((t) => t.cluster) : [];
+    if (state) await new StateStore(this.dir, state).forgetClusters(gone);
+    await this.#refreshMergedKubeconfig(gone);
+    return { deleted, gone, secretsRemoved };
+  }
+
+  /**
+   * Removes what an earlier `up` made and the spec no longer wants, under the platform lock:
+   * clusters it created (unless `prune` is false), add-on releases only with `yes` (their
+   * volumes may hold data). Reports what it removed and what it kept.
+   */
+  async prune(
+    plan: Plan,
+    options: { prune?: boolean; yes?: boolean; log?: ProviderContext['log']; signal?: AbortSignal } = {},
+  ): Promise<PruneReport> {
+    const state = await this.state();
+    const found = leftovers(state, plan, this.platform);
+    const report = {
+      clusters: [] as string[],
+      releases: [] as string[],
+      kept: [] as string[],
+      failed: [] as string[],
+    };
+    if (found.clusters.length === 0 && found.releases.length === 0) return report;
+    const removeClusters = options.prune !== false && this.provider().traits.ownsClusters;
+    const removeReleases = options.prune !== false && options.yes === true;
+    if (!removeClusters) report.kept.push(...found.clusters.map((c) => `cluster ${c.cluster}`));
+    if (!removeReleases) report.kept.push(...found.releases.map((r) => `release ${r.cluster}/${r.addon}`));
+    if (!removeClusters && !removeReleases) return report;
+    const lock = await acquireLock(this.dir, {
+      command: `up --prune (${this.providerName})`,
+      runId: `prune-${process.pid}`,
+    });
+    try {
+      if (removeClusters && found.clusters.length > 0) {
+        // Workload clusters first, as down does.
+        const ordered = [...found.clusters].sort(
+          (a, b) => Number(a.role === 'management') - Number(b.role === 'management'),
+        );
+        try {
+          const { gone } = await this.#deleteClusters(ordered, state, options);
+          report.clusters.push(...gone);
+        } catch (error) {
+          report.failed.push(
+            `clusters ${ordered.map((c) => c.cluster).join(', ')}: ${(error as Error).message.split('\n')[0]}`,
+          );
+        }
+      }
+      if (removeReleases) {
+        const store = new StateStore(this.dir, (await this.state())!);
+        for (const release of found.releases) {
+          try {
+            const cluster = this.platform.clusters.find((c) => c.name === release.cluster)!;
+            const access = this.provider().access(this.platform, cluster, { layout: this.layout });
+            const helm = HelmClient.find({
+              env: this.env,
+              projectDir: this.dir,
+              kubeconfig: access.kubeconfig,
+              kubeContext: access.context,
+              runner: this.runner,
+            });
+            await helm.uninstall(
+              release.addon,
+              release.namespace,
+              options.signal ? { signal: options.signal } : {},
+            );
+            await store.forget(release.steps);
+            report.releases.push(`${release.cluster}/${release.addon}`);
+          } catch (error) {
+            report.failed.push(
+              `release ${release.cluster}/${release.addon}: ${(error as Error).message.split('\n')[0]}`,
+            );
+          }
+        }
+      }
+    } finally {
+      await lock.release();
+    }
+    return report;
+  }
+
+  /**
    * Deletes every cluster the state records (and the spec's, when the state has none recorded by
    * name), workload clusters first; idempotent, and nothing recorded is success. Generated
    * secrets go only with what they protect: Vault's keys when the management cluster is gone,
@@ -399,20 +563,7 @@ export class Project {
           position(b.cluster) - position(a.cluster),
       );
       const provider = this.provider();
-      const { deleted } = provider.traits.ownsClusters
-        ? await provider.down(ordered, this.#context(options.log, options.signal))
-        : { deleted: [] as string[] };
-      const secretsRemoved: string[] = [];
-      if (
-        provider.traits.ownsClusters &&
-        ordered.some((t) => t.role === 'management' && deleted.includes(t.cluster))
-      ) {
-        await removeSecret(this.layout, VAULT_SECRET);
-        secretsRemoved.push(VAULT_SECRET);
-      }
-      const gone = provider.traits.ownsClusters ? ordered.map((t) => t.cluster) : [];
-      if (state) await new StateStore(this.dir, state).forgetClusters(gone);
-      await this.#refreshMergedKubeconfig(gone);
+      const { deleted, gone, secretsRemoved } = await this.#deleteClusters(ordered, state, options);
       const remaining = Object.keys(recordedClusters).filter((c) => !gone.includes(c));
       // The generated credentials protect every cluster: they go only when none is left.
       if (remaining.length === 0 && provider.traits.ownsClusters && gone.length > 0) {
@@ -453,11 +604,44 @@ export async function openProject(options: OpenOptions = {}): Promise<Project> {
   if (!platform) throw new SpecInvalidError(input);
   const layout = projectLayout(input.projectDir);
   const providerName = await resolveProvider(layout, platform, options.provider);
+  const env = options.env ?? process.env;
   return new Project(
     input,
     platform,
     providerName,
-    options.env ?? process.env,
+    env,
     options.runner ?? systemRunner,
+    await chartsSource(layout, env, options.cwd ?? process.cwd()),
+    options.probe,
   );
+}
+
+/** The steps a run may do (run, or check and redo on drift): what preflight must find the means for. */
+function selectedPlan(prepared: Preparation): Plan {
+  const wanted = new Set(prepared.planned.filter((p) => p.action !== 'skip').map((p) => p.step.id));
+  return { ...prepared.plan, steps: prepared.plan.steps.filter((s) => wanted.has(s.id)) };
+}
+
+/** PLATFORMCTL_CHARTS_DIR of this run, else the mirror the project's last `up` used. */
+async function chartsSource(
+  layout: ProjectLayout,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): Promise<ChartsSource | undefined> {
+  if (env.PLATFORMCTL_CHARTS_DIR)
+    return { dir: resolve(cwd, env.PLATFORMCTL_CHARTS_DIR), from: 'PLATFORMCTL_CHARTS_DIR' };
+  const text = await readFile(layout.mirrorRecord, 'utf8').catch(() => undefined);
+  let dir: unknown;
+  try {
+    dir = text === undefined ? undefined : (JSON.parse(text) as { dir?: unknown }).dir;
+  } catch {
+    // A damaged record is no record: the repositories (or PLATFORMCTL_CHARTS_DIR) decide.
+    dir = undefined;
+  }
+  return typeof dir === 'string' ? { dir, from: 'recorded' } : undefined;
+}
+
+async function recordMirror(layout: ProjectLayout, dir: string): Promise<void> {
+  await mkdir(dirname(layout.mirrorRecord), { recursive: true, mode: 0o700 });
+  await writeFile(layout.mirrorRecord, `${JSON.stringify({ dir }, null, 2)}\n`);
 }

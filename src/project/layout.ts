@@ -27,6 +27,8 @@ export interface ProjectLayout {
   readonly stateFile: string;
   readonly lockFile: string;
   readonly providerRecord: string;
+  /** The chart mirror an earlier run used, so that a new shell finds it again. */
+  readonly mirrorRecord: string;
   readonly logsDir: string;
   runLogDir(runId: string): string;
   stepLog(runId: string, stepId: string): string;
@@ -58,6 +60,7 @@ export function projectLayout(root: string): ProjectLayout {
     stateFile: join(stateDir, 'state.json'),
     lockFile: join(stateDir, 'lock'),
     providerRecord: join(stateDir, 'provider.json'),
+    mirrorRecord: join(stateDir, 'mirror.json'),
     logsDir,
     runLogDir: (runId) => join(logsDir, runId),
     stepLog: (runId, stepId) => join(logsDir, runId, `${stepFileName(stepId)}.log`),

@@ -10,7 +10,8 @@ import type { Provider as ProviderName } from '../spec/types.js';
 const recordFile = (projectDir: string) => projectLayout(projectDir).providerRecord;
 
 export async function recordProvider(projectDir: string, provider: ProviderName): Promise<void> {
-  await mkdir(dirname(recordFile(projectDir)), { recursive: true });
+  // The project's state directory is its owner's only: it holds logs, keys and tokens.
+  await mkdir(dirname(recordFile(projectDir)), { recursive: true, mode: 0o700 });
   await writeFile(recordFile(projectDir), `${JSON.stringify({ provider }, null, 2)}\n`);
 }
 

@@ -78,8 +78,20 @@ export interface DownTarget {
   readonly nodes: readonly string[];
 }
 
+/** One thing a run needs before it starts, checked (preflight, and later `doctor`). */
+export interface PreflightCheck {
+  /** Stable, e.g. `binary.kwokctl`, `chart.cilium`, `mirror`. */
+  readonly id: string;
+  readonly status: 'pass' | 'fail' | 'warn';
+  readonly detail: string;
+  /** How to fix it, when it fails. */
+  readonly fix?: string;
+}
+
 export interface ClusterProvider {
   readonly traits: ProviderTraits;
+  /** What this provider needs on this machine before anything is created (tools, daemons). */
+  preflight?(platform: Platform, context: Pick<ProviderContext, 'layout'>): Promise<PreflightCheck[]>;
   /** Where the cluster's API is reached; known without touching the world. */
   access(
     platform: Platform,

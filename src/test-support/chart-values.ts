@@ -10,6 +10,8 @@ import { parse } from 'yaml';
 import type { ChartRef } from '../addons/charts.js';
 
 export const SHARED_CHARTS = fileURLToPath(new URL('../../../shared/charts/', import.meta.url));
+/** The packaged upstream charts and the Gateway API bundle (../shared/chart-mirror, see its INDEX.md). */
+export const SHARED_CHART_MIRROR = fileURLToPath(new URL('../../../shared/chart-mirror', import.meta.url));
 
 export function chartDataDir(chart: ChartRef): string | undefined {
   const dir = `${SHARED_CHARTS}${chart.chart}/${chart.version}/`;

@@ -15,6 +15,9 @@ interface UpFlags {
   only?: string[];
   skip?: string[];
   concurrency?: string;
+  /** commander's --no-prune: false when given. */
+  prune: boolean;
+  yes?: boolean;
 }
 
 function concurrencyOf(flag: string | undefined) {
@@ -40,16 +43,27 @@ export default async function up(flags: UpFlags, { io }: ActionContext): Promise
     ...(flags.skip ? { skip: flags.skip } : {}),
   };
   if (flags.dryRun) {
-    const { plan, planned } = await project.dryRun(selection);
+    const { plan, planned, preflight } = await project.dryRun(selection);
     if (flags.output === 'json')
       io.stdout(
         json({
           provider: project.providerName,
           dryRun: true,
+          preflight,
           steps: planned.map((p) => ({ id: p.step.id, status: p.status, action: p.action })),
         }),
       );
     else {
+      io.stdout('preflight:\n');
+      preflight.checks.forEach((check, i) => {
+        // Checks with the same fix (every unreachable repository) print it once, at the last.
+        const fix = check.status !== 'pass' && check.fix && preflight.checks[i + 1]?.fix !== check.fix;
+        io.stdout(
+          `  ${check.status === 'pass' ? 'ok  ' : check.status}  ${check.id}: ${check.detail}\n` +
+            (fix ? `        fix: ${check.fix}\n` : ''),
+        );
+      });
+      io.stdout('\n');
       for (const p of planned)
         io.stdout(
           `${p.action === 'run' ? 'run  ' : p.action === 'check' ? 'check' : 'skip '} ${p.step.id} (${p.status})\n`,
@@ -58,8 +72,9 @@ export default async function up(flags: UpFlags, { io }: ActionContext): Promise
       io.stdout(
         `\n${plan.steps.length} steps: ${count('run')} would run, ${count('check')} only a live check, ${count('skip')} left out\n`,
       );
+      if (!preflight.ok) io.stdout('preflight failed: `up` would stop before creating anything\n');
     }
-    return EXIT.ok;
+    return preflight.ok ? EXIT.ok : EXIT.environment;
   }
   const controller = new AbortController();
   const onSignal = () => {
@@ -79,8 +94,27 @@ export default async function up(flags: UpFlags, { io }: ActionContext): Promise
     const result = await project.up({
       ...selection,
       ...(concurrency ? { concurrency } : {}),
+      prune: flags.prune,
+      ...(flags.yes ? { yes: true } : {}),
       signal: controller.signal,
       onEvent: progress.onEvent,
+      onPrune: (report) => {
+        if (flags.output === 'json') {
+          if (report.clusters.length + report.releases.length + report.kept.length + report.failed.length > 0)
+            io.stdout(`${JSON.stringify({ type: 'prune', ...report })}\n`);
+          return;
+        }
+        for (const cluster of report.clusters)
+          io.stderr(`pruned: deleted cluster ${cluster} (no longer in the spec)\n`);
+        for (const release of report.releases)
+          io.stderr(`pruned: uninstalled release ${release} (no longer enabled)\n`);
+        for (const line of report.failed) io.stderr(`prune failed: ${line}\n`);
+        if (report.kept.length > 0)
+          io.stderr(
+            `no longer in the spec, kept: ${report.kept.join(', ')}\n` +
+              `  ${flags.prune ? 'run `up --yes` to remove releases (their volumes may hold data)' : 'run `up` without --no-prune to remove them'}\n`,
+          );
+      },
     });
     progress.close();
     if (result.reclaimedLockOf !== undefined)

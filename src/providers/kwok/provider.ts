@@ -15,6 +15,7 @@ import type { KubeObject } from '../../kube/objects.js';
 import type { ProjectLayout } from '../../project/layout.js';
 import type { Platform, PlatformCluster, PlatformNode } from '../../spec/model.js';
 import { findBinaries } from '../../clients/binaries.js';
+import type { PlatformctlError } from '../../errors.js';
 import { kubeconfigText, renamedKubeconfig, writeMergedKubeconfig } from '../shared/kubeconfig.js';
 import { listNodes, waitForNodesReady, waitingNodes } from '../shared/nodes.js';
 import { tightenTree, writePrivateFile } from '../shared/private-files.js';
@@ -27,6 +28,7 @@ import type {
   ClusterRequest,
   DownTarget,
   ObservedCluster,
+  PreflightCheck,
   ProviderContext,
   ProviderDeps,
   ProvisionResult,
@@ -127,6 +129,29 @@ async function vaultAnswers(endpoint: VaultEndpoint): Promise<boolean> {
 
 export class KwokProvider implements ClusterProvider {
   readonly traits = PROVIDER_TRAITS.kwok;
+
+  async preflight(platform: Platform, context: Pick<ProviderContext, 'layout'>): Promise<PreflightCheck[]> {
+    // The simulated Vault runs from the harness's vault binary.
+    const wanted: readonly string[] = platform.clusters.some((c) => c.addons.includes('vault'))
+      ? [...BINARIES, 'vault']
+      : BINARIES;
+    return wanted.map((name): PreflightCheck => {
+      try {
+        const found: Record<string, string> = findBinaries([name], {
+          env: this.#env,
+          projectDir: context.layout.root,
+        });
+        return { id: `binary.${name}`, status: 'pass', detail: found[name] ?? name };
+      } catch (error) {
+        return {
+          id: `binary.${name}`,
+          status: 'fail',
+          detail: `${name} not found`,
+          fix: (error as PlatformctlError).hint ?? 'run `npm run harness`',
+        };
+      }
+    });
+  }
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #runner: CommandRunner;
 
