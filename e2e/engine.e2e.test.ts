@@ -431,6 +431,13 @@ describe('up on the kwok provider', () => {
     expect(report.clusters.map((c) => c.name)).toEqual(['mgmt', 'app1', 'app2']);
     for (const c of report.clusters) expect(c.nodes.every((n) => n.ready) && c.nodes.length > 0).toBe(true);
     expect(report.steps.every((s) => s.state === 'in sync')).toBe(true);
+    // How to reach Vault: the address the clusters use, and where the simulated one answers here.
+    const { vault: where } = JSON.parse(status.stdout) as {
+      vault: { address: string; reachedAt?: string; keys: string };
+    };
+    expect(where.address).toMatch(/^https:\/\/192\.168\.64\.\d+:8200$/);
+    expect(where.reachedAt).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(where.keys).toBe(join(project, '.platformctl/secrets/vault.json'));
   });
 });
 

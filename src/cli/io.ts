@@ -13,6 +13,8 @@ export interface CliIO {
   readonly now: () => Date;
   /** Whether stdout is a terminal (colors, live views). */
   readonly isTTY: boolean;
+  /** The width of the terminal the live view draws on (stderr). */
+  readonly columns?: () => number;
 }
 
 export function processIO(): CliIO {
@@ -28,6 +30,7 @@ export function processIO(): CliIO {
     env: process.env,
     now: () => new Date(),
     isTTY: Boolean(process.stdout.isTTY),
+    columns: () => process.stderr.columns || 80,
   };
 }
 

@@ -82,10 +82,7 @@ describe('progress', () => {
   it('the live view shows running steps per cluster with elapsed time and erases itself', () => {
     let out = '';
     let now = 0;
-    const sink = liveProgress(
-      (t) => (out += t),
-      () => now,
-    );
+    const sink = liveProgress((t) => (out += t), { now: () => now });
     sink.onEvent(events[1]!);
     now = 3200;
     sink.onEvent({ type: 'step-started', id: 'mgmt/provision', cluster: 'mgmt', attempt: 1, at });
@@ -95,5 +92,37 @@ describe('progress', () => {
     sink.close();
     expect(out).toContain(`${String.fromCharCode(27)}[J`);
     expect(finishedLine(events[4]!)).toBe('  ✓ app1/provision succeeded (1.5s): created 2 node(s)');
+  });
+
+  it('the live view counts the steps, estimates what is left, and never draws a row wider than the terminal', () => {
+    let out = '';
+    let now = 0;
+    const width = 60;
+    const sink = liveProgress((t) => (out += t), { now: () => now, columns: () => width });
+    sink.onEvent({ type: 'run-started', runId: 'r', steps: 10, at });
+    const long = 'clusters/with/a/very/long/step/name/that/would/wrap/on/a/narrow/terminal';
+    for (let i = 0; i < 4; i++) {
+      sink.onEvent({ type: 'step-started', id: `app1/${long}-${i}`, cluster: 'app1', attempt: 1, at });
+      now += 10_000;
+      sink.onEvent({
+        type: 'step-finished',
+        id: `app1/${long}-${i}`,
+        cluster: 'app1',
+        outcome: i === 3 ? 'failed' : 'succeeded',
+        attempts: 1,
+        durationMs: 10_000,
+        at,
+        ...(i === 3 ? { error: { message: 'boom', transient: false } } : {}),
+      });
+    }
+    sink.onEvent({ type: 'step-started', id: `app1/${long}-x`, cluster: 'app1', attempt: 1, at });
+    // 4 of 10 done in 40 s: 6 left at the same pace is about a minute.
+    expect(out).toContain('4/10 steps (1 failed) · 1 running · 0:40 · ~1:00 left');
+    // The live rows are cut to the width; finished lines are printed whole (they are not redrawn).
+    const live = out.split('\x1b[J').at(-1)!.split('\n').filter(Boolean);
+    expect(live.length).toBe(2);
+    for (const row of live) expect([...row].length).toBeLessThan(width);
+    expect(live[1]).toMatch(/…$/);
+    sink.close();
   });
 });

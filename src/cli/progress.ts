@@ -71,16 +71,45 @@ export function jsonProgress(write: (text: string) => void): ProgressSink {
   };
 }
 
+const clock = (ms: number) => {
+  const total = Math.round(ms / 1000);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+};
+
+/** Cut to the terminal's width, so that no row wraps and the redraw knows how many rows it drew. */
+function fit(line: string, columns: number): string {
+  const width = Math.max(20, columns - 1);
+  const chars = [...line];
+  return chars.length <= width ? line : `${chars.slice(0, width - 1).join('')}…`;
+}
+
 /**
- * A live block under the finished lines: one row per cluster with its running steps and how long
- * each has run, redrawn in place.
+ * A live block under the finished lines: how many steps are done of how many, the time so far
+ * and an estimate of what is left (from the pace so far), then one row per cluster with its
+ * running steps and how long each has run, redrawn in place, each row cut to the terminal width.
  */
-export function liveProgress(write: (text: string) => void, now: () => number = Date.now): ProgressSink {
+export function liveProgress(
+  write: (text: string) => void,
+  options: { now?: () => number; columns?: () => number } = {},
+): ProgressSink {
+  const now = options.now ?? Date.now;
+  const columns = options.columns ?? (() => 80);
   const running = new Map<string, { cluster: string; since: number }>();
+  const started = now();
+  let total = 0;
+  let finished = 0;
+  let failed = 0;
   let drawn = 0;
   const erase = () => {
     if (drawn > 0) write(`\x1b[${drawn}A\x1b[J`);
     drawn = 0;
+  };
+  const header = () => {
+    const elapsed = now() - started;
+    // The pace of the steps finished so far, once there are a few: a rough, honest estimate.
+    const left =
+      finished >= 3 && finished < total ? ` · ~${clock(((total - finished) * elapsed) / finished)} left` : '';
+    return `  ${finished}/${total} steps${failed ? ` (${failed} failed)` : ''} · ${running.size} running · ${clock(elapsed)}${left}`;
   };
   const draw = () => {
     const byCluster = new Map<string, string[]>();
@@ -89,19 +118,26 @@ export function liveProgress(write: (text: string) => void, now: () => number = 
       list.push(`${id.slice(step.cluster.length + 1)} ${seconds(now() - step.since)}`);
       byCluster.set(step.cluster, list);
     }
-    const lines = [...byCluster]
+    const rows = [...byCluster]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([c, steps]) => `  [${c}] ${steps.join(' · ')}`);
+    const lines = total > 0 ? [header(), ...rows] : rows;
     erase();
-    if (lines.length > 0) write(`${lines.join('\n')}\n`);
+    const width = columns();
+    if (lines.length > 0) write(`${lines.map((l) => fit(l, width)).join('\n')}\n`);
     drawn = lines.length;
   };
   const timer = setInterval(draw, 250);
   timer.unref();
   return {
     onEvent(event) {
+      if (event.type === 'run-started') total = event.steps;
       if (event.type === 'step-started') running.set(event.id, { cluster: event.cluster, since: now() });
-      if (event.type === 'step-finished') running.delete(event.id);
+      if (event.type === 'step-finished') {
+        running.delete(event.id);
+        finished += 1;
+        if (event.outcome === 'failed') failed += 1;
+      }
       const line = finishedLine(event);
       if (line) {
         erase();

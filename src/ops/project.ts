@@ -25,6 +25,7 @@ import { writeMergedKubeconfig } from '../providers/shared/kubeconfig.js';
 import { listNodes } from '../providers/shared/nodes.js';
 import type { ClusterProvider, DownTarget, ObservedCluster, ProviderContext } from '../providers/types.js';
 import { renderPlatform } from '../render/index.js';
+import { vaultAddress } from '../render/pki.js';
 import type { Artifact } from '../render/artifacts.js';
 import { removeSecret } from '../engine/secrets.js';
 import { VAULT_SECRET } from '../engine/vault.js';
@@ -118,6 +119,12 @@ export interface StatusReport {
   readonly clusters: readonly ClusterStatus[];
   readonly steps: readonly StepStatusRow[];
   readonly lastRun: PlatformState['runs'][number] | null;
+  /**
+   * The platform's Vault: the address every cluster uses (its pinned address), where platformctl
+   * reaches it now when that differs (kwok's simulated Vault on loopback), and the file with its
+   * unseal keys and root token (0600).
+   */
+  readonly vault?: { readonly address: string; readonly reachedAt?: string; readonly keys: string };
   /** Healthy: every cluster serves with every node Ready, nothing drifted or failed, the last run ok. */
   readonly healthy: boolean;
   readonly problems: readonly string[];
@@ -412,12 +419,26 @@ export class Project {
       if (s.state === 'drifted') problems.push(`${s.id} drifted: ${s.drift}`);
     }
     if (lastRun && lastRun.ok === false) problems.push(`the last run (${lastRun.runId}) failed`);
+    const management = this.platform.clusters.find((c) => c.name === this.platform.managementCluster);
+    const running = management?.addons.includes('vault')
+      ? await provider.runningVault?.({ layout: this.layout }).catch(() => undefined)
+      : undefined;
+    const vault = management?.addons.includes('vault')
+      ? {
+          address: vaultAddress(this.platform),
+          ...(running && running.address !== vaultAddress(this.platform)
+            ? { reachedAt: running.address }
+            : {}),
+          keys: this.layout.secretFile(VAULT_SECRET),
+        }
+      : undefined;
     return {
       platform: this.platform.name,
       provider: this.providerName,
       clusters,
       steps,
       lastRun,
+      ...(vault ? { vault } : {}),
       healthy: problems.length === 0,
       problems,
     };

@@ -115,6 +115,8 @@ export interface ClusterProvider {
    * give one yet; the Vault steps then fail saying so.
    */
   vaultEndpoint?(platform: Platform, context: ProviderContext): Promise<VaultEndpoint>;
+  /** Where Vault answers now, if it runs; starts nothing (for `status`). */
+  runningVault?(context: Pick<ProviderContext, 'layout'>): Promise<VaultEndpoint | undefined>;
 }
 
 export interface ProviderDeps {

@@ -1,21 +1,41 @@
 /**
- * Checks rendered Helm values against the chart's own data files from ../shared/charts
- * (values.yaml and, when the chart has one, values.schema.json).
+ * Checks rendered Helm values against the chart's own files, read from the packaged chart that
+ * `up` installs (../shared/chart-mirror/<chart>-<version>.tgz): values.yaml and, when the chart
+ * has one, values.schema.json. One source for the tests and the rehearsal.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import type { ChartRef } from '../addons/charts.js';
 
-export const SHARED_CHARTS = fileURLToPath(new URL('../../../shared/charts/', import.meta.url));
 /** The packaged upstream charts and the Gateway API bundle (../shared/chart-mirror, see its INDEX.md). */
 export const SHARED_CHART_MIRROR = fileURLToPath(new URL('../../../shared/chart-mirror', import.meta.url));
 
-export function chartDataDir(chart: ChartRef): string | undefined {
-  const dir = `${SHARED_CHARTS}${chart.chart}/${chart.version}/`;
-  return existsSync(`${dir}values.yaml`) ? dir : undefined;
+const files = new Map<string, string | undefined>();
+
+/** A file of the packaged chart (`values.yaml`, `Chart.yaml`, ...), or undefined when it has none. */
+export function chartFile(chart: ChartRef, name: string): string | undefined {
+  const archive = `${SHARED_CHART_MIRROR}/${chart.chart}-${chart.version}.tgz`;
+  const key = `${archive}\0${name}`;
+  if (!files.has(key)) {
+    if (!existsSync(archive))
+      throw new Error(`${chart.chart} ${chart.version} is not in ${SHARED_CHART_MIRROR}`);
+    let text: string | undefined;
+    try {
+      text = execFileSync('tar', ['-xzOf', archive, `${chart.chart}/${name}`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    } catch {
+      text = undefined;
+    }
+    files.set(key, text);
+  }
+  return files.get(key);
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
@@ -64,15 +84,13 @@ export function checkChartValues(
   values: unknown,
   freeForm: readonly string[] = [],
 ): ChartCheck {
-  const dir = chartDataDir(chart);
-  if (!dir) throw new Error(`no chart data for ${chart.chart} ${chart.version} under ${SHARED_CHARTS}`);
-  const chartValues = parse(readFileSync(`${dir}values.yaml`, 'utf8')) as unknown;
+  const defaults = chartFile(chart, 'values.yaml');
+  if (defaults === undefined) throw new Error(`${chart.chart} ${chart.version} has no values.yaml`);
+  const chartValues = parse(defaults) as unknown;
   const unknownKeys = unknownValueKeys(values, chartValues, freeForm);
-  const schemaPath = `${dir}values.schema.json`;
-  if (!existsSync(schemaPath)) return { unknownKeys, schemaErrors: [], hasSchema: false };
-  const validate = compileChartSchema(
-    JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>,
-  );
+  const schema = chartFile(chart, 'values.schema.json');
+  if (schema === undefined) return { unknownKeys, schemaErrors: [], hasSchema: false };
+  const validate = compileChartSchema(JSON.parse(schema) as Record<string, unknown>);
   // Helm validates the merged values: chart defaults overlaid with ours.
   const merged = deepMerge(chartValues, values);
   const ok = validate(merged);

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { formatAddress, parseAddress } from '../../net/ipv4.js';
 import { renderContext } from '../../render/context.js';
 import { validateObject } from '../../render/kube-schemas.js';
-import { chartDataDir, unknownValueKeys } from '../../test-support/chart-values.js';
+import { chartFile, unknownValueKeys } from '../../test-support/chart-values.js';
 import { renderAddon, testPlatform } from '../../test-support/render.js';
 import { chartFor } from '../charts.js';
 import type { KubeObject } from '../../kube/objects.js';
@@ -63,9 +62,8 @@ const merge = (base: unknown, over: unknown): unknown =>
  * throws "no schema with key or ref" before validating anything.
  */
 function checkMetallbValues(values: unknown): { unknownKeys: string[]; schemaErrors: string[] } {
-  const dir = chartDataDir(chartFor('metallb')!)!;
-  const defaults = parse(readFileSync(`${dir}values.yaml`, 'utf8')) as unknown;
-  const { $schema, ...schema } = JSON.parse(readFileSync(`${dir}values.schema.json`, 'utf8')) as Record<
+  const defaults = parse(chartFile(chartFor('metallb')!, 'values.yaml')!) as unknown;
+  const { $schema, ...schema } = JSON.parse(chartFile(chartFor('metallb')!, 'values.schema.json')!) as Record<
     string,
     unknown
   >;

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { validateObject } from '../../render/kube-schemas.js';
 import { RESOURCES } from '../../render/sizing.js';
-import { chartDataDir, checkChartValues } from '../../test-support/chart-values.js';
+import { chartFile, checkChartValues } from '../../test-support/chart-values.js';
 import { renderAddon, testPlatform } from '../../test-support/render.js';
 import { chartFor } from '../charts.js';
 import { THANOS_SIDECAR_SERVICE } from './prometheus.js';
@@ -49,7 +48,7 @@ describe('thanos', () => {
       it('uses the official, freely pullable image, which the chart accepts only when told', () => {
         expect(values.image).toEqual({ registry: 'quay.io', repository: 'thanos/thanos', tag: 'v0.39.2' });
         // The chart's appVersion: the flags its templates pass are those of this release.
-        const chart = parse(readFileSync(`${chartDataDir(chartFor('thanos')!)}Chart.yaml`, 'utf8'));
+        const chart = parse(chartFile(chartFor('thanos')!, 'Chart.yaml')!);
         expect(THANOS_IMAGE.tag).toBe(`v${chart.appVersion}`);
         expect(values.global.security.allowInsecureImages).toBe(true);
       });

@@ -44,6 +44,10 @@ export default async function status(flags: StatusFlags, { io }: ActionContext):
         `  ${''.padEnd(10)} kubectl --kubeconfig ${c.connect.kubeconfig} --context ${c.connect.context}${c.connect.server ? `  (${c.connect.server})` : ''}\n`,
       );
   }
+  if (report.vault)
+    io.stdout(
+      `\nvault: ${report.vault.address}${report.vault.reachedAt ? ` (simulated here at ${report.vault.reachedAt})` : ''}; unseal keys and root token: ${report.vault.keys}\n`,
+    );
   const width = Math.max(0, ...report.steps.map((r) => r.id.length));
   io.stdout('\nsteps:\n');
   for (const r of report.steps) {

@@ -88,7 +88,7 @@ export default async function up(flags: UpFlags, { io }: ActionContext): Promise
     flags.output === 'json'
       ? jsonProgress(io.stdout)
       : io.isTTY
-        ? liveProgress(io.stderr)
+        ? liveProgress(io.stderr, { ...(io.columns ? { columns: io.columns } : {}) })
         : plainProgress(io.stderr);
   try {
     const result = await project.up({

@@ -393,15 +393,19 @@ export class KwokProvider implements ClusterProvider {
    * file storage under .platformctl/kwok/vault. The engine then initialises, unseals and
    * configures it exactly as it would the in-cluster one.
    */
+  async runningVault(context: Pick<ProviderContext, 'layout'>): Promise<VaultEndpoint | undefined> {
+    const known = await runningProcess(join(kwokPaths(context.layout).vaultDir, 'server.json'));
+    if (!known || typeof known['port'] !== 'number') return undefined;
+    const endpoint = { address: `http://127.0.0.1:${known['port']}` };
+    return (await vaultAnswers(endpoint)) ? endpoint : undefined;
+  }
+
   async vaultEndpoint(platform: Platform, context: ProviderContext): Promise<VaultEndpoint> {
     void platform;
     const dir = kwokPaths(context.layout).vaultDir;
     const pidFile = join(dir, 'server.json');
-    const known = await runningProcess(pidFile);
-    if (known && typeof known['port'] === 'number') {
-      const endpoint = { address: `http://127.0.0.1:${known['port']}` };
-      if (await vaultAnswers(endpoint)) return endpoint;
-    }
+    const running = await this.runningVault(context);
+    if (running) return running;
     const { vault } = findBinaries(['vault'] as const, { env: this.#env, projectDir: context.layout.root });
     await mkdir(join(dir, 'data'), { recursive: true, mode: 0o700 });
     const port = await freePort();
