@@ -15,7 +15,7 @@ export interface ActionContext {
 }
 
 export type ActionName =
-  'init' | 'validate' | 'schema' | 'render' | 'plan' | 'up' | 'down' | 'status' | 'addons';
+  'init' | 'validate' | 'schema' | 'render' | 'plan' | 'up' | 'down' | 'status' | 'addons' | 'doctor';
 
 export const fileOption = () =>
   new Option(
@@ -174,6 +174,24 @@ Examples:
   platformctl up --skip falco -o json     # one JSON event per line`,
       ),
     'up',
+  );
+
+  register(
+    program
+      .command('doctor')
+      .description(
+        'check that this machine can run the platform: tools, the provider (Multipass, its daemon, network and VM names), charts, host CPUs, memory and disk; each gap with its fix',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        `
+Exit status: 0 ready (warnings allowed), 1 a required check failed, 2 usage. \`up\` runs the same
+required checks before it creates anything.`,
+      ),
+    'doctor',
   );
 
   register(

@@ -20,6 +20,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   down: () => import('./actions/down.js'),
   status: () => import('./actions/status.js'),
   addons: () => import('./actions/addons.js'),
+  doctor: () => import('./actions/doctor.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */

@@ -24,3 +24,20 @@ export function printDiagnostics(io: CliIO, error: unknown): void {
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/**
+ * Check lines (`up --dry-run`, `doctor`): one per check, its fix under it when it did not pass;
+ * checks that share a fix (every unreachable repository) print it once, after the last of them.
+ */
+export function checkLines(
+  checks: ReadonlyArray<{ id: string; status: 'pass' | 'warn' | 'fail'; detail: string; fix?: string }>,
+  indent = '',
+): string {
+  const mark = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+  return checks
+    .map((check, i) => {
+      const fix = check.status !== 'pass' && check.fix && checks[i + 1]?.fix !== check.fix;
+      return `${indent}${mark[check.status]}  ${check.id}: ${check.detail}\n${fix ? `${indent}      fix: ${check.fix}\n` : ''}`;
+    })
+    .join('');
+}

@@ -42,6 +42,8 @@ import {
   type Probe,
 } from './preflight.js';
 import { leftovers, type PruneReport } from './prune.js';
+import { hostChecks, hostFacts, stateDirCheck, toolChecks } from './doctor.js';
+import { computeBudget } from '../spec/budget.js';
 import { readSpecInput, SpecInvalidError, type SpecInput } from './spec.js';
 import { HelmClient } from '../clients/helm.js';
 
@@ -174,8 +176,33 @@ export class Project {
       probe: this.probe,
       env: this.env,
       projectDir: this.dir,
-      providerChecks: (await provider.preflight?.(this.platform, { layout: this.layout })) ?? [],
+      providerChecks:
+        (await provider.preflight?.(this.platform, {
+          layout: this.layout,
+          recordedNodes: Object.values((await this.state())?.clusters ?? {}).flatMap((c) => c.nodes),
+        })) ?? [],
     });
+  }
+
+  /**
+   * Everything a run needs, for `doctor`: preflight's checks, and for providers that run the
+   * platform's machines on this host, the host against the spec's budget; the state directory,
+   * helm's version and the optional tools.
+   */
+  async doctor(): Promise<PreflightReport> {
+    const checked = await this.preflight();
+    const traits = this.provider().traits;
+    const host =
+      traits.createsClusters && traits.runsWorkloads
+        ? hostChecks(computeBudget(this.platform.document.spec), await hostFacts(this.dir))
+        : [];
+    const checks = [
+      ...checked.checks,
+      ...host,
+      await stateDirCheck(this.layout),
+      ...(await toolChecks(this.runner, this.env, this.dir)),
+    ];
+    return { ok: checks.every((c) => c.status !== 'fail'), checks };
   }
 
   get #chartsDir(): { chartsDir?: string } {

@@ -3,6 +3,7 @@
  */
 import type { Provider as ProviderName } from '../spec/types.js';
 import { KwokProvider } from './kwok/provider.js';
+import { MultipassProvider } from './multipass/provider.js';
 import type { ClusterProvider, ProviderDeps } from './types.js';
 import { ProviderError } from './types.js';
 
@@ -11,12 +12,8 @@ export function providerFor(name: ProviderName, deps: ProviderDeps): ClusterProv
     case 'kwok':
       return new KwokProvider(deps);
     case 'multipass':
-      // TODO(#11): the Multipass provider (VMs, cloud-init, kubeadm init/join).
-      throw new ProviderError(`provider multipass is not available yet in this version`, {
-        code: 'provider.unavailable',
-        kind: 'environment',
-        hint: 'use --provider kwok to rehearse the platform on simulated nodes',
-      });
+      // TODO(#11): only its preflight runs yet; creating VMs is refused with provider.unavailable.
+      return new MultipassProvider(deps);
     case 'existing':
       // TODO(#16): clusters you already have, through their kubeconfigs.
       throw new ProviderError(`provider existing is not available yet in this version`, {

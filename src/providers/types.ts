@@ -88,10 +88,16 @@ export interface PreflightCheck {
   readonly fix?: string;
 }
 
+export interface PreflightContext {
+  readonly layout: ProjectLayout;
+  /** Machine names the project's state records as its own (not a conflict when they exist). */
+  readonly recordedNodes: readonly string[];
+}
+
 export interface ClusterProvider {
   readonly traits: ProviderTraits;
   /** What this provider needs on this machine before anything is created (tools, daemons). */
-  preflight?(platform: Platform, context: Pick<ProviderContext, 'layout'>): Promise<PreflightCheck[]>;
+  preflight?(platform: Platform, context: PreflightContext): Promise<PreflightCheck[]>;
   /** Where the cluster's API is reached; known without touching the world. */
   access(
     platform: Platform,

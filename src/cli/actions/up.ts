@@ -5,7 +5,7 @@ import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
 import { jsonProgress, liveProgress, plainProgress, type ProgressSink } from '../progress.js';
-import { json } from '../report.js';
+import { checkLines, json } from '../report.js';
 
 interface UpFlags {
   file?: string;
@@ -55,14 +55,7 @@ export default async function up(flags: UpFlags, { io }: ActionContext): Promise
       );
     else {
       io.stdout('preflight:\n');
-      preflight.checks.forEach((check, i) => {
-        // Checks with the same fix (every unreachable repository) print it once, at the last.
-        const fix = check.status !== 'pass' && check.fix && preflight.checks[i + 1]?.fix !== check.fix;
-        io.stdout(
-          `  ${check.status === 'pass' ? 'ok  ' : check.status}  ${check.id}: ${check.detail}\n` +
-            (fix ? `        fix: ${check.fix}\n` : ''),
-        );
-      });
+      io.stdout(checkLines(preflight.checks, '  '));
       io.stdout('\n');
       for (const p of planned)
         io.stdout(

@@ -29,6 +29,7 @@ import type {
   DownTarget,
   ObservedCluster,
   PreflightCheck,
+  PreflightContext,
   ProviderContext,
   ProviderDeps,
   ProvisionResult,
@@ -130,7 +131,7 @@ async function vaultAnswers(endpoint: VaultEndpoint): Promise<boolean> {
 export class KwokProvider implements ClusterProvider {
   readonly traits = PROVIDER_TRAITS.kwok;
 
-  async preflight(platform: Platform, context: Pick<ProviderContext, 'layout'>): Promise<PreflightCheck[]> {
+  async preflight(platform: Platform, context: PreflightContext): Promise<PreflightCheck[]> {
     // The simulated Vault runs from the harness's vault binary.
     const wanted: readonly string[] = platform.clusters.some((c) => c.addons.includes('vault'))
       ? [...BINARIES, 'vault']
