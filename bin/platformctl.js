@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { run } from '../dist/cli/main.js';
+import { readFileSync } from 'node:fs';
 
 // A reader that stops early (`| head`) closes the pipe: that is the end of the output, not an error.
 for (const stream of [process.stdout, process.stderr])
@@ -8,4 +8,12 @@ for (const stream of [process.stdout, process.stderr])
     throw error;
   });
 
-process.exitCode = await run(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // What commander would print, without loading the command line (scripts call this often).
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${version}\n`);
+} else {
+  const { run } = await import('../dist/cli/main.js');
+  process.exitCode = await run(args);
+}

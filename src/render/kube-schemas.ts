@@ -61,16 +61,20 @@ function modelFor(apiVersion: string, kind: string): ModelClass | undefined {
   const base = CORE_GROUPS.has(group) ? 'kubernetes-models' : CRD_PACKAGES[group];
   if (!base) return undefined;
   const modulePath = group === '' ? `${base}/${version}` : `${base}/${group}/${version}`;
-  try {
-    // The model packages are ES modules exported for `import` only; rendering is synchronous, so
-    // the module is resolved as `import` would and loaded with require (Node >= 22.12 loads ES
-    // modules that way).
-    return (
-      require(fileURLToPath(import.meta.resolve(modulePath))) as Record<string, ModelClass | undefined>
-    )[kind];
-  } catch {
-    return undefined;
+  // The model packages are ES modules exported for `import` only; rendering is synchronous, so
+  // the module is resolved as `import` would and loaded with require (Node >= 22.12 loads ES
+  // modules that way). The kind's own module first: a group's index loads every kind in it.
+  for (const path of [`${modulePath}/${kind}`, modulePath]) {
+    try {
+      const model = (
+        require(fileURLToPath(import.meta.resolve(path))) as Record<string, ModelClass | undefined>
+      )[kind];
+      if (model) return model;
+    } catch {
+      // not this path; the next one, or no schema known
+    }
   }
+  return undefined;
 }
 
 /** Throws ObjectSchemaError naming the object and the schema violation; unknown kinds are errors too. */

@@ -1,5 +1,5 @@
 import { ClusterPolicy } from '../../kube/kinds.js';
-import { type IClusterPolicy } from '@kubernetes-models/kyverno/kyverno.io/v1';
+import type { IClusterPolicy } from '@kubernetes-models/kyverno/kyverno.io/v1';
 import type { RenderContext } from '../../render/context.js';
 import { MANAGED_BY, plain } from '../../kube/objects.js';
 import { RESOURCES, type ResourceSpec } from '../../render/sizing.js';
