@@ -1,4 +1,4 @@
-import { openProject } from '../../ops/project.js';
+import { projectFor } from '../project.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
@@ -12,14 +12,7 @@ interface DoctorFlags {
 
 /** Exit 0 when ready (warnings allowed), 1 when a required check fails. */
 export default async function doctor(flags: DoctorFlags, { io }: ActionContext): Promise<number> {
-  const project = await openProject({
-    file: flags.file,
-    cwd: io.cwd,
-    env: io.env,
-    now: io.now(),
-    readStdin: io.readStdin,
-    ...(flags.provider ? { provider: flags.provider } : {}),
-  });
+  const project = await projectFor(flags, io);
   const report = await project.doctor();
   const code = report.ok ? EXIT.ok : EXIT.invalid;
   if (flags.output === 'json') {

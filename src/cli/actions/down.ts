@@ -1,4 +1,4 @@
-import { openProject } from '../../ops/project.js';
+import { projectFor } from '../project.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
@@ -11,14 +11,7 @@ interface DownFlags {
 }
 
 export default async function down(flags: DownFlags, { io }: ActionContext): Promise<number> {
-  const project = await openProject({
-    file: flags.file,
-    cwd: io.cwd,
-    env: io.env,
-    now: io.now(),
-    readStdin: io.readStdin,
-    ...(flags.provider ? { provider: flags.provider } : {}),
-  });
+  const project = await projectFor(flags, io);
   const result = await project.down({
     log: (event) => {
       if (flags.output === 'text')

@@ -1,4 +1,4 @@
-import { openProject } from '../../ops/project.js';
+import { projectFor } from '../project.js';
 import { planDot, planMermaid, planTable } from '../../plan/format.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext } from '../commands.js';
@@ -14,14 +14,7 @@ interface PlanFlags {
 }
 
 export default async function plan(flags: PlanFlags, { io }: ActionContext): Promise<number> {
-  const project = await openProject({
-    file: flags.file,
-    cwd: io.cwd,
-    env: io.env,
-    now: io.now(),
-    readStdin: io.readStdin,
-    ...(flags.provider ? { provider: flags.provider } : {}),
-  });
+  const project = await projectFor(flags, io);
   const { plan, rows } = await project.plan();
   if (flags.check) {
     // Live checks of the steps that would otherwise be `unchanged`: what `up` would redo.

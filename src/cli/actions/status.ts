@@ -1,4 +1,4 @@
-import { openProject } from '../../ops/project.js';
+import { projectFor } from '../project.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
@@ -13,14 +13,7 @@ interface StatusFlags {
 }
 
 export default async function status(flags: StatusFlags, { io }: ActionContext): Promise<number> {
-  const project = await openProject({
-    file: flags.file,
-    cwd: io.cwd,
-    env: io.env,
-    now: io.now(),
-    readStdin: io.readStdin,
-    ...(flags.provider ? { provider: flags.provider } : {}),
-  });
+  const project = await projectFor(flags, io);
   const report = await project.status({
     check: flags.check,
     ...(flags.cluster ? { clusters: flags.cluster } : {}),

@@ -1,6 +1,6 @@
 import { PlatformctlError } from '../../errors.js';
 import { DEFAULT_CONCURRENCY } from '../../engine/types.js';
-import { openProject } from '../../ops/project.js';
+import { projectFor } from '../project.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
@@ -30,14 +30,7 @@ function concurrencyOf(flag: string | undefined) {
 
 export default async function up(flags: UpFlags, { io }: ActionContext): Promise<number> {
   const concurrency = concurrencyOf(flags.concurrency);
-  const project = await openProject({
-    file: flags.file,
-    cwd: io.cwd,
-    env: io.env,
-    now: io.now(),
-    readStdin: io.readStdin,
-    ...(flags.provider ? { provider: flags.provider } : {}),
-  });
+  const project = await projectFor(flags, io);
   const selection = {
     ...(flags.only ? { only: flags.only } : {}),
     ...(flags.skip ? { skip: flags.skip } : {}),

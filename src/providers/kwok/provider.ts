@@ -16,7 +16,12 @@ import type { ProjectLayout } from '../../project/layout.js';
 import type { Platform, PlatformCluster, PlatformNode } from '../../spec/model.js';
 import { findBinaries } from '../../clients/binaries.js';
 import type { PlatformctlError } from '../../errors.js';
-import { kubeconfigText, renamedKubeconfig, writeMergedKubeconfig } from '../shared/kubeconfig.js';
+import {
+  kubeconfigText,
+  projectKubeconfigAccess,
+  renamedKubeconfig,
+  writeMergedKubeconfig,
+} from '../shared/kubeconfig.js';
 import { listNodes, waitForNodesReady, waitingNodes } from '../shared/nodes.js';
 import { tightenTree, writePrivateFile } from '../shared/private-files.js';
 import { runningProcess, startRecorded, stopRecorded } from '../shared/processes.js';
@@ -189,11 +194,7 @@ export class KwokProvider implements ClusterProvider {
     context: Pick<ProviderContext, 'layout'>,
   ): ClusterAccess {
     void platform;
-    return {
-      cluster: cluster.name,
-      kubeconfig: context.layout.kubeconfig(cluster.name),
-      context: cluster.name,
-    };
+    return projectKubeconfigAccess(cluster, context);
   }
 
   /** Whether the cluster's workdir holds a kwok cluster of that name. */

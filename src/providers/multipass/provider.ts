@@ -23,6 +23,7 @@ import {
 } from '../types.js';
 import { findBinaries } from '../../clients/binaries.js';
 import { MultipassClient } from './client.js';
+import { projectKubeconfigAccess } from '../shared/kubeconfig.js';
 import { multipassChecks } from './doctor.js';
 import { provisionCluster } from './provision.js';
 
@@ -60,11 +61,7 @@ export class MultipassProvider implements ClusterProvider {
     context: Pick<ProviderContext, 'layout'>,
   ): ClusterAccess {
     void platform;
-    return {
-      cluster: cluster.name,
-      kubeconfig: context.layout.kubeconfig(cluster.name),
-      context: cluster.name,
-    };
+    return projectKubeconfigAccess(cluster, context);
   }
 
   #client(context: Pick<ProviderContext, 'layout'>): MultipassClient {

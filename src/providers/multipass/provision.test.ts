@@ -124,7 +124,7 @@ describe('Multipass provision (replays recorded multipass output)', () => {
         exitCode: 1,
       })
       .on(/mgmt-worker-0 -- sudo tail -n 40 \/var\/log\/cloud-init-output.log$/, {
-        stdout: recording('cloud-init-output-failed.log'),
+        stdout: recording('cloud-init-output-failed.txt'),
       });
     const error = await failure(provision(runner));
     expect(error.code).toBe('provider.cloud-init-failed');

@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
+import type { PlatformCluster } from '../../spec/model.js';
+import type { ClusterAccess, ProviderContext } from '../types.js';
 import { writePrivateFile } from './private-files.js';
 
 export interface KubeconfigEntries {
@@ -69,4 +71,16 @@ export async function writeMergedKubeconfig(
     merged.contexts.push(...own.contexts);
   }
   await writePrivateFile(target, kubeconfigText(merged as KubeconfigEntries, current));
+}
+
+/** Where platformctl writes a cluster's admin kubeconfig, with a context named after the cluster. */
+export function projectKubeconfigAccess(
+  cluster: PlatformCluster,
+  context: Pick<ProviderContext, 'layout'>,
+): ClusterAccess {
+  return {
+    cluster: cluster.name,
+    kubeconfig: context.layout.kubeconfig(cluster.name),
+    context: cluster.name,
+  };
 }
