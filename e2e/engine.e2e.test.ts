@@ -19,6 +19,7 @@ import { KubeClient } from '../src/clients/kube.js';
 import { VaultClient } from '../src/clients/vault.js';
 import { renderPlatform } from '../src/render/index.js';
 import { loadBuiltinSpec } from '../src/spec/load.js';
+import { generateAuthority } from '../src/engine/credentials.js';
 import { secretKey, secretProducers, secretReferences } from '../src/test-support/secret-references.js';
 import { writeStandInMirror } from './support/stand-in-charts.js';
 
@@ -370,6 +371,33 @@ describe('up on the kwok provider', () => {
     // What External Secrets on app1 may read with its own policy.
     const policy = await vault().read<{ data: { policy: string } }>('sys/policies/acl/external-secrets-app1');
     expect(policy?.data.policy).toContain('secret/data/platform/*');
+  });
+
+  it("copies the CA of Vault's serving certificate to every cluster's Vault clients once it exists", async () => {
+    // STAND-IN for cert-manager, which kwok does not run (TODO(#12)): the Secret its Certificate
+    // vault/vault-server-tls would produce, with a CA made here.
+    const ca = await generateAuthority('vault-bootstrap-ca', 'e2e');
+    const mgmt = await kube('mgmt');
+    await mgmt.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'vault-server-tls', namespace: 'vault' },
+      type: 'Opaque',
+      data: { 'ca.crt': Buffer.from(ca.certificate).toString('base64') },
+    });
+    const run = upJson();
+    expect(run.code).toBe(0);
+    expect(run.byOutcome('succeeded').sort()).toEqual(['app1/vault-ca', 'app2/vault-ca', 'mgmt/vault-ca']);
+    for (const cluster of ['mgmt', 'app1', 'app2'])
+      for (const namespace of ['cert-manager', 'external-secrets']) {
+        const copy = await (
+          await kube(cluster)
+        ).get<{ data: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/vault-ca`);
+        expect(Buffer.from(copy.data['ca.crt']!, 'base64').toString(), `${cluster}/${namespace}`).toBe(
+          ca.certificate,
+        );
+      }
+    expect(upJson().byOutcome('succeeded')).toEqual([]);
   });
 
   it('recreates a deleted Secret with the same value, by redoing only its step', async () => {

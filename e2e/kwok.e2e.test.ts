@@ -321,6 +321,36 @@ describe('idempotence and teardown', () => {
     expect(nodes).toHaveLength(2);
   });
 
+  it('tells a cluster that exists from one that serves: status reports a stopped API server, up restarts it and says so', async () => {
+    const stop = spawnSync(join(BIN, 'kwokctl'), ['--name', 'app2', 'stop', 'cluster'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        KWOK_WORKDIR: join(project, '.platformctl/kwok/app2'),
+        PATH: `${BIN}:${process.env.PATH}`,
+      },
+    });
+    expect(stop.status, stop.stderr).toBe(0);
+    const status = cli('status', '--provider', 'kwok', '--no-check', '-o', 'json');
+    expect(status.code).toBe(3);
+    const report = JSON.parse(status.stdout) as {
+      clusters: Array<{ name: string; exists: boolean; serving: boolean }>;
+      problems: string[];
+    };
+    expect(report.clusters.find((c) => c.name === 'app2')).toMatchObject({ exists: true, serving: false });
+    expect(report.problems.some((p) => p.startsWith('cluster app2 does not serve'))).toBe(true);
+    const repaired = upClusters();
+    expect(repaired.get('app2/provision')).toMatchObject({
+      outcome: 'succeeded',
+      detail: 'cluster did not serve: restarted it',
+    });
+    expect(repaired.get('app1/provision')?.outcome).toBe('unchanged');
+    // A new client: the old one's kept-alive connection went with the stopped API server.
+    const fresh = await KubeClient.fromFile(join(project, 'kubeconfigs', 'app2.conf'));
+    clients.set('app2', fresh);
+    expect(await fresh.list<any>('v1', 'Node')).toHaveLength(2);
+  });
+
   it('down removes every cluster, process, port and kubeconfig; down again succeeds', async () => {
     expect(leftovers().processes.length).toBeGreaterThan(0);
     const down = cli('down', '-o', 'json');

@@ -82,7 +82,7 @@ function demandsOf(env: StepEnvironment, step: PlanStep): SecretDemand[] {
 
 const label = (demand: SecretDemand) => `Secret ${demand.namespace}/${demand.name}`;
 
-/** A copy whose producer cannot run here (kwok runs no cert-manager): nothing to copy, nothing drifts. */
+/** A copy whose producer cannot run here (kwok runs no cert-manager): when it is missing, nothing to copy. */
 function unproducible(env: StepEnvironment, source: ValueSource): boolean {
   return 'copy' in source && simulated(env);
 }
@@ -118,11 +118,11 @@ export function secretsRunner(env: StepEnvironment, step: PlanStep): Runner {
       const stored = await env.credentials.read();
       for (const demand of demands) {
         const live = await liveData(client, demand.namespace, demand.name);
-        const producible = Object.entries(demand.data).filter(([, s]) => !unproducible(env, s));
-        if (producible.length === 0) continue;
-        if (!live) return `${label(demand)} is missing`;
-        for (const [key, source] of producible) {
+        for (const [key, source] of Object.entries(demand.data)) {
           const expected = await resolve(source, stored, env);
+          // A copy whose producer cannot run here has nothing to compare with: not drift.
+          if ('missing' in expected && unproducible(env, source)) continue;
+          if (!live) return `${label(demand)} is missing`;
           if ('missing' in expected) return `${label(demand)}: ${expected.missing}`;
           // Never the values: only which key differs.
           if (live[key] !== expected.value) return `${label(demand)}: key ${key} is not what platformctl set`;

@@ -57,13 +57,17 @@ describe('Multipass provision (replays recorded multipass output)', () => {
   it('launches every node at once with its size, the pinned image and its rendered cloud-init (0600), then reads the addresses', async () => {
     const runner = freshRunner();
     const { result, layout } = await provision(runner);
-    const launches = runner.calls.filter((c) => c.args[0] === 'launch');
+    // Started at once, so in either order.
+    const launches = runner.calls
+      .filter((c) => c.args[0] === 'launch')
+      .sort((a, b) => a.line.localeCompare(b.line));
     expect(launches.map((c) => c.line)).toEqual([
       `multipass launch --name mgmt-cp-0 --cpus 2 --memory 4G --disk 40G --cloud-init ${layout.providerDir('multipass')}/cloud-init/mgmt-cp-0.yaml --timeout 900 ${UBUNTU_IMAGE}`,
       `multipass launch --name mgmt-worker-0 --cpus 2 --memory 6G --disk 50G --cloud-init ${layout.providerDir('multipass')}/cloud-init/mgmt-worker-0.yaml --timeout 900 ${UBUNTU_IMAGE}`,
     ]);
-    // In parallel: the second started before the first finished.
+    // In parallel: each started before the other finished.
     expect(launches[1]!.startedAt).toBeLessThan(launches[0]!.finishedAt!);
+    expect(launches[0]!.startedAt).toBeLessThan(launches[1]!.finishedAt!);
     const file = `${layout.providerDir('multipass')}/cloud-init/mgmt-cp-0.yaml`;
     expect(readFileSync(file, 'utf8')).toBe(artifacts.get('clusters/mgmt/nodes/mgmt-cp-0/cloud-init.yaml'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
