@@ -313,6 +313,42 @@ describe('platformctl up (without clusters)', () => {
     expect(existsSync(join(cwd, '.platformctl'))).toBe(false);
   });
 
+  it("checks spec.addons.<name>.values against the chart's own schema (helm, the mirrored chart), changing nothing", async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, 'platform.yaml'),
+      [
+        'apiVersion: platformctl.dev/v1alpha1',
+        'kind: Platform',
+        'metadata: { name: demo }',
+        'spec:',
+        '  addons:',
+        '    cilium: { values: { hubble: { enabled: "yes" } } }',
+        '    grafana: { values: { replicas: 2 } }',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['up', '--provider', 'kwok', '--dry-run', '-o', 'json'], { cwd, env: MIRROR_ENV });
+    expect(r.code).toBe(5);
+    const checks = JSON.parse(r.stdout).preflight.checks as Array<{
+      id: string;
+      status: string;
+      detail: string;
+    }>;
+    const cilium = checks.filter((c) => c.id.endsWith('.cilium') && c.id.startsWith('values.'));
+    expect(cilium.map((c) => c.id)).toEqual([
+      'values.mgmt.cilium',
+      'values.app1.cilium',
+      'values.app2.cilium',
+    ]);
+    for (const check of cilium) {
+      expect(check.status).toBe('fail');
+      expect(check.detail).toContain("at '/hubble/enabled': got string, want boolean");
+    }
+    expect(checks.find((c) => c.id === 'values.mgmt.grafana')?.status).toBe('pass');
+    expect(existsSync(join(cwd, '.platformctl'))).toBe(false);
+  });
+
   it('remembers the mirror of an earlier run, and says so', async () => {
     const cwd = tempDir();
     mkdirSync(join(cwd, '.platformctl'), { recursive: true });

@@ -4,8 +4,9 @@
  * command line, the MCP server and the web dashboard are shells over this.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { systemRunner, type CommandRunner } from '../clients/exec.js';
 import { KubeClient } from '../clients/kube.js';
 import { up as runUp, prepareUp, stepEnvironment, type Preparation, type UpResult } from '../engine/run.js';
@@ -23,7 +24,13 @@ import { providerFor } from '../providers/index.js';
 import { forgetProvider, recordedProvider, recordProvider } from '../providers/record.js';
 import { writeMergedKubeconfig } from '../providers/shared/kubeconfig.js';
 import { listNodes } from '../providers/shared/nodes.js';
-import type { ClusterProvider, DownTarget, ObservedCluster, ProviderContext } from '../providers/types.js';
+import type {
+  ClusterProvider,
+  DownTarget,
+  ObservedCluster,
+  PreflightCheck,
+  ProviderContext,
+} from '../providers/types.js';
 import { renderPlatform } from '../render/index.js';
 import { vaultAddress } from '../render/pki.js';
 import type { Artifact } from '../render/artifacts.js';
@@ -46,6 +53,10 @@ import { hostChecks, hostFacts, stateDirCheck, toolChecks } from './doctor.js';
 import { computeBudget } from '../spec/budget.js';
 import { readSpecInput, SpecInvalidError, type SpecInput } from './spec.js';
 import { HelmClient } from '../clients/helm.js';
+import { CommandError } from '../clients/exec.js';
+import { chartFor } from '../addons/charts.js';
+import { ADDON_CATALOG } from '../addons/catalog.js';
+import { resolveChart } from '../engine/chart-source.js';
 
 export interface OpenOptions {
   /** A spec file (relative to `cwd`) or "-" for `readStdin`; default ./platform.yaml, else the built-in default. */
@@ -170,7 +181,7 @@ export class Project {
   /** Everything the plan needs on this machine, before anything is created. */
   async preflight(plan?: Plan): Promise<PreflightReport> {
     const provider = this.provider();
-    return preflight({
+    const report = await preflight({
       plan: plan ?? buildPlan(this.platform, this.render(), this.providerName),
       ...(this.charts ? { charts: this.charts } : {}),
       probe: this.probe,
@@ -182,6 +193,76 @@ export class Project {
           recordedNodes: Object.values((await this.state())?.clusters ?? {}).flatMap((c) => c.nodes),
         })) ?? [],
     });
+    const values = await this.#userValuesChecks(report);
+    return values.length === 0
+      ? report
+      : { ok: report.ok && values.every((c) => c.status !== 'fail'), checks: [...report.checks, ...values] };
+  }
+
+  /**
+   * spec.addons.<name>.values against the chart's own schema: `helm template` of the mirrored
+   * chart with the rendered values, which is where helm validates values.schema.json. Only with
+   * a mirror (without one the chart is not here yet: helm checks it at install) and only for
+   * add-ons the user gave values to (the rendered ones are tested against every chart).
+   */
+  async #userValuesChecks(report: PreflightReport): Promise<PreflightCheck[]> {
+    const given = Object.entries(this.platform.document.spec.addons)
+      .filter(([, addon]) => addon?.values !== undefined)
+      .map(([name]) => name);
+    if (
+      !this.charts ||
+      given.length === 0 ||
+      report.checks.some((c) => c.id === 'mirror' && c.status === 'fail')
+    )
+      return [];
+    const tree = new Map(this.render().map((a) => [a.path, a.content]));
+    const checks: PreflightCheck[] = [];
+    // Outside the project: a dry run changes nothing there.
+    const scratch = await mkdtemp(join(tmpdir(), 'platformctl-values-'));
+    try {
+      for (const cluster of this.platform.clusters)
+        for (const addon of cluster.addons.filter((a) => given.includes(a))) {
+          const ref = chartFor(addon);
+          const text = tree.get(`clusters/${cluster.name}/addons/${addon}/values.yaml`);
+          if (!ref || text === undefined) continue;
+          const id = `values.${cluster.name}.${addon}`;
+          try {
+            const chart = resolveChart(ref, this.charts.dir).chart;
+            const valuesFile = join(scratch, `${cluster.name}-${addon}.yaml`);
+            await writeFile(valuesFile, text, { mode: 0o600 });
+            const access = this.provider().access(this.platform, cluster, { layout: this.layout });
+            await HelmClient.find({
+              env: this.env,
+              projectDir: this.dir,
+              kubeconfig: access.kubeconfig,
+              runner: this.runner,
+            }).template({ name: addon, namespace: ADDON_CATALOG[addon].namespace, chart, valuesFile });
+            checks.push({
+              id,
+              status: 'pass',
+              detail: `spec.addons.${addon}.values fit ${ref.chart} ${ref.version}`,
+            });
+          } catch (error) {
+            if (!(error instanceof CommandError)) continue; // a missing chart or helm: reported above
+            const reason =
+              error.outputTail
+                .split('\n')
+                .map((l) => l.trim())
+                .filter(Boolean)
+                .slice(-3)
+                .join('; ') || `helm exited ${error.exitCode}`;
+            checks.push({
+              id,
+              status: 'fail',
+              detail: `${ref.chart} ${ref.version} refuses the values on ${cluster.name}: ${reason}`,
+              fix: `correct spec.addons.${addon}.values (the chart's values.schema.json says what it takes)`,
+            });
+          }
+        }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+    return checks;
   }
 
   /**
