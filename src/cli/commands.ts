@@ -15,7 +15,17 @@ export interface ActionContext {
 }
 
 export type ActionName =
-  'init' | 'validate' | 'schema' | 'render' | 'plan' | 'up' | 'down' | 'status' | 'addons' | 'doctor';
+  | 'init'
+  | 'validate'
+  | 'schema'
+  | 'render'
+  | 'plan'
+  | 'up'
+  | 'down'
+  | 'status'
+  | 'addons'
+  | 'doctor'
+  | 'images';
 
 export const fileOption = () =>
   new Option(
@@ -192,6 +202,24 @@ Exit status: 0 ready (warnings allowed), 1 a required check failed, 2 usage. \`u
 required checks before it creates anything.`,
       ),
     'doctor',
+  );
+
+  register(
+    program
+      .command('images')
+      .description(
+        'list every container image each cluster will run (the real charts with the rendered values, and the manifests), with the add-ons that use it; unpinned ones are warned about',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--cluster <names>', 'only these clusters (comma-separated)', list)
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        `
+The charts come from PLATFORMCTL_CHARTS_DIR (or the mirror recorded by \`up\`), else their repositories.`,
+      ),
+    'images',
   );
 
   register(

@@ -21,6 +21,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   status: () => import('./actions/status.js'),
   addons: () => import('./actions/addons.js'),
   doctor: () => import('./actions/doctor.js'),
+  images: () => import('./actions/images.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */

@@ -49,6 +49,7 @@ import {
   type Probe,
 } from './preflight.js';
 import { leftovers, type PruneReport } from './prune.js';
+import { imageReport, imagesOf, type ImageUse, parseObjects } from './images.js';
 import { hostChecks, hostFacts, stateDirCheck, toolChecks } from './doctor.js';
 import { computeBudget } from '../spec/budget.js';
 import { readSpecInput, SpecInvalidError, type SpecInput } from './spec.js';
@@ -284,6 +285,60 @@ export class Project {
       ...(await toolChecks(this.runner, this.env, this.dir)),
     ];
     return { ok: checks.every((c) => c.status !== 'fail'), checks };
+  }
+
+  /**
+   * Every container image each cluster will run: helm template of each pinned chart (from the
+   * mirror, else its repository) with the rendered values, and the rendered manifests.
+   */
+  async images(options: { clusters?: readonly string[] } = {}): Promise<ImageUse[]> {
+    const tree = new Map(this.render().map((a) => [a.path, a.content]));
+    const limit = new Semaphore(4);
+    const scratch = await mkdtemp(join(tmpdir(), 'platformctl-images-'));
+    try {
+      const uses = await Promise.all(
+        this.platform.clusters
+          .filter((c) => !options.clusters || options.clusters.includes(c.name))
+          .flatMap((cluster) =>
+            cluster.addons.map((addon) =>
+              limit.run(async () => {
+                const dir = `clusters/${cluster.name}/addons/${addon}/`;
+                const objects = [...tree]
+                  .filter(
+                    ([path]) =>
+                      path.startsWith(dir) && path.endsWith('.yaml') && !path.endsWith('values.yaml'),
+                  )
+                  .flatMap(([, text]) => parseObjects(text));
+                const ref = chartFor(addon);
+                if (ref) {
+                  const chart = resolveChart(ref, this.charts?.dir);
+                  const valuesFile = join(scratch, `${cluster.name}-${addon}.yaml`);
+                  await writeFile(valuesFile, tree.get(`${dir}values.yaml`) ?? '{}\n', { mode: 0o600 });
+                  const access = this.provider().access(this.platform, cluster, { layout: this.layout });
+                  const rendered = await HelmClient.find({
+                    env: this.env,
+                    projectDir: this.dir,
+                    kubeconfig: access.kubeconfig,
+                    runner: this.runner,
+                  }).template({
+                    name: addon,
+                    namespace: ADDON_CATALOG[addon].namespace,
+                    chart: chart.chart,
+                    ...(chart.version ? { version: chart.version } : {}),
+                    ...(chart.repo ? { repo: chart.repo } : {}),
+                    valuesFile,
+                  });
+                  objects.push(...parseObjects(rendered));
+                }
+                return { cluster: cluster.name, addon, images: imagesOf(objects) };
+              }),
+            ),
+          ),
+      );
+      return imageReport(uses);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   }
 
   get #chartsDir(): { chartsDir?: string } {

@@ -1,9 +1,11 @@
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { renderAddon, testPlatform } from '../../test-support/render.js';
 import { validateObject } from '../../render/kube-schemas.js';
 import { RESOURCES } from '../../render/sizing.js';
-import { checkChartValues } from '../../test-support/chart-values.js';
+import { checkChartValues, chartFile } from '../../test-support/chart-values.js';
 import { chartFor } from '../charts.js';
+import { KYVERNO_VERSION } from './kyverno.js';
 
 const platform = testPlatform();
 const workload = platform.clusters.filter((c) => c.addons.includes('kyverno')).map((c) => c.name);
@@ -161,5 +163,12 @@ describe('kyverno', () => {
 
   it('renders deterministically', () => {
     expect(renderAddon('kyverno', 'app2')).toEqual(renderAddon('kyverno', 'app2', testPlatform()));
+  });
+
+  it("pins the chart's test image to the chart's own Kyverno release instead of latest", () => {
+    const chart = parse(chartFile(chartFor('kyverno')!, 'Chart.yaml')!) as { appVersion: string };
+    expect(KYVERNO_VERSION).toBe(chart.appVersion);
+    const values = renderAddon('kyverno', 'app1').values as { test: { image: { tag: string } } };
+    expect(values.test.image.tag).toBe(KYVERNO_VERSION);
   });
 });

@@ -7,6 +7,9 @@ import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { GATEWAY_NAMESPACE } from './gateway-api.js';
 
+/** The Kyverno release of the pinned chart (its appVersion; the tests check they agree). */
+export const KYVERNO_VERSION = 'v1.19.0';
+
 type Rule = NonNullable<IClusterPolicy['spec']['rules']>[number];
 /**
  * Kyverno 1.19 prefers the per-rule `validate.failureAction` (the CRD of v1.19.0 marks
@@ -178,7 +181,9 @@ export const kyverno: AddonDefinition = {
         cleanupController: { resources: small() },
         reportsController: { resources: small() },
         webhooksCleanup: { resources: small() },
-        test: { resources: small() },
+        // The chart's test pod would run readiness-checker:latest (its `test.image.tag` defaults to
+        // latest): pinned to the release the chart ships, as its other readiness-checker uses.
+        test: { resources: small(), image: { tag: KYVERNO_VERSION } },
         crds: { migration: { podResources: small() } },
       },
       manifests: policies(ctx),
