@@ -2,7 +2,7 @@
  * Every command's flags and help, and nothing else: each action is loaded when its command runs,
  * so `platformctl --version` or `validate` never pay for what `up` needs.
  */
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIO } from './io.js';
 
 export type OutputFormat = 'text' | 'json';
@@ -25,7 +25,8 @@ export type ActionName =
   | 'status'
   | 'addons'
   | 'doctor'
-  | 'images';
+  | 'images'
+  | 'charts';
 
 export const fileOption = () =>
   new Option(
@@ -220,6 +221,27 @@ required checks before it creates anything.`,
 The charts come from PLATFORMCTL_CHARTS_DIR (or the mirror recorded by \`up\`), else their repositories.`,
       ),
     'images',
+  );
+
+  register(
+    program
+      .command('charts')
+      .description(
+        "charts pull --out DIR: write an air-gap mirror of every pinned chart and bundle, checked against the repositories' digests",
+      )
+      .argument('<action>', 'pull', (value: string) => {
+        if (value !== 'pull') throw new InvalidArgumentError('the only action is "pull"');
+        return value;
+      })
+      .option('--out <dir>', 'the mirror directory (files already there with the right digest are kept)')
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        `
+Exit status: 0 the mirror is complete, 3 something could not be fetched (each named with its
+repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
+      ),
+    'charts',
   );
 
   register(

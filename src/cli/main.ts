@@ -22,6 +22,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   addons: () => import('./actions/addons.js'),
   doctor: () => import('./actions/doctor.js'),
   images: () => import('./actions/images.js'),
+  charts: () => import('./actions/charts.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */
@@ -58,7 +59,9 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
       '\nStart here:\n  platformctl init        write platform.yaml (the reference three-cluster lab)\n  platformctl validate    check it\n\nWithout -f, commands read ./platform.yaml, or use the built-in default when there is none.',
     );
   defineCommands(program, (command, name) =>
-    command.action(async (flags: Record<string, unknown>) => {
+    command.action(async () => {
+      // The options as parsed (an action's positional arguments come before them in the call).
+      const flags = command.opts<Record<string, unknown>>();
       try {
         const action = (await ACTIONS[name]()).default;
         exit(await action(flags, { io }));
