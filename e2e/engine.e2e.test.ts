@@ -469,6 +469,45 @@ describe('up on the kwok provider', () => {
   });
 });
 
+describe('verify', () => {
+  it('passes on the converged platform: APIs, nodes, steps, pinned LoadBalancers, Vault unsealed, each cluster logging in', () => {
+    const run = cli('verify', '--provider', 'kwok', '-o', 'json');
+    const report = JSON.parse(run.stdout) as {
+      ok: boolean;
+      checks: Array<{ id: string; status: string; evidence: string }>;
+    };
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(run.code).toBe(0);
+    const status = Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      expect(status[`cluster.${cluster}.api`]).toBe('pass');
+      expect(status[`cluster.${cluster}.nodes`]).toBe('pass');
+      expect(status[`cluster.${cluster}.load-balancers`]).toBe('pass');
+      expect(status[`vault.auth.${cluster}`]).toBe('pass');
+    }
+    expect(status['vault.unsealed']).toBe('pass');
+    expect(status['pki.certificates']).toBe('skipped');
+  });
+
+  it('fails (exit 1) on a sealed Vault, and up unseals it with the saved keys', async () => {
+    await vault().call('PUT', 'sys/seal');
+    const sealed = cli('verify', '--provider', 'kwok', '-o', 'json');
+    expect(sealed.code).toBe(1);
+    const report = JSON.parse(sealed.stdout) as {
+      checks: Array<{ id: string; status: string; evidence: string }>;
+    };
+    expect(report.checks.find((c) => c.id === 'vault.unsealed')).toMatchObject({
+      status: 'fail',
+      evidence: expect.stringContaining('sealed'),
+    });
+    expect(report.checks.find((c) => c.id === 'vault.auth.app1')?.status).toBe('fail');
+    const repair = upJson();
+    expect(repair.code).toBe(0);
+    expect(repair.byOutcome('succeeded')).toContain('mgmt/vault/configure');
+    expect(cli('verify', '--provider', 'kwok').code).toBe(0);
+  });
+});
+
 describe('the chart mirror is remembered', () => {
   it('a new shell without PLATFORMCTL_CHARTS_DIR sees the platform in sync, through the recorded mirror', () => {
     const { PLATFORMCTL_CHARTS_DIR: _given, ...fresh } = env;

@@ -26,7 +26,8 @@ export type ActionName =
   | 'addons'
   | 'doctor'
   | 'images'
-  | 'charts';
+  | 'charts'
+  | 'verify';
 
 export const fileOption = () =>
   new Option(
@@ -242,6 +243,23 @@ Exit status: 0 the mirror is complete, 3 something could not be fetched (each na
 repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       ),
     'charts',
+  );
+
+  register(
+    program
+      .command('verify')
+      .description(
+        "check the platform's health: every cluster's API, nodes and steps, LoadBalancers on their pinned addresses, Vault unsealed, each cluster's Vault login",
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--cluster <names>', 'only these clusters (comma-separated)', list)
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        '\nExit status: 0 nothing failed (warnings and skipped checks allowed), 1 a check failed, 2 usage.',
+      ),
+    'verify',
   );
 
   register(

@@ -23,6 +23,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   doctor: () => import('./actions/doctor.js'),
   images: () => import('./actions/images.js'),
   charts: () => import('./actions/charts.js'),
+  verify: () => import('./actions/verify.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */
