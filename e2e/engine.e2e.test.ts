@@ -508,6 +508,86 @@ describe('verify', () => {
   });
 });
 
+describe('analyze', () => {
+  it('finds no error on the converged platform, then the pending pods, the short Deployment and the orphaned autoscaler of a real break', async () => {
+    const healthy = cli('analyze', '--provider', 'kwok', '-o', 'json');
+    const before = JSON.parse(healthy.stdout) as {
+      findings: Array<{ severity: string; object: string; evidence: string }>;
+    };
+    expect(before.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(healthy.code).toBe(0);
+    const app1 = await kube('app1');
+    // A namespace of its own: the platform's namespaces have quotas that would refuse the pods outright.
+    await app1.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'analyze-e2e' } });
+    await app1.apply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'too-big', namespace: 'analyze-e2e' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'too-big' } },
+        template: {
+          metadata: { labels: { app: 'too-big' } },
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: 'registry.k8s.io/pause:3.10',
+                resources: { requests: { cpu: '64', memory: '1Gi' }, limits: { cpu: '64', memory: '1Gi' } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  runAsNonRoot: true,
+                  runAsUser: 65532,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+    await app1.apply({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'orphan', namespace: 'analyze-e2e' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gone' },
+        minReplicas: 1,
+        maxReplicas: 3,
+      },
+    });
+    let findings: Array<{ cluster: string; object: string; severity: string; evidence: string }> = [];
+    for (let i = 0; i < 30; i++) {
+      findings = (
+        JSON.parse(cli('analyze', '--provider', 'kwok', '--cluster', 'app1', '-o', 'json').stdout) as {
+          findings: typeof findings;
+        }
+      ).findings;
+      if (
+        findings.some(
+          (f) => f.object.startsWith('Pod analyze-e2e/too-big') && /Unschedulable/.test(f.evidence),
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(findings.find((f) => f.object.startsWith('Pod analyze-e2e/too-big'))?.evidence).toMatch(
+      /Pending: Unschedulable: .*Insufficient cpu/,
+    );
+    expect(findings.find((f) => f.object === 'Deployment analyze-e2e/too-big')?.evidence).toBe(
+      '0/2 replicas ready',
+    );
+    expect(findings.find((f) => f.object === 'HorizontalPodAutoscaler analyze-e2e/orphan')?.evidence).toBe(
+      'scaleTargetRef Deployment analyze-e2e/gone does not exist',
+    );
+    expect(cli('analyze', '--provider', 'kwok', '--cluster', 'app1').code).toBe(1);
+    await app1.delete('apps/v1', 'Deployment', 'too-big', 'analyze-e2e');
+    await app1.delete('autoscaling/v2', 'HorizontalPodAutoscaler', 'orphan', 'analyze-e2e');
+    await app1.delete('v1', 'Namespace', 'analyze-e2e');
+  });
+});
+
 describe('the chart mirror is remembered', () => {
   it('a new shell without PLATFORMCTL_CHARTS_DIR sees the platform in sync, through the recorded mirror', () => {
     const { PLATFORMCTL_CHARTS_DIR: _given, ...fresh } = env;

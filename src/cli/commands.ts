@@ -27,7 +27,8 @@ export type ActionName =
   | 'doctor'
   | 'images'
   | 'charts'
-  | 'verify';
+  | 'verify'
+  | 'analyze';
 
 export const fileOption = () =>
   new Option(
@@ -260,6 +261,30 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
         '\nExit status: 0 nothing failed (warnings and skipped checks allowed), 1 a check failed, 2 usage.',
       ),
     'verify',
+  );
+
+  register(
+    program
+      .command('analyze')
+      .description(
+        'find what is wrong on every cluster at once: pods failing or pending, workloads short of replicas, Services without endpoints, pending claims, node conditions, webhooks to missing Services, autoscalers without a target',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--cluster <names>', 'only these clusters (comma-separated)', list)
+      .option(
+        '--filter <analyzers>',
+        'only these analyzers (comma-separated: Pod, Workload, Service, ...)',
+        list,
+      )
+      .option(
+        '--fail-on <severity>',
+        'exit 1 when a finding is at least this severe: error or warning',
+        'error',
+      )
+      .addOption(outputOption())
+      .addHelpText('after', '\nExit status: 0 no finding at or above --fail-on, 1 otherwise, 2 usage.'),
+    'analyze',
   );
 
   register(

@@ -24,6 +24,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   images: () => import('./actions/images.js'),
   charts: () => import('./actions/charts.js'),
   verify: () => import('./actions/verify.js'),
+  analyze: () => import('./actions/analyze.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */

@@ -50,6 +50,7 @@ import {
 } from './preflight.js';
 import { leftovers, type PruneReport } from './prune.js';
 import { imageReport, imagesOf, type ImageUse, parseObjects } from './images.js';
+import { analyzeSnapshot, type Finding, type Snapshot } from './analyze.js';
 import {
   authLoginCheck,
   loadBalancerCheck,
@@ -391,6 +392,79 @@ export class Project {
           },
     );
     return { ok: checks.every((c) => c.status !== 'fail'), checks };
+  }
+
+  /** The analyzers over every serving cluster's live objects at once; a cluster that does not serve is a finding. */
+  async analyze(
+    options: { clusters?: readonly string[]; filter?: readonly string[] } = {},
+  ): Promise<Finding[]> {
+    const observed = await this.#observeAll(options.clusters);
+    const wanted = this.platform.clusters.filter(
+      (c) => !options.clusters || options.clusters.includes(c.name),
+    );
+    const perCluster = await Promise.all(
+      wanted.map(async (cluster): Promise<Finding[]> => {
+        const seen = observed.get(cluster.name);
+        if (!seen?.serving)
+          return [
+            {
+              cluster: cluster.name,
+              analyzer: 'Cluster',
+              object: `Cluster ${cluster.name}`,
+              severity: 'error',
+              evidence: seen?.exists ? `does not serve: ${seen.detail ?? 'no answer'}` : 'does not exist',
+              hint: `platformctl up --provider ${this.providerName} repairs it`,
+            },
+          ];
+        const access = this.provider().access(this.platform, cluster, { layout: this.layout });
+        const client = await KubeClient.fromFile(access.kubeconfig, access.context);
+        const list = (apiVersion: string, kind: string) =>
+          client.list<Snapshot['pods'][number]>(apiVersion, kind).catch(() => []);
+        const [
+          pods,
+          deployments,
+          statefulSets,
+          services,
+          endpointSlices,
+          pvcs,
+          nodes,
+          validating,
+          mutating,
+          hpas,
+        ] = await Promise.all([
+          list('v1', 'Pod'),
+          list('apps/v1', 'Deployment'),
+          list('apps/v1', 'StatefulSet'),
+          list('v1', 'Service'),
+          list('discovery.k8s.io/v1', 'EndpointSlice'),
+          list('v1', 'PersistentVolumeClaim'),
+          list('v1', 'Node'),
+          list('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration'),
+          list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'),
+          list('autoscaling/v2', 'HorizontalPodAutoscaler'),
+        ]);
+        const kinded = (kind: string, items: Snapshot['pods']) => items.map((o) => ({ ...o, kind }));
+        return analyzeSnapshot(
+          cluster.name,
+          {
+            pods,
+            deployments,
+            statefulSets,
+            services,
+            endpointSlices,
+            pvcs,
+            nodes,
+            webhooks: [
+              ...kinded('ValidatingWebhookConfiguration', validating),
+              ...kinded('MutatingWebhookConfiguration', mutating),
+            ],
+            hpas,
+          },
+          options.filter,
+        );
+      }),
+    );
+    return perCluster.flat();
   }
 
   get #chartsDir(): { chartsDir?: string } {
