@@ -36,6 +36,9 @@ export const fileOption = () =>
     'the platform spec; "-" reads standard input (default: ./platform.yaml, else the built-in default)',
   );
 
+export const clusterOption = () =>
+  new Option('--cluster <names>', 'only these clusters (comma-separated)').argParser(list);
+
 export const outputOption = () =>
   new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 
@@ -215,7 +218,7 @@ required checks before it creates anything.`,
       )
       .addOption(fileOption())
       .addOption(providerOption())
-      .option('--cluster <names>', 'only these clusters (comma-separated)', list)
+      .addOption(clusterOption())
       .addOption(outputOption())
       .addHelpText(
         'after',
@@ -254,7 +257,7 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       )
       .addOption(fileOption())
       .addOption(providerOption())
-      .option('--cluster <names>', 'only these clusters (comma-separated)', list)
+      .addOption(clusterOption())
       .addOption(outputOption())
       .addHelpText(
         'after',
@@ -271,7 +274,7 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       )
       .addOption(fileOption())
       .addOption(providerOption())
-      .option('--cluster <names>', 'only these clusters (comma-separated)', list)
+      .addOption(clusterOption())
       .option(
         '--filter <analyzers>',
         'only these analyzers (comma-separated: Pod, Workload, Service, ...)',
@@ -295,7 +298,7 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       )
       .addOption(fileOption())
       .addOption(providerOption())
-      .option('--cluster <names>', 'only these clusters (comma-separated)', list)
+      .addOption(clusterOption())
       .addOption(new Option('--no-check', 'skip the live drift checks (only what the state file recorded)'))
       .addOption(outputOption())
       .addHelpText(

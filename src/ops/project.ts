@@ -37,7 +37,8 @@ import type { Artifact } from '../render/artifacts.js';
 import { removeSecret } from '../engine/secrets.js';
 import { VAULT_SECRET } from '../engine/vault.js';
 import { CREDENTIALS_SECRET, CredentialStore } from '../engine/credentials.js';
-import type { Platform } from '../spec/model.js';
+import type { Platform, PlatformCluster } from '../spec/model.js';
+import type { AddonName } from '../addons/names.js';
 import type { Provider as ProviderName } from '../spec/types.js';
 import { Semaphore } from '../util/concurrency.js';
 import { probeUrl } from '../clients/reachability.js';
@@ -66,7 +67,7 @@ import { HelmClient } from '../clients/helm.js';
 import { CommandError } from '../clients/exec.js';
 import { chartFor } from '../addons/charts.js';
 import { ADDON_CATALOG } from '../addons/catalog.js';
-import { resolveChart } from '../engine/chart-source.js';
+import { type ResolvedChart, resolveChart } from '../engine/chart-source.js';
 
 export interface OpenOptions {
   /** A spec file (relative to `cwd`) or "-" for `readStdin`; default ./platform.yaml, else the built-in default. */
@@ -237,16 +238,7 @@ export class Project {
           if (!ref || text === undefined) continue;
           const id = `values.${cluster.name}.${addon}`;
           try {
-            const chart = resolveChart(ref, this.charts.dir).chart;
-            const valuesFile = join(scratch, `${cluster.name}-${addon}.yaml`);
-            await writeFile(valuesFile, text, { mode: 0o600 });
-            const access = this.provider().access(this.platform, cluster, { layout: this.layout });
-            await HelmClient.find({
-              env: this.env,
-              projectDir: this.dir,
-              kubeconfig: access.kubeconfig,
-              runner: this.runner,
-            }).template({ name: addon, namespace: ADDON_CATALOG[addon].namespace, chart, valuesFile });
+            await this.#template(cluster, addon, resolveChart(ref, this.charts.dir), text, scratch);
             checks.push({
               id,
               status: 'pass',
@@ -321,23 +313,8 @@ export class Project {
                 const ref = chartFor(addon);
                 if (ref) {
                   const chart = resolveChart(ref, this.charts?.dir);
-                  const valuesFile = join(scratch, `${cluster.name}-${addon}.yaml`);
-                  await writeFile(valuesFile, tree.get(`${dir}values.yaml`) ?? '{}\n', { mode: 0o600 });
-                  const access = this.provider().access(this.platform, cluster, { layout: this.layout });
-                  const rendered = await HelmClient.find({
-                    env: this.env,
-                    projectDir: this.dir,
-                    kubeconfig: access.kubeconfig,
-                    runner: this.runner,
-                  }).template({
-                    name: addon,
-                    namespace: ADDON_CATALOG[addon].namespace,
-                    chart: chart.chart,
-                    ...(chart.version ? { version: chart.version } : {}),
-                    ...(chart.repo ? { repo: chart.repo } : {}),
-                    valuesFile,
-                  });
-                  objects.push(...parseObjects(rendered));
+                  const values = tree.get(`${dir}values.yaml`) ?? '{}\n';
+                  objects.push(...parseObjects(await this.#template(cluster, addon, chart, values, scratch)));
                 }
                 return { cluster: cluster.name, addon, images: imagesOf(objects) };
               }),
@@ -465,6 +442,32 @@ export class Project {
       }),
     );
     return perCluster.flat();
+  }
+
+  /** `helm template` of an add-on's chart with these values (written 0600 under `scratch`): no cluster is contacted. */
+  async #template(
+    cluster: PlatformCluster,
+    addon: AddonName,
+    chart: ResolvedChart,
+    values: string,
+    scratch: string,
+  ): Promise<string> {
+    const valuesFile = join(scratch, `${cluster.name}-${addon}.yaml`);
+    await writeFile(valuesFile, values, { mode: 0o600 });
+    const access = this.provider().access(this.platform, cluster, { layout: this.layout });
+    return HelmClient.find({
+      env: this.env,
+      projectDir: this.dir,
+      kubeconfig: access.kubeconfig,
+      runner: this.runner,
+    }).template({
+      name: addon,
+      namespace: ADDON_CATALOG[addon].namespace,
+      chart: chart.chart,
+      ...(chart.version ? { version: chart.version } : {}),
+      ...(chart.repo ? { repo: chart.repo } : {}),
+      valuesFile,
+    });
   }
 
   get #chartsDir(): { chartsDir?: string } {
