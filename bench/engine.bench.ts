@@ -22,7 +22,7 @@ import { DEFAULT_CONCURRENCY, type ExecutableStep } from '../src/engine/types.js
 import { buildPlan } from '../src/plan/plan.js';
 import { renderPlatform } from '../src/render/index.js';
 import { loadBuiltinSpec } from '../src/spec/load.js';
-import { writeStandInMirror } from '../e2e/support/stand-in-charts.js';
+import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const platform = loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!;
@@ -102,11 +102,7 @@ describe('engine benchmarks', () => {
     existsSync(join(ROOT, '.harness/bin/kwokctl')) && existsSync(join(ROOT, 'dist/cli/main.js'));
   it.skipIf(!harness)('no-op re-run of up, and status, on the converged kwok platform', () => {
     const project = mkdtempSync(join(tmpdir(), 'platformctl-bench-up-'));
-    const mirror = writeStandInMirror(
-      mkdtempSync(join(tmpdir(), 'platformctl-bench-charts-')),
-      renderPlatform(platform),
-    );
-    const env = { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: mirror };
+    const env = { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: SHARED_CHART_MIRROR };
     const timed = (...args: string[]) => {
       const t = performance.now();
       const r = spawnSync(process.execPath, [join(ROOT, 'bin/platformctl.js'), ...args], {
@@ -126,7 +122,7 @@ describe('engine benchmarks', () => {
       expect(status.code, status.stderr).toBe(0);
       console.log(
         [
-          `up on kwok (stand-in charts): full run ${(full.ms / 1000).toFixed(1)} s, no-op re-run ${(noop.ms / 1000).toFixed(1)} s, ratio ${ratio(noop.ms, full.ms)}`,
+          `up on kwok (the real pinned charts): full run ${(full.ms / 1000).toFixed(1)} s, no-op re-run ${(noop.ms / 1000).toFixed(1)} s, ratio ${ratio(noop.ms, full.ms)}`,
           `status with live checks of every step: ${(status.ms / 1000).toFixed(1)} s (goal 3 s), ${ratio(status.ms, noop.ms)} of the no-op up, ${ratio(status.ms, version.ms)} of --version`,
         ].join('\n'),
       );

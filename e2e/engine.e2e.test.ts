@@ -3,8 +3,10 @@
  * runs, a second `up` is a no-op, deleted objects are repaired by exactly their steps, and `up`
  * killed with SIGKILL at random moments converges on the next run.
  *
- * The add-ons' charts come from a STAND-IN mirror (e2e/support/stand-in-charts.ts): their real
- * repositories are on the internet, which this machine cannot reach.
+ * Every release is the real upstream chart at its pinned version, from the packaged mirror in
+ * ../shared/chart-mirror through the engine's air-gap path (PLATFORMCTL_CHARTS_DIR), as a user's
+ * machine without the internet installs them. The kwok provider points the charts' webhooks at
+ * its loopback admission stand-in (src/providers/kwok/loopback-admission.ts).
  */
 import { CATALOG } from '../src/addons/catalog.js';
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,7 +23,7 @@ import { renderPlatform } from '../src/render/index.js';
 import { loadBuiltinSpec } from '../src/spec/load.js';
 import { generateAuthority } from '../src/engine/credentials.js';
 import { secretKey, secretProducers, secretReferences } from '../src/test-support/secret-references.js';
-import { writeStandInMirror } from './support/stand-in-charts.js';
+import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/platformctl.js');
@@ -30,10 +32,7 @@ if (!existsSync(join(ROOT, '.harness/bin/kwokctl')))
   throw new Error('the e2e tests need the harness binaries: run `npm run harness` first');
 
 const project = mkdtempSync(join(tmpdir(), 'platformctl-engine-'));
-const mirror = writeStandInMirror(
-  mkdtempSync(join(tmpdir(), 'platformctl-stand-in-charts-')),
-  renderPlatform(loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!),
-);
+const mirror = SHARED_CHART_MIRROR;
 // One outside credential given, one not: the first reaches Vault, the second waits for its variable.
 const GEMINI_KEY = 'test-gemini-key-not-a-real-one';
 const env = {
@@ -146,6 +145,46 @@ describe('up on the kwok provider', () => {
       expect(releases.every((r) => r.status === 'deployed')).toBe(true);
       expect(names).toContain('cilium');
     }
+  });
+
+  it('registered no webhook, conversion webhook or aggregated API that an API server would dial off loopback', async () => {
+    const offLoopback = (config: { url?: string; service?: unknown } | undefined) =>
+      !config || config.service !== undefined || !/^https:\/\/127\.0\.0\.1:\d+\//.test(config.url ?? '');
+    let loopbackWebhooks = 0;
+    const wrong: string[] = [];
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      const client = await kube(cluster);
+      for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+        const configs = await client.list<{
+          metadata: { name: string };
+          webhooks?: Array<{ name: string; clientConfig?: { url?: string; service?: unknown } }>;
+        }>('admissionregistration.k8s.io/v1', kind);
+        for (const config of configs)
+          for (const hook of config.webhooks ?? []) {
+            if (offLoopback(hook.clientConfig))
+              wrong.push(`${cluster} ${kind} ${config.metadata.name}/${hook.name}`);
+            else loopbackWebhooks++;
+          }
+      }
+      const crds = await client.list<{
+        metadata: { name: string };
+        spec: { conversion?: { strategy?: string } };
+      }>('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
+      for (const crd of crds)
+        if (crd.spec.conversion?.strategy === 'Webhook') wrong.push(`${cluster} CRD ${crd.metadata.name}`);
+      const services = await client.list<{ metadata: { name: string }; spec: { service?: unknown } }>(
+        'apiregistration.k8s.io/v1',
+        'APIService',
+      );
+      for (const api of services)
+        if (api.spec.service) wrong.push(`${cluster} APIService ${api.metadata.name}`);
+      // The stand-in was called: the API server admitted the charts' objects through it.
+      const log = readFileSync(join(project, '.platformctl/kwok', cluster, 'simulator.log'), 'utf8');
+      expect(log, cluster).toMatch(/admitted (CREATE|UPDATE) /);
+    }
+    expect(wrong).toEqual([]);
+    // cert-manager, External Secrets, MetalLB, Vault's injector, KEDA, Kyverno, the Prometheus operator...
+    expect(loopbackWebhooks).toBeGreaterThan(5);
   });
 
   it("Vault's token reviewer Secret on every cluster gets its token from the real token controller", async () => {
@@ -420,7 +459,7 @@ describe('up on the kwok provider', () => {
 
   it('repairs a deleted object by redoing exactly the step that applied it', async () => {
     const app1 = await kube('app1');
-    expect(await app1.delete('apps/v1', 'Deployment', 'kyverno-stand-in', 'kyverno')).toBe(true);
+    expect(await app1.delete('apps/v1', 'Deployment', 'kyverno-admission-controller', 'kyverno')).toBe(true);
     const app2 = await kube('app2');
     expect(await app2.delete('networking.k8s.io/v1', 'NetworkPolicy', 'allow-dns-egress', 'production')).toBe(
       true,
@@ -438,9 +477,9 @@ describe('up on the kwok provider', () => {
     expect(repair.code).toBe(0);
     expect(repair.byOutcome('succeeded').sort()).toEqual(['app1/kyverno/release', 'app2/namespaces']);
     const drift = repair.finished.find((f) => f.id === 'app1/kyverno/release')!.outputs?.drift;
-    expect(drift).toMatch(/kyverno-stand-in is missing/);
+    expect(drift).toMatch(/kyverno-admission-controller is missing/);
     expect(
-      await app1.getOptional('/apis/apps/v1/namespaces/kyverno/deployments/kyverno-stand-in'),
+      await app1.getOptional('/apis/apps/v1/namespaces/kyverno/deployments/kyverno-admission-controller'),
     ).toBeDefined();
     expect(
       await app2.getOptional(

@@ -74,13 +74,13 @@ describe('platformctl validate', () => {
   it('prints the budget table with --budget', async () => {
     const r = await runCli(['validate', '--budget'], { cwd: tempDir() });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/mgmt-worker-0\s+worker\s+2\s+6 GiB\s+50 GiB/);
-    expect(r.stdout).toMatch(/total\s+15\s+30 GiB\s+400 GiB/);
-    expect(r.stdout).toMatch(/usage\s+1\.88x\s+54%\s+74%/);
+    expect(r.stdout).toMatch(/mgmt-worker-0\s+worker\s+3\s+8 GiB\s+50 GiB/);
+    expect(r.stdout).toMatch(/total\s+16\s+36 GiB\s+400 GiB/);
+    expect(r.stdout).toMatch(/usage\s+2\.00x\s+64%\s+74%/);
     const json = JSON.parse(
       (await runCli(['validate', '--budget', '-o', 'json'], { cwd: tempDir() })).stdout,
     );
-    expect(json.budget.total).toEqual({ cpus: 15, memoryGiB: 30, diskGiB: 400 });
+    expect(json.budget.total).toEqual({ cpus: 16, memoryGiB: 36, diskGiB: 400 });
   });
 
   it('exits 2 for a missing file and for bad usage', async () => {

@@ -76,6 +76,22 @@ describe('upgradeInstallArgs', () => {
     ]);
   });
 
+  it('pipes the manifests through a post-renderer with each of its arguments, when one is given', () => {
+    const args = upgradeInstallArgs(
+      { ...release, postRenderer: { command: '/usr/bin/node', args: ['/x/post-render.js', '/y/a b.json'] } },
+      60_000,
+    );
+    expect(args.slice(args.indexOf('--post-renderer'), args.indexOf('--wait'))).toEqual([
+      '--post-renderer',
+      '/usr/bin/node',
+      '--post-renderer-args',
+      '/x/post-render.js',
+      '--post-renderer-args',
+      '/y/a b.json',
+    ]);
+    expect(upgradeInstallArgs(release, 60_000)).not.toContain('--post-renderer');
+  });
+
   it('adds --version, --repo and -f only when set', () => {
     expect(
       upgradeInstallArgs(

@@ -17,6 +17,8 @@ export interface HelmRelease {
   /** Repository URL, passed as --repo so that no `helm repo add` state is needed. */
   readonly repo?: string;
   readonly valuesFile?: string;
+  /** An executable helm pipes the rendered manifests through before applying them. */
+  readonly postRenderer?: { readonly command: string; readonly args: readonly string[] };
 }
 
 export interface HelmCommandOptions {
@@ -89,6 +91,13 @@ export function upgradeInstallArgs(release: HelmRelease, timeoutMs: number, wait
     release.namespace,
     '--create-namespace',
     ...chartSourceArgs(release),
+    ...(release.postRenderer
+      ? [
+          '--post-renderer',
+          release.postRenderer.command,
+          ...release.postRenderer.args.flatMap((arg) => ['--post-renderer-args', arg]),
+        ]
+      : []),
     ...(wait ? ['--wait'] : []),
     '--timeout',
     helmTimeout(timeoutMs),

@@ -7,7 +7,8 @@
  * Steps run in parallel, so every change goes through one queue per store; other processes are
  * kept out by the platform lock that every run holds.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { selfSignedCertificate } from '../util/certificates.js';
 import type { ProjectLayout } from '../project/layout.js';
 import { readSecret, removeSecret, writeSecret } from './secrets.js';
 
@@ -40,35 +41,7 @@ const AUTHORITY_YEARS = 10;
  * (cfssl) accepts RSA and ECDSA CAs alike.
  */
 export async function generateAuthority(commonName: string, organization: string): Promise<Authority> {
-  const module = await import('node-forge');
-  // A CommonJS module: under ESM its exports arrive as the default export.
-  const forge = (module as unknown as { default?: typeof module }).default ?? module;
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const certificate = forge.pki.createCertificate();
-  certificate.publicKey = forge.pki.publicKeyFromPem(
-    publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  );
-  // Positive (high bit clear), 16 bytes: unique without a counter.
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
-  certificate.serialNumber = serial.toString('hex');
-  const now = Date.now();
-  certificate.validity.notBefore = new Date(now - 5 * 60_000);
-  certificate.validity.notAfter = new Date(now + AUTHORITY_YEARS * 365 * 24 * 3_600_000);
-  const subject = [
-    { name: 'commonName', value: commonName },
-    { name: 'organizationName', value: organization },
-  ];
-  certificate.setSubject(subject);
-  certificate.setIssuer(subject);
-  certificate.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  certificate.sign(forge.pki.privateKeyFromPem(key), forge.md.sha256.create());
-  return { certificate: forge.pki.certificateToPem(certificate), key };
+  return selfSignedCertificate({ commonName, organization, years: AUTHORITY_YEARS });
 }
 
 export interface Wanted {

@@ -325,8 +325,10 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
       }
       context.log(`chart ${ref.chart} ${ref.version} from the ${chart.from} (${chart.chart})`);
       await clearPendingRelease(env.helm(step.cluster), addon, namespace, context);
+      const postRenderer = await env.provider.helmPostRenderer?.(clusterOf(env, step.cluster), env);
       await env.helm(step.cluster).upgradeInstall(
         {
+          ...(postRenderer ? { postRenderer } : {}),
           name: addon,
           namespace,
           chart: chart.chart,

@@ -123,6 +123,20 @@ export interface ClusterProvider {
   vaultEndpoint?(platform: Platform, context: ProviderContext): Promise<VaultEndpoint>;
   /** Where Vault answers now, if it runs; starts nothing (for `status`). */
   runningVault?(context: Pick<ProviderContext, 'layout'>): Promise<VaultEndpoint | undefined>;
+  /**
+   * A helm post-renderer every release on this cluster goes through (kwok: webhooks pointed at
+   * loopback). Absent: helm applies what the chart renders.
+   */
+  helmPostRenderer?(
+    cluster: PlatformCluster,
+    context: Pick<ProviderContext, 'layout'>,
+  ): Promise<PostRenderer>;
+}
+
+/** An executable helm pipes a release's rendered manifests through (`--post-renderer`). */
+export interface PostRenderer {
+  readonly command: string;
+  readonly args: readonly string[];
 }
 
 export interface ProviderDeps {

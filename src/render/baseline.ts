@@ -12,7 +12,11 @@ import { APPLICATION_NAMESPACE } from './psa.js';
 
 const byName = (name: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': name } });
 
-/** Half of the workers' capacity for requests, all of it for limits: the platform's own pods need the rest. */
+/**
+ * A third of the workers' capacity for requests, all of it for limits: the platform's own pods
+ * (about 4 GiB of requests on a workload cluster with the real charts) need the rest; the
+ * sizing test in chart-templates.test.ts holds both together to the nodes.
+ */
 export function quotaFor(cluster: PlatformCluster): {
   requestsCpu: number;
   requestsMemoryGiB: number;
@@ -24,8 +28,8 @@ export function quotaFor(cluster: PlatformCluster): {
   const cpus = pool.reduce((sum, n) => sum + n.cpus, 0);
   const memory = pool.reduce((sum, n) => sum + n.memoryGiB, 0);
   return {
-    requestsCpu: Math.max(0.5, cpus / 2),
-    requestsMemoryGiB: Math.max(0.5, memory / 2),
+    requestsCpu: Math.max(0.5, Math.round((cpus / 3) * 10) / 10),
+    requestsMemoryGiB: Math.max(0.5, Math.round((memory / 3) * 10) / 10),
     limitsCpu: cpus,
     limitsMemoryGiB: memory,
   };

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/objects.js';
 import { templateAll, type TemplateResult } from '../test-support/helm-template.js';
+import { clusterDemand } from '../test-support/pod-demand.js';
+import { parseAllDocuments } from 'yaml';
+import { quotaFor } from './baseline.js';
 import { testPlatform } from '../test-support/render.js';
 import { renderPlatform } from './index.js';
 
@@ -51,9 +54,83 @@ describe.each([
   ['ha', testPlatform(HA)],
 ])('the real charts with the %s spec', (_name, platform) => {
   let results: TemplateResult[] = [];
+  const tree = renderPlatform(platform);
   beforeAll(async () => {
-    results = await templateAll(platform, renderPlatform(platform));
+    results = await templateAll(platform, tree);
   }, 300_000);
+
+  it("fit on the spec's nodes: every pod the charts and manifests ask for, beside kubeadm's own, with room left for the application quota", () => {
+    // kubeadm's static pods on each control plane (the requests of etcd, kube-apiserver,
+    // kube-controller-manager and kube-scheduler in their manifests), CoreDNS (2 replicas, which
+    // tolerate the control plane), and the kubelet's eviction threshold (100Mi per node).
+    const STATIC = { cpu: 100 + 250 + 200 + 100, memory: 100 };
+    const COREDNS = { cpu: 2 * 100, memory: 2 * 70 };
+    const EVICTION_MI = 100;
+    const report: string[] = [];
+    for (const cluster of platform.clusters) {
+      const objects = [
+        ...results.filter((r) => r.cluster === cluster.name).flatMap((r) => r.objects),
+        ...tree
+          .filter(
+            (a) =>
+              a.path.startsWith(`clusters/${cluster.name}/`) &&
+              a.path.endsWith('.yaml') &&
+              !a.path.endsWith('values.yaml'),
+          )
+          .flatMap((a) => parseAllDocuments(a.content).map((d) => d.toJS() as KubeObject | null))
+          .filter((o): o is KubeObject => o !== null && typeof o === 'object' && 'kind' in o),
+      ];
+      const demand = clusterDemand(cluster, objects);
+      const workers = cluster.nodes.filter((n) => n.role === 'worker');
+      const cps = cluster.nodes.filter((n) => n.role === 'control-plane');
+      const quota = cluster.role === 'workload' ? quotaFor(cluster) : undefined;
+      const workerRoom = {
+        cpu: workers.reduce((s, n) => s + n.cpus * 1000, 0) - (quota ? quota.requestsCpu * 1000 : 0),
+        memory:
+          workers.reduce((s, n) => s + n.memoryGiB * 1024 - EVICTION_MI, 0) -
+          (quota ? quota.requestsMemoryGiB * 1024 : 0),
+      };
+      const cpRoom = cps.reduce(
+        (room, n) => ({
+          cpu: room.cpu + n.cpus * 1000 - STATIC.cpu - demand.perControlPlane.cpu,
+          memory:
+            room.memory + n.memoryGiB * 1024 - EVICTION_MI - STATIC.memory - demand.perControlPlane.memory,
+        }),
+        { cpu: 0, memory: 0 },
+      );
+      const anywhere = {
+        cpu: demand.anywhere.cpu + COREDNS.cpu,
+        memory: demand.anywhere.memory + COREDNS.memory,
+      };
+      const mi = (n: number) => `${Math.round(n)}Mi`;
+      report.push(
+        `${cluster.name}: workers only ${demand.workers.cpu}m / ${mi(demand.workers.memory)} of ` +
+          `${workerRoom.cpu}m / ${mi(workerRoom.memory)}` +
+          (quota
+            ? ` (the application quota's ${quota.requestsCpu} CPU / ${quota.requestsMemoryGiB} GiB kept)`
+            : '') +
+          `; any node ${anywhere.cpu}m / ${mi(anywhere.memory)}, control planes left ${cpRoom.cpu}m / ${mi(cpRoom.memory)}`,
+      );
+      const fits =
+        cpRoom.cpu >= 0 &&
+        cpRoom.memory >= 0 &&
+        demand.workers.cpu <= workerRoom.cpu &&
+        demand.workers.memory <= workerRoom.memory &&
+        demand.workers.cpu + anywhere.cpu <= workerRoom.cpu + cpRoom.cpu &&
+        demand.workers.memory + anywhere.memory <= workerRoom.memory + cpRoom.memory;
+      if (!fits) {
+        report.push(`${cluster.name}: TOO SMALL`);
+        for (const item of [...demand.items].sort((a, b) => b.demand.memory - a.demand.memory))
+          report.push(`  ${item.name} ${item.demand.cpu}m ${mi(item.demand.memory)} (${item.where})`);
+      }
+    }
+    expect(
+      report.filter((l) => l.includes('TOO SMALL')),
+      report.join('\n'),
+    ).toEqual([]);
+    // The sums are not empty: the charts' requests were read.
+    expect(report[0]).not.toMatch(/workers only 0m/);
+  });
 
   it('template without an error on every cluster', () => {
     const expected = platform.clusters.reduce(

@@ -220,10 +220,10 @@ describe('Pod Security and guardrails', () => {
   it('sizes the application quota to fit the workers (correction 16) and allows DNS over UDP and TCP', () => {
     const app1 = platform.clusters.find((c) => c.name === 'app1')!;
     expect(quotaFor(app1)).toEqual({
-      requestsCpu: 1,
+      requestsCpu: 0.7,
       requestsMemoryGiB: 2,
       limitsCpu: 2,
-      limitsMemoryGiB: 4,
+      limitsMemoryGiB: 6,
     });
     const guardrails = docs('clusters/app1/guardrails.yaml') as Array<Record<string, any>>;
     const quota = guardrails.find((o) => o.kind === 'ResourceQuota')!;

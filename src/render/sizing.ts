@@ -15,7 +15,11 @@ const r = (reqCpu: string, reqMem: string, limCpu: string, limMem: string): Reso
   limits: { cpu: limCpu, memory: limMem },
 });
 
-/** 001 §16.3 where the seed gives numbers; small, measured-typical values elsewhere. */
+/**
+ * 001 §16.3 where the seed gives numbers; elsewhere what idle controllers of a lab use (a few
+ * millicores), so that the real charts' pods fit the default nodes (the sizing test in
+ * chart-templates.test.ts adds them up); the limits leave room for bursts.
+ */
 export const RESOURCES = {
   vault: r('250m', '256Mi', '1000m', '1Gi'),
   keycloak: r('500m', '512Mi', '2000m', '2Gi'),
@@ -26,8 +30,8 @@ export const RESOURCES = {
   falco: r('100m', '256Mi', '500m', '512Mi'),
   kyverno: r('100m', '128Mi', '500m', '384Mi'),
   'trivy-operator': r('100m', '128Mi', '500m', '512Mi'),
-  small: r('50m', '64Mi', '200m', '256Mi'),
-  medium: r('100m', '128Mi', '500m', '512Mi'),
+  small: r('10m', '64Mi', '200m', '256Mi'),
+  medium: r('25m', '128Mi', '500m', '512Mi'),
 } as const satisfies Record<string, ResourceSpec>;
 
 /** Volume sizes the seed asks for (GiB), before fitting. */

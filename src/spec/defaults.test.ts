@@ -33,7 +33,7 @@ describe('the built-in default', () => {
       ['app2', 'workload', 3, '10.102.0.0/16', '10.98.0.0/16', '192.168.64.221-192.168.64.230'],
     ]);
     expect(platform.clusters[0]!.nodes.map((n) => `${n.name} ${n.cpus}/${n.memoryGiB}/${n.diskGiB}`)).toEqual(
-      ['mgmt-cp-0 2/4/40', 'mgmt-worker-0 2/6/50'],
+      ['mgmt-cp-0 2/4/40', 'mgmt-worker-0 3/8/50'],
     );
     expect(platform.kubernetes).toEqual({ version: 'v1.35.0', minor: 35, featureGateProfile: 'minimal' });
   });
@@ -78,7 +78,7 @@ describe('the built-in default', () => {
 
   it('fits the seed host budget (001 §16.2)', () => {
     const budget = computeBudget(result.document!.spec);
-    expect(budget.total).toEqual({ cpus: 15, memoryGiB: 30, diskGiB: 400 });
+    expect(budget.total).toEqual({ cpus: 16, memoryGiB: 36, diskGiB: 400 });
     expect(budget.available).toEqual({ cpus: 8, memoryGiB: 56, diskGiB: 540 });
   });
 

@@ -24,14 +24,16 @@ export const DEFAULT_PLATFORM_NAME = 'local-lab';
 export const EXEMPTION_REVIEW_DAYS = 90;
 
 const NODE_SIZES: Record<ClusterRole, { controlPlane: NodeGroupSpec; workers: NodeGroupSpec }> = {
-  // 001 §6.1 / §16.2
+  // 001 §6.1 / §16.2, with the workers grown to hold what the real charts request (the sizing
+  // test in src/render/chart-templates.test.ts): mgmt's 2 CPU / 6 GiB and the workload
+  // clusters' 4 GiB cannot schedule them.
   management: {
     controlPlane: { count: 1, cpus: 2, memoryGiB: 4, diskGiB: 40 },
-    workers: { count: 1, cpus: 2, memoryGiB: 6, diskGiB: 50 },
+    workers: { count: 1, cpus: 3, memoryGiB: 8, diskGiB: 50 },
   },
   workload: {
     controlPlane: { count: 1, cpus: 2, memoryGiB: 3, diskGiB: 30 },
-    workers: { count: 1, cpus: 2, memoryGiB: 4, diskGiB: 40 },
+    workers: { count: 1, cpus: 2, memoryGiB: 6, diskGiB: 40 },
   },
 };
 

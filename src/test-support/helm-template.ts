@@ -107,7 +107,18 @@ async function templateOne(
       maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
     });
-    const objects = parseAllDocuments(stdout)
+    const documents = parseAllDocuments(stdout);
+    // A duplicate key (a label the chart sets and the values set again) is refused when applied.
+    const invalid = documents.flatMap((d) => d.errors.map((e) => e.message));
+    if (invalid.length > 0)
+      return {
+        cluster: cluster.name,
+        addon,
+        objects: [],
+        warnings: [],
+        error: `invalid YAML rendered: ${invalid[0]}`,
+      };
+    const objects = documents
       .map((d) => d.toJS() as KubeObject | null)
       .filter((o): o is KubeObject => o !== null && typeof o === 'object' && 'kind' in o);
     return { cluster: cluster.name, addon, objects, warnings: lines(stderr) };

@@ -27,7 +27,6 @@ import type { IPrometheus } from '@kubernetes-models/prometheus-operator/monitor
 import type { IPrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { IPrometheusAgent } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/PrometheusAgent';
 import type { RenderContext } from '../../render/context.js';
-import { MANAGED_BY } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import { MINIO_API_PORT, objectStoreUser, s3Credentials } from './minio.js';
@@ -253,7 +252,9 @@ export function alertRulesMap(
     ALERT_GROUPS.map((group) => [
       `platform-${group.name}`,
       {
-        additionalLabels: { ...MANAGED_BY, [RULES_EVALUATOR_LABEL]: by },
+        // Not MANAGED_BY: the chart labels these rules `app.kubernetes.io/managed-by: Helm` itself,
+        // and a second key of that name makes the rendered YAML invalid (a duplicate mapping key).
+        additionalLabels: { [RULES_EVALUATOR_LABEL]: by },
         groups: [
           {
             name: group.name,

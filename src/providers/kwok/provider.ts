@@ -3,8 +3,8 @@
  * kube-controller-manager and kube-scheduler from the harness build (or PATH), and simulated
  * nodes named and labelled as the spec says. Bound to 127.0.0.1 only; nothing is downloaded.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -16,6 +16,7 @@ import type { ProjectLayout } from '../../project/layout.js';
 import type { Platform, PlatformCluster, PlatformNode } from '../../spec/model.js';
 import { findBinaries } from '../../clients/binaries.js';
 import type { PlatformctlError } from '../../errors.js';
+import { selfSignedCertificate } from '../../util/certificates.js';
 import {
   kubeconfigText,
   projectKubeconfigAccess,
@@ -34,6 +35,7 @@ import type {
   DownTarget,
   ObservedCluster,
   PreflightCheck,
+  PostRenderer,
   PreflightContext,
   ProviderContext,
   ProviderDeps,
@@ -64,6 +66,8 @@ export interface KwokPaths {
   readonly simulatorConfigOf: (cluster: string) => string;
   /** Where kwokctl writes a kubeconfig we do not use (it would otherwise edit ~/.kube/config). */
   readonly scratchKubeconfigOf: (cluster: string) => string;
+  /** The cluster's admission stand-in: its port, certificate and key (0600). */
+  readonly admissionOf: (cluster: string) => string;
 }
 
 export function kwokPaths(layout: ProjectLayout): KwokPaths {
@@ -75,6 +79,7 @@ export function kwokPaths(layout: ProjectLayout): KwokPaths {
     simulatorPidOf: (cluster) => join(workdir, cluster, 'simulator.pid'),
     simulatorConfigOf: (cluster) => join(workdir, cluster, 'simulator.json'),
     scratchKubeconfigOf: (cluster) => join(workdir, cluster, 'kwokctl-kubeconfig'),
+    admissionOf: (cluster) => join(workdir, cluster, 'admission.json'),
   };
 }
 
@@ -124,6 +129,35 @@ function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+interface AdmissionRecord {
+  readonly port: number;
+  readonly certificate: string;
+  readonly key: string;
+}
+
+/** Waits until something accepts connections on 127.0.0.1:port. */
+async function waitForListener(port: number, timeoutMs: number, logFile: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline)
+      throw new ProviderError(
+        `the simulation's admission stand-in did not listen on 127.0.0.1:${port}; see ${logFile}`,
+        {
+          code: 'provider.simulation-not-listening',
+        },
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function vaultAnswers(endpoint: VaultEndpoint): Promise<boolean> {
@@ -444,6 +478,45 @@ export class KwokProvider implements ClusterProvider {
     return endpoint;
   }
 
+  /**
+   * The cluster's admission stand-in (see loopback-admission.ts): one port and certificate for
+   * the cluster's life, because the webhooks helm installed point at them.
+   */
+  private async admission(cluster: string, layout: ProjectLayout): Promise<AdmissionRecord> {
+    const path = kwokPaths(layout).admissionOf(cluster);
+    const known = await readFile(path, 'utf8')
+      .then((text) => JSON.parse(text) as AdmissionRecord)
+      .catch(() => undefined);
+    if (known) return known;
+    const { certificate, key } = await selfSignedCertificate({
+      commonName: `${cluster} admission stand-in`,
+      organization: 'platformctl kwok',
+      years: 10,
+      servesIps: ['127.0.0.1'],
+    });
+    const record = { port: await freePort(), certificate, key };
+    await writePrivateFile(path, JSON.stringify(record));
+    return record;
+  }
+
+  /**
+   * Every release on kwok goes through the loopback post-renderer, so that no webhook, conversion
+   * or aggregated API points the API server at a Service address.
+   */
+  async helmPostRenderer(
+    cluster: PlatformCluster,
+    context: Pick<ProviderContext, 'layout'>,
+  ): Promise<PostRenderer> {
+    await this.admission(cluster.name, context.layout);
+    return {
+      command: process.execPath,
+      args: [
+        fileURLToPath(new URL('./post-render-main.js', import.meta.url)),
+        kwokPaths(context.layout).admissionOf(cluster.name),
+      ],
+    };
+  }
+
   /** Starts the cluster's simulation controller in the background unless it runs; true when started. */
   private async ensureSimulator(
     cluster: PlatformCluster,
@@ -452,9 +525,11 @@ export class KwokProvider implements ClusterProvider {
   ): Promise<boolean> {
     const paths = kwokPaths(context.layout);
     if (await runningProcess(paths.simulatorPidOf(cluster.name))) return false;
+    const admission = await this.admission(cluster.name, context.layout);
     const config = {
       // Dynamic allocations come only from outside the pinned slots, as with the rendered MetalLB pools.
       clusters: [{ name: cluster.name, kubeconfig, range: cluster.addresses.dynamicRange ?? '' }],
+      admission: paths.admissionOf(cluster.name),
     };
     await writeFile(paths.simulatorConfigOf(cluster.name), JSON.stringify(config, null, 2), { mode: 0o600 });
     const script = fileURLToPath(new URL('./simulator-main.js', import.meta.url));
@@ -465,9 +540,12 @@ export class KwokProvider implements ClusterProvider {
       [script, paths.simulatorConfigOf(cluster.name)],
       { cwd: context.layout.root, logFile: join(paths.workdirOf(cluster.name), 'simulator.out') },
     );
+    await waitForListener(admission.port, 20_000, join(paths.workdirOf(cluster.name), 'simulator.out'));
     context.log({
       cluster: cluster.name,
-      message: `simulation controller started (pid ${started.pid}): volumes and load-balancer addresses`,
+      message:
+        `simulation controller started (pid ${started.pid}): volumes, load-balancer addresses and ` +
+        `the admission stand-in on 127.0.0.1:${admission.port}`,
     });
     return true;
   }

@@ -63,7 +63,7 @@ describe('Multipass provision (replays recorded multipass output)', () => {
       .sort((a, b) => a.line.localeCompare(b.line));
     expect(launches.map((c) => c.line)).toEqual([
       `multipass launch --name mgmt-cp-0 --cpus 2 --memory 4G --disk 40G --cloud-init ${layout.providerDir('multipass')}/cloud-init/mgmt-cp-0.yaml --timeout 900 ${UBUNTU_IMAGE}`,
-      `multipass launch --name mgmt-worker-0 --cpus 2 --memory 6G --disk 50G --cloud-init ${layout.providerDir('multipass')}/cloud-init/mgmt-worker-0.yaml --timeout 900 ${UBUNTU_IMAGE}`,
+      `multipass launch --name mgmt-worker-0 --cpus 3 --memory 8G --disk 50G --cloud-init ${layout.providerDir('multipass')}/cloud-init/mgmt-worker-0.yaml --timeout 900 ${UBUNTU_IMAGE}`,
     ]);
     // In parallel: each started before the other finished.
     expect(launches[1]!.startedAt).toBeLessThan(launches[0]!.finishedAt!);
