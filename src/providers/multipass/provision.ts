@@ -99,11 +99,14 @@ export async function provisionCluster(
 
 async function waitForCloudInit(input: ProvisionInput, name: string): Promise<void> {
   try {
-    await input.client.exec(name, ['cloud-init', 'status', '--wait'], CLOUD_INIT_TIMEOUT_MS, input.signal);
+    await input.client.exec(name, ['cloud-init', 'status', '--wait'], {
+      timeoutMs: CLOUD_INIT_TIMEOUT_MS,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const log = await input.client
-      .exec(name, ['sudo', 'tail', '-n', '40', '/var/log/cloud-init-output.log'], 30_000)
+      .exec(name, ['sudo', 'tail', '-n', '40', '/var/log/cloud-init-output.log'], { timeoutMs: 30_000 })
       .then((r) => r.stdout.trim())
       .catch(() => '(the log could not be read)');
     throw new ProviderError(
