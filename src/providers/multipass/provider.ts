@@ -82,6 +82,7 @@ export class MultipassProvider implements ClusterProvider {
       platform: request.platform,
       cluster: request.cluster,
       artifacts: request.artifacts,
+      previous: request.addresses,
       layout: context.layout,
       log: context.log,
       ...(context.signal ? { signal: context.signal } : {}),
