@@ -299,13 +299,9 @@ describe('Multipass bootstrap (replays recorded kubeadm and multipass output)', 
   it('takes kube-vip as switched only when its recorded mirror pod mounts admin.conf and is Ready', () => {
     const pod = JSON.parse(recording('kubectl-kube-vip-pod.json')) as Parameters<typeof kubeVipSwitched>[0];
     expect(kubeVipSwitched(pod)).toBe(true);
-    const old = JSON.parse(
-      recording('kubectl-kube-vip-pod.json').replaceAll(
-        '"/etc/kubernetes/admin.conf",\n                    "type"',
-        '"/etc/kubernetes/super-admin.conf",\n                    "type"',
-      ),
-    ) as Parameters<typeof kubeVipSwitched>[0];
-    expect(kubeVipSwitched(old)).toBe(false);
+    const old = structuredClone(pod) as { spec: { volumes: Array<{ hostPath: { path: string } }> } };
+    old.spec.volumes[0]!.hostPath.path = '/etc/kubernetes/super-admin.conf';
+    expect(kubeVipSwitched(old as Parameters<typeof kubeVipSwitched>[0])).toBe(false);
     expect(kubeVipSwitched({ ...pod, status: { conditions: [{ type: 'Ready', status: 'False' }] } })).toBe(
       false,
     );
