@@ -9,8 +9,8 @@
  * Nodes are Ready only once the CNI runs: bootstrap leaves them registered, and the Cilium step
  * waits for its agent DaemonSet on every node (the engine's release readiness gate).
  * TODO(#11): an explicit gate on every node Ready after the CNI step (the engine's, not here).
- * TODO(#11): vaultEndpoint (Vault's pinned load-balancer address, or a port-forward through the
- * API server when that does not answer from the host); until then the Vault steps fail saying so.
+ * The engine reaches Vault at its pinned load-balancer address (vault.ts; a port-forward through
+ * the API server when that does not answer is TODO(#11) there).
  */
 import type { CommandRunner } from '../../clients/exec.js';
 import type { Platform, PlatformCluster } from '../../spec/model.js';
@@ -36,6 +36,9 @@ import { provisionCluster } from './provision.js';
 import { bootstrapCluster, registeredNodes } from './bootstrap.js';
 import { waitingNodes } from '../shared/nodes.js';
 import { access as fileAccess } from 'node:fs/promises';
+import { KubeClient } from '../../clients/kube.js';
+import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
+import { findVault, VAULT_SECRET_PATH } from './vault.js';
 
 export class MultipassProvider implements ClusterProvider {
   readonly traits = PROVIDER_TRAITS.multipass;
@@ -136,6 +139,23 @@ export class MultipassProvider implements ClusterProvider {
     )
       return { exists: true, serving: true, ready: false, detail: `${kubeconfig} is missing` };
     return { exists: true, serving: true, ready: true };
+  }
+
+  async vaultEndpoint(platform: Platform, context: ProviderContext): Promise<VaultEndpoint> {
+    const mgmt = platform.clusters.find((c) => c.name === platform.managementCluster)!;
+    const access = this.access(platform, mgmt, context);
+    const kube = await KubeClient.fromFile(access.kubeconfig, access.context);
+    return findVault({
+      platform,
+      readTlsSecret: () => kube.getOptional(VAULT_SECRET_PATH),
+      answers: (endpoint) =>
+        new VaultClient(endpoint).sealStatus().then(
+          () => true,
+          () => false,
+        ),
+      log: context.log,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
   }
 
   /** Deletes and purges the recorded VMs that exist, never another; idempotent. */
