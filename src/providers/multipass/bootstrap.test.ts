@@ -285,6 +285,24 @@ describe('Multipass bootstrap (replays recorded kubeadm and multipass output)', 
     );
   });
 
+  it('replays recorded output: when one worker fails to join, the others finish before the token is deleted', async () => {
+    const platform = testPlatform(HA);
+    const runner = freshRunner(recording('kubectl-nodes-first.json')).on(
+      /mgmt-worker-0 -- sudo kubeadm join /,
+      {
+        stdout: recording('kubeadm-init-failed.txt'),
+        exitCode: 1,
+      },
+    );
+    const error = await failure(bootstrap(runner, platform));
+    expect(error.code).toBe('provider.kubeadm-join-failed');
+    const slowJoin = runner.calls.find((c) =>
+      c.line.endsWith('mgmt-worker-1 -- sudo kubeadm join --config ' + JOIN_CONFIG),
+    )!;
+    const tokenDelete = runner.calls.find((c) => c.line.includes('kubeadm token delete'))!;
+    expect(tokenDelete.startedAt).toBeGreaterThanOrEqual(slowJoin.finishedAt!);
+  });
+
   it('reads the token and the certificate key from their recorded output, and refuses output without them', () => {
     expect(parseToken(recording('kubeadm-token-create.stdout'))).toBe('5didvk.d09sbcov8ph2amjw');
     expect(parseCertificateKey(recording('kubeadm-upload-certs.stdout'))).toBe(

@@ -431,7 +431,10 @@ export async function bootstrapCluster(input: BootstrapInput): Promise<Bootstrap
     try {
       // One at a time: each control plane adds an etcd member, and etcd takes one change at a time.
       for (const node of joiningControlPlanes) await join(input, node, material);
-      await Promise.all(joiningWorkers.map((node) => join(input, node, material)));
+      // Every worker's join ends before the token goes; the first failure is the step's.
+      const results = await Promise.allSettled(joiningWorkers.map((node) => join(input, node, material)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
       // The token's id is its public half; the secret half never leaves memory.
       const id = material.token.split('.')[0]!;
@@ -449,7 +452,7 @@ export async function bootstrapCluster(input: BootstrapInput): Promise<Bootstrap
   if (await switchKubeVip(input, first)) changed = true;
   input.log({
     cluster: cluster.name,
-    message: `${cluster.nodes.length} node(s) registered; they are Ready once the CNI runs`,
+    message: `all ${cluster.nodes.length} node(s) registered (Ready once the CNI runs)`,
   });
 
   await writeMergedKubeconfig(
