@@ -11,8 +11,8 @@ import { toYaml, toYamlStream } from './yaml.js';
 export const CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
 export const API_PORT = 6443;
 /**
- * Holds the cluster CA and a bootstrap token, so it is never rendered: the VM provider writes it
- * on each joining node. TODO(#11): no provider writes it yet (Multipass is a stub).
+ * Holds the cluster CA and a bootstrap token, so it is never rendered: the Multipass provider
+ * writes it (0600, from stdin) on each joining node and removes it after the join.
  */
 export const DISCOVERY_KUBECONFIG = '/etc/kubernetes/discovery.conf';
 
@@ -109,7 +109,11 @@ export function kubeadmInit(platform: Platform, cluster: PlatformCluster, observ
   return toYamlStream([init, clusterConfiguration, kubeletConfiguration(platform)]);
 }
 
-/** Join configuration for workers, or (`controlPlane`) for further control planes; the certificate key is passed on the command line. */
+/**
+ * Join configuration for workers, or (`controlPlane`) for further control planes. The provider
+ * adds the node's name and, for a control plane, the certificate key (created at run time)
+ * before it writes the file into the VM from stdin: no secret on a command line.
+ */
 export function kubeadmJoin(platform: Platform, controlPlane: boolean): string {
   const join = {
     apiVersion: 'kubeadm.k8s.io/v1beta4',
@@ -125,8 +129,7 @@ export function kubeadmJoin(platform: Platform, controlPlane: boolean): string {
 /**
  * kube-vip as a static pod on each control plane, holding the API VIP by ARP. The first control
  * plane starts with super-admin.conf because admin.conf has no rights until kubeadm init
- * finishes (kube-vip#684); it must be switched to admin.conf afterwards.
- * TODO(#11): the Multipass provider's bootstrap does that switch; nothing does it yet.
+ * finishes (kube-vip#684); the Multipass provider's bootstrap switches it to admin.conf afterwards.
  */
 export function kubeVipManifest(cluster: PlatformCluster, node: PlatformNode): string {
   const firstControlPlane = node.index === 0;

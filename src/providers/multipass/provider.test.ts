@@ -1,5 +1,5 @@
-/** The Multipass provider's down and observe, against a FakeRunner that REPLAYS RECORDED list output. */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+/** The Multipass provider's down and observe, against a FakeRunner that REPLAYS RECORDED multipass and kubectl output. */
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectLayout } from '../../project/layout.js';
@@ -7,6 +7,8 @@ import { tempDir } from '../../test-support/cli.js';
 import { FakeRunner } from '../../test-support/fake-runner.js';
 import { testPlatform } from '../../test-support/render.js';
 import { MultipassProvider } from './provider.js';
+
+const recording = (name: string) => readFileSync(new URL(`./recordings/${name}`, import.meta.url), 'utf8');
 
 function setup(list: string) {
   const bin = join(tempDir(), 'bin');
@@ -17,8 +19,9 @@ function setup(list: string) {
     .on(/list --format json$/, { stdout: list })
     .on(/delete --purge/, { stdout: '' });
   const provider = new MultipassProvider({ env: { PATH: bin }, runner });
-  const context = { layout: projectLayout(tempDir()), log: () => {} };
-  return { runner, provider, context };
+  const log: string[] = [];
+  const context = { layout: projectLayout(tempDir()), log: (e: { message: string }) => log.push(e.message) };
+  return { runner, provider, context, log };
 }
 
 const listing = (...names: string[]) =>
@@ -52,7 +55,7 @@ describe('Multipass provider (replays recorded multipass list output)', () => {
     expect(runner.lines.some((l) => l.includes('delete'))).toBe(false);
   });
 
-  it('observe tells missing VMs from running ones, and says that bootstrap is not available yet', async () => {
+  it('observe tells missing VMs from running ones, an API that does not answer from one that does, and Ready nodes from others', async () => {
     const platform = testPlatform();
     const mgmt = platform.clusters.find((c) => c.name === 'mgmt')!;
     const request = { platform, cluster: mgmt, artifacts: new Map(), addresses: {} };
@@ -61,8 +64,43 @@ describe('Multipass provider (replays recorded multipass list output)', () => {
       exists: false,
       detail: 'VM(s) mgmt-worker-0 missing',
     });
-    const all = setup(listing('mgmt-cp-0', 'mgmt-worker-0'));
-    expect(await all.provider.observe(request, all.context)).toMatchObject({ exists: true, serving: false });
-    expect(() => all.provider.bootstrap()).toThrow(/kubeadm bootstrap on Multipass VMs is not available yet/);
+    const nodes = /mgmt-cp-0 -- sudo kubectl --kubeconfig \/etc\/kubernetes\/admin.conf get nodes -o json$/;
+    const down = setup(listing('mgmt-cp-0', 'mgmt-worker-0'));
+    down.runner.on(nodes, { stderr: recording('kubectl-refused.stderr'), exitCode: 1 });
+    expect(await down.provider.observe(request, down.context)).toEqual({
+      exists: true,
+      serving: false,
+      ready: false,
+      detail: 'the API server does not answer',
+    });
+    // Every multipass command in the step log.
+    expect(down.log.map((l) => l.replace(/^\$ \S+/, '$ multipass'))).toEqual([
+      '$ multipass list --format json',
+      '$ multipass exec mgmt-cp-0 -- sudo kubectl --kubeconfig /etc/kubernetes/admin.conf get nodes -o json',
+    ]);
+    const joined = setup(listing('mgmt-cp-0', 'mgmt-worker-0'));
+    joined.runner.on(nodes, { stdout: recording('kubectl-nodes-joined.json') });
+    expect(await joined.provider.observe(request, joined.context)).toEqual({
+      exists: true,
+      serving: true,
+      ready: false,
+      detail: 'not Ready: mgmt-cp-0, mgmt-worker-0',
+    });
+    const ready = setup(listing('mgmt-cp-0', 'mgmt-worker-0'));
+    ready.runner.on(nodes, { stdout: recording('kubectl-nodes-ready.json') });
+    const kubeconfig = ready.context.layout.kubeconfig('mgmt');
+    expect(await ready.provider.observe(request, ready.context)).toEqual({
+      exists: true,
+      serving: true,
+      ready: false,
+      detail: `${kubeconfig} is missing`,
+    });
+    mkdirSync(ready.context.layout.kubeconfigDir, { recursive: true });
+    writeFileSync(kubeconfig, 'apiVersion: v1\n');
+    expect(await ready.provider.observe(request, ready.context)).toEqual({
+      exists: true,
+      serving: true,
+      ready: true,
+    });
   });
 });

@@ -1,39 +1,44 @@
 /**
  * The Multipass provider: the reference lab's kubeadm clusters on Multipass VMs. Its preflight
  * (doctor's Multipass checks) runs before `up` creates anything; provision launches and checks
- * the VMs (provision.ts); down deletes the recorded VMs only.
- * TODO(#11): bootstrap (kubeadm init and join, kube-vip's admin.conf switch, kubeconfigs) and the
- * API check of observe; until then bootstrap fails saying so, and the VMs stay for `down`.
+ * the VMs (provision.ts); bootstrap runs kubeadm init and the joins and writes the kubeconfigs
+ * (bootstrap.ts); observe asks the VMs and the cluster's API (through the first control plane);
+ * down deletes the recorded VMs only. Every Multipass command goes through one client whose
+ * command lines land in the step log.
+ *
+ * Nodes are Ready only once the CNI runs: bootstrap leaves them registered, and the Cilium step
+ * waits for its agent DaemonSet on every node (the engine's release readiness gate).
+ * TODO(#11): an explicit gate on every node Ready after the CNI step (the engine's, not here).
+ * The engine reaches Vault at its pinned load-balancer address (vault.ts; a port-forward through
+ * the API server when that does not answer is TODO(#11) there).
  */
 import type { CommandRunner } from '../../clients/exec.js';
 import type { Platform, PlatformCluster } from '../../spec/model.js';
 import { PROVIDER_TRAITS } from '../traits.js';
-import {
-  type ClusterAccess,
-  type ClusterProvider,
-  type ClusterRequest,
-  type DownTarget,
-  type ObservedCluster,
-  type ProvisionResult,
-  type PreflightCheck,
-  type PreflightContext,
-  type ProviderContext,
-  type ProviderDeps,
-  ProviderError,
+import type {
+  BootstrapResult,
+  ClusterAccess,
+  ClusterProvider,
+  ClusterRequest,
+  DownTarget,
+  ObservedCluster,
+  ProvisionResult,
+  PreflightCheck,
+  PreflightContext,
+  ProviderContext,
+  ProviderDeps,
 } from '../types.js';
 import { findBinaries } from '../../clients/binaries.js';
 import { MultipassClient } from './client.js';
 import { projectKubeconfigAccess } from '../shared/kubeconfig.js';
 import { multipassChecks } from './doctor.js';
 import { provisionCluster } from './provision.js';
-
-function notYet(): never {
-  throw new ProviderError('kubeadm bootstrap on Multipass VMs is not available yet in this version', {
-    code: 'provider.unavailable',
-    kind: 'environment',
-    hint: 'the VMs are up (`platformctl down` removes them); use --provider kwok to rehearse the platform',
-  });
-}
+import { bootstrapCluster, registeredNodes } from './bootstrap.js';
+import { waitingNodes } from '../shared/nodes.js';
+import { access as fileAccess } from 'node:fs/promises';
+import { KubeClient } from '../../clients/kube.js';
+import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
+import { findVault, VAULT_SECRET_PATH } from './vault.js';
 
 export class MultipassProvider implements ClusterProvider {
   readonly traits = PROVIDER_TRAITS.multipass;
@@ -64,12 +69,14 @@ export class MultipassProvider implements ClusterProvider {
     return projectKubeconfigAccess(cluster, context);
   }
 
-  #client(context: Pick<ProviderContext, 'layout'>): MultipassClient {
+  /** The one client, its command lines in the step log when there is one. */
+  #client(context: Pick<ProviderContext, 'layout'> & Partial<Pick<ProviderContext, 'log'>>): MultipassClient {
     const { multipass } = findBinaries(['multipass'] as const, {
       env: this.#env,
       projectDir: context.layout.root,
     });
-    return new MultipassClient(this.#runner, multipass);
+    const log = context.log;
+    return new MultipassClient(this.#runner, multipass, log ? { log: (message) => log({ message }) } : {});
   }
 
   async provision(request: ClusterRequest, context: ProviderContext): Promise<ProvisionResult> {
@@ -78,18 +85,29 @@ export class MultipassProvider implements ClusterProvider {
       platform: request.platform,
       cluster: request.cluster,
       artifacts: request.artifacts,
+      previous: request.addresses,
       layout: context.layout,
       log: context.log,
       ...(context.signal ? { signal: context.signal } : {}),
     });
   }
 
-  bootstrap(): never {
-    return notYet();
+  bootstrap(request: ClusterRequest, context: ProviderContext): Promise<BootstrapResult> {
+    return bootstrapCluster({
+      client: this.#client(context),
+      platform: request.platform,
+      cluster: request.cluster,
+      artifacts: request.artifacts,
+      addresses: request.addresses,
+      layout: context.layout,
+      log: context.log,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
   }
 
   async observe(request: ClusterRequest, context: ProviderContext): Promise<ObservedCluster> {
-    const existing = new Map((await this.#client(context).list()).map((i) => [i.name, i.state]));
+    const client = this.#client(context);
+    const existing = new Map((await client.list()).map((i) => [i.name, i.state]));
     const absent = request.cluster.nodes.filter((n) => !existing.has(n.name)).map((n) => n.name);
     if (absent.length === request.cluster.nodes.length)
       return { exists: false, serving: false, ready: false, detail: 'no VM' };
@@ -98,15 +116,46 @@ export class MultipassProvider implements ClusterProvider {
     const stopped = request.cluster.nodes
       .filter((n) => existing.get(n.name) !== 'Running')
       .map((n) => n.name);
-    return {
-      exists: true,
-      serving: false,
-      ready: false,
-      detail:
-        stopped.length > 0
-          ? `VM(s) ${stopped.join(', ')} not running`
-          : 'VMs running; kubeadm bootstrap not available yet',
-    };
+    if (stopped.length > 0)
+      return {
+        exists: true,
+        serving: false,
+        ready: false,
+        detail: `VM(s) ${stopped.join(', ')} not running`,
+      };
+    const first = request.cluster.nodes.find((n) => n.role === 'control-plane')!;
+    const nodes = await registeredNodes(client, first.name, context.signal);
+    if (!nodes)
+      return { exists: true, serving: false, ready: false, detail: 'the API server does not answer' };
+    const waiting = waitingNodes(request.cluster, nodes);
+    if (waiting.length > 0)
+      return { exists: true, serving: true, ready: false, detail: `not Ready: ${waiting.join(', ')}` };
+    const kubeconfig = this.access(request.platform, request.cluster, context).kubeconfig;
+    if (
+      !(await fileAccess(kubeconfig).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return { exists: true, serving: true, ready: false, detail: `${kubeconfig} is missing` };
+    return { exists: true, serving: true, ready: true };
+  }
+
+  async vaultEndpoint(platform: Platform, context: ProviderContext): Promise<VaultEndpoint> {
+    const mgmt = platform.clusters.find((c) => c.name === platform.managementCluster)!;
+    const access = this.access(platform, mgmt, context);
+    const kube = await KubeClient.fromFile(access.kubeconfig, access.context);
+    return findVault({
+      platform,
+      readTlsSecret: () => kube.getOptional(VAULT_SECRET_PATH),
+      answers: (endpoint) =>
+        new VaultClient(endpoint).sealStatus().then(
+          () => true,
+          () => false,
+        ),
+      log: context.log,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
   }
 
   /** Deletes and purges the recorded VMs that exist, never another; idempotent. */

@@ -22,13 +22,18 @@ const listing = (...vms: Array<{ name: string; state: string; ip?: string }>) =>
     list: vms.map((v) => ({ name: v.name, state: v.state, ipv4: v.ip ? [v.ip] : [], release: '24.04 LTS' })),
   });
 
-function provision(runner: FakeRunner, layout = projectLayout(tempDir())) {
+function provision(
+  runner: FakeRunner,
+  layout = projectLayout(tempDir()),
+  previous: Record<string, string> = {},
+) {
   const events: string[] = [];
   return provisionCluster({
     client: new MultipassClient(runner, 'multipass'),
     platform,
     cluster: mgmt,
     artifacts,
+    previous,
     layout,
     log: (e) => events.push(e.message),
   }).then((result) => ({ result, events, layout }));
@@ -157,5 +162,54 @@ describe('Multipass provision (replays recorded multipass output)', () => {
       ),
     );
     expect(() => checkAddresses(platform, mgmt, { 'mgmt-cp-0': '192.168.64.24' })).not.toThrow();
+  });
+
+  describe('after a host reboot', () => {
+    const RECORDED = { 'mgmt-cp-0': '192.168.64.24', 'mgmt-worker-0': '192.168.64.25' };
+    /** Both VMs stopped by the reboot; the recorded info says which addresses they come back with. */
+    const rebooted = (info = recording('info-running.json')) =>
+      freshRunner()
+        .on(/^multipass list/, {
+          stdout: listing(
+            { name: 'mgmt-cp-0', state: 'Stopped' },
+            { name: 'mgmt-worker-0', state: 'Stopped' },
+          ),
+        })
+        .on(/^multipass start mgmt-cp-0 mgmt-worker-0$/, { stdout: '' })
+        .on(/^multipass info/, { stdout: info })
+        .on(/ -- sudo test -f \/etc\/kubernetes\/kubelet.conf$/, {});
+
+    it('replays recorded output: starts the stopped VMs, and the same addresses pass', async () => {
+      const runner = rebooted();
+      const { result } = await provision(runner, undefined, RECORDED);
+      expect(runner.lines).toContain('multipass start mgmt-cp-0 mgmt-worker-0');
+      expect(runner.lines.some((l) => l.startsWith('multipass launch'))).toBe(false);
+      expect(result).toEqual({ created: false, addresses: RECORDED });
+    });
+
+    it('replays recorded output: refuses a node kubeadm set up that came back with another address, naming both and the fix', async () => {
+      const runner = rebooted(recording('info-running.json').replace('192.168.64.25', '192.168.64.31'));
+      const error = await failure(provision(runner, undefined, RECORDED));
+      expect(error.code).toBe('provider.address-changed');
+      expect(error.message).toBe(
+        'cluster mgmt: VM address changed (mgmt-worker-0 had 192.168.64.25 and has 192.168.64.31 now); kubeadm bound etcd, the API server and the kubelet to the old address',
+      );
+      expect(error.hint).toContain('/var/db/dhcpd_leases');
+      expect(runner.lines).toContain(
+        'multipass exec mgmt-worker-0 -- sudo test -f /etc/kubernetes/kubelet.conf',
+      );
+    });
+
+    it('replays recorded output: a node kubeadm has not run on takes its new address', async () => {
+      const runner = rebooted(recording('info-running.json').replace('192.168.64.25', '192.168.64.31')).on(
+        / -- sudo test -f \/etc\/kubernetes\/kubelet.conf$/,
+        { exitCode: 1 },
+      );
+      const { result, events } = await provision(runner, undefined, RECORDED);
+      expect(result.addresses['mgmt-worker-0']).toBe('192.168.64.31');
+      expect(events).toContain(
+        'mgmt-worker-0 had 192.168.64.25 and has 192.168.64.31 now; kubeadm has not run there yet',
+      );
+    });
   });
 });

@@ -4,6 +4,14 @@
  * out is looked for before it is ever tried again; cloud-init must finish; every node's address
  * must be inside the node subnet and clear of the load-balancer pool, the API VIP and every
  * pinned address.
+ *
+ * After a host reboot the VMs are started again and usually get their old addresses back (the
+ * DHCP server keeps each VM's lease by its MAC address). What kubeadm bound to a node's address
+ * (etcd's URLs, the API server's advertise address and certificate, the kubelet's node IP) does
+ * not follow a new one, so a node kubeadm set up that came back elsewhere is refused with both
+ * addresses and the fix; a node kubeadm has not run on yet simply takes the new address.
+ * TODO(#11): repair in place (certificates, etcd's peer URLs, kubelet node IP), or stable node
+ * addresses outside the DHCP range set by cloud-init, so that no manual step is needed.
  */
 import { join } from 'node:path';
 import { CommandError } from '../../clients/exec.js';
@@ -23,6 +31,8 @@ export interface ProvisionInput {
   readonly platform: Platform;
   readonly cluster: PlatformCluster;
   readonly artifacts: ReadonlyMap<string, string>;
+  /** Node name -> address as an earlier provision recorded it (empty on the first run). */
+  readonly previous?: Readonly<Record<string, string>>;
   readonly layout: ProjectLayout;
   readonly log: (event: ProviderEvent) => void;
   readonly signal?: AbortSignal;
@@ -94,16 +104,20 @@ export async function provisionCluster(
   const info = await client.info(cluster.nodes.map((n) => n.name));
   const addresses = nodeAddresses(cluster, info);
   checkAddresses(input.platform, cluster, addresses);
+  await checkUnchanged(input, new Set(existing.keys()), addresses);
   return { created: missing.length > 0, addresses };
 }
 
 async function waitForCloudInit(input: ProvisionInput, name: string): Promise<void> {
   try {
-    await input.client.exec(name, ['cloud-init', 'status', '--wait'], CLOUD_INIT_TIMEOUT_MS, input.signal);
+    await input.client.exec(name, ['cloud-init', 'status', '--wait'], {
+      timeoutMs: CLOUD_INIT_TIMEOUT_MS,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const log = await input.client
-      .exec(name, ['sudo', 'tail', '-n', '40', '/var/log/cloud-init-output.log'], 30_000)
+      .exec(name, ['sudo', 'tail', '-n', '40', '/var/log/cloud-init-output.log'], { timeoutMs: 30_000 })
       .then((r) => r.stdout.trim())
       .catch(() => '(the log could not be read)');
     throw new ProviderError(
@@ -132,6 +146,49 @@ function nodeAddresses(cluster: PlatformCluster, info: Record<string, InstanceIn
     addresses[node.name] = address;
   }
   return addresses;
+}
+
+/** Nodes kubeadm set up (their kubelet.conf exists) must keep the address it bound them to. */
+async function checkUnchanged(
+  input: ProvisionInput,
+  adopted: ReadonlySet<string>,
+  addresses: Record<string, string>,
+): Promise<void> {
+  const { cluster, client } = input;
+  const moved = cluster.nodes.flatMap((node) => {
+    const before = input.previous?.[node.name];
+    const now = addresses[node.name];
+    return adopted.has(node.name) && before && now && before !== now
+      ? [{ node: node.name, before, now }]
+      : [];
+  });
+  const bound: typeof moved = [];
+  for (const m of moved) {
+    const joined = await client
+      .exec(m.node, ['sudo', 'test', '-f', '/etc/kubernetes/kubelet.conf'], { timeoutMs: 30_000 })
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof CommandError && error.reason === 'exit') return false;
+          throw error;
+        },
+      );
+    if (joined) bound.push(m);
+    else
+      input.log({
+        cluster: cluster.name,
+        message: `${m.node} had ${m.before} and has ${m.now} now; kubeadm has not run there yet`,
+      });
+  }
+  if (bound.length === 0) return;
+  const list = bound.map((m) => `${m.node} had ${m.before} and has ${m.now} now`).join('; ');
+  throw new ProviderError(
+    `cluster ${cluster.name}: VM address changed (${list}); kubeadm bound etcd, the API server and the kubelet to the old address`,
+    {
+      code: 'provider.address-changed',
+      hint: 'give the VM its old address back (on macOS the DHCP server keeps leases by MAC address in /var/db/dhcpd_leases), then platformctl up again; or start over: platformctl down, then platformctl up',
+    },
+  );
 }
 
 /** Inside the node subnet; never in the load-balancer pool, on the API VIP or a pinned address. */

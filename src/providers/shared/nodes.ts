@@ -5,7 +5,7 @@ import type { KubeClient } from '../../clients/kube.js';
 import type { PlatformCluster } from '../../spec/model.js';
 import { ProviderError } from '../types.js';
 
-interface NodeObject {
+export interface NodeObject {
   readonly metadata: { readonly name: string };
   readonly status?: {
     readonly conditions?: ReadonlyArray<{ readonly type: string; readonly status: string }>;
@@ -20,7 +20,11 @@ export interface NodeView {
 }
 
 export async function listNodes(client: KubeClient): Promise<NodeView[]> {
-  const nodes = await client.list<NodeObject>('v1', 'Node');
+  return nodeViews(await client.list<NodeObject>('v1', 'Node'));
+}
+
+/** Node objects (an API list, or `kubectl get nodes -o json`'s items) as name, Ready and address. */
+export function nodeViews(nodes: readonly NodeObject[]): NodeView[] {
   return nodes.map((n) => {
     const address = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     return {

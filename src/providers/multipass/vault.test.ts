@@ -1,0 +1,60 @@
+/**
+ * Where the engine finds Vault on Multipass: the pinned load-balancer address of the spec and the
+ * CA of Vault's serving certificate. Vault in a VM cannot run here, and the tests dial nothing:
+ * whether it answers is the caller's probe, scripted.
+ */
+import { describe, expect, it } from 'vitest';
+import { testPlatform } from '../../test-support/render.js';
+import { findVault, pinnedVaultEndpoint } from './vault.js';
+
+const platform = testPlatform();
+const address = platform.clusters.find((c) => c.name === 'mgmt')!.addresses.services.vault!;
+const CA = '-----BEGIN CERTIFICATE-----\nMIIBfixture\n-----END CERTIFICATE-----\n';
+const secret = {
+  data: { 'ca.crt': Buffer.from(CA).toString('base64'), 'tls.crt': 'eA==', 'tls.key': 'eA==' },
+};
+
+describe('Vault on Multipass', () => {
+  it('is reached at the pinned address of the spec over TLS with the CA of its serving certificate', () => {
+    expect(pinnedVaultEndpoint(platform, secret)).toEqual({
+      endpoint: { address: `https://${address}:8200`, ca: CA },
+    });
+    expect(address).toBe('192.168.64.202');
+    expect(pinnedVaultEndpoint(platform, undefined)).toEqual({
+      waiting: 'Secret vault/vault-server-tls on mgmt has no ca.crt yet (cert-manager issues it)',
+    });
+  });
+
+  it('waits for the certificate and for Vault to answer, then says where it reaches it', async () => {
+    const log: string[] = [];
+    let reads = 0;
+    let probes = 0;
+    const endpoint = await findVault({
+      platform,
+      readTlsSecret: async () => (++reads < 2 ? undefined : secret),
+      answers: async () => ++probes >= 2,
+      log: (e) => log.push(e.message),
+      pollMs: 1,
+    });
+    expect(endpoint.address).toBe('https://192.168.64.202:8200');
+    expect([reads, probes]).toEqual([3, 2]);
+    expect(log).toEqual(['Vault at its pinned load-balancer address https://192.168.64.202:8200']);
+  });
+
+  it('fails naming the address when Vault never answers from this machine', async () => {
+    await expect(
+      findVault({
+        platform,
+        readTlsSecret: async () => secret,
+        answers: async () => false,
+        log: () => {},
+        timeoutMs: 5,
+        pollMs: 1,
+      }),
+    ).rejects.toMatchObject({
+      code: 'provider.vault-unreachable',
+      message:
+        'Vault does not answer at its pinned load-balancer address https://192.168.64.202:8200 from this machine',
+    });
+  });
+});

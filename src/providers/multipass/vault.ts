@@ -1,0 +1,80 @@
+/**
+ * Where the engine reaches the management cluster's Vault on Multipass VMs: at its pinned
+ * load-balancer address (MetalLB answers for it on the node network, which the host shares with
+ * the VMs), over TLS with the CA of Vault's serving certificate, read from that cluster's
+ * `vault-server-tls` Secret. Waited for while cert-manager issues the certificate and the pod
+ * starts; when the address never answers from this machine the step fails saying so.
+ * TODO(#11): a port-forward through the API server when the pinned address does not answer from
+ * the host (a VPN, or a Multipass network the host is not on).
+ */
+import type { VaultEndpoint } from '../../clients/vault.js';
+import { VAULT_CA_KEY, VAULT_NAMESPACE, VAULT_PORT, VAULT_TLS_SECRET } from '../../render/pki.js';
+import type { Platform } from '../../spec/model.js';
+import { ProviderError, type ProviderEvent } from '../types.js';
+
+interface SecretObject {
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+/** The pinned endpoint and its CA, or why it is not known yet. */
+export function pinnedVaultEndpoint(
+  platform: Platform,
+  tlsSecret: SecretObject | undefined,
+): { endpoint: VaultEndpoint } | { waiting: string } {
+  const mgmt = platform.clusters.find((c) => c.name === platform.managementCluster);
+  const address = mgmt?.addresses.services.vault;
+  if (!mgmt || !address)
+    throw new ProviderError(
+      `Vault has no pinned address on the management cluster ${platform.managementCluster}`,
+      {
+        code: 'provider.vault-no-address',
+      },
+    );
+  const ca = tlsSecret?.data?.[VAULT_CA_KEY];
+  if (!ca)
+    return {
+      waiting: `Secret ${VAULT_NAMESPACE}/${VAULT_TLS_SECRET} on ${mgmt.name} has no ${VAULT_CA_KEY} yet (cert-manager issues it)`,
+    };
+  return {
+    endpoint: { address: `https://${address}:${VAULT_PORT}`, ca: Buffer.from(ca, 'base64').toString('utf8') },
+  };
+}
+
+export interface FindVaultInput {
+  readonly platform: Platform;
+  /** Reads Vault's TLS Secret from the management cluster (undefined when it does not exist). */
+  readonly readTlsSecret: () => Promise<SecretObject | undefined>;
+  /** Whether Vault answers at the endpoint (its seal status). */
+  readonly answers: (endpoint: VaultEndpoint) => Promise<boolean>;
+  readonly log: (event: ProviderEvent) => void;
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+  readonly pollMs?: number;
+}
+
+export const VAULT_SECRET_PATH = `/api/v1/namespaces/${VAULT_NAMESPACE}/secrets/${VAULT_TLS_SECRET}`;
+
+export async function findVault(input: FindVaultInput): Promise<VaultEndpoint> {
+  const deadline = Date.now() + (input.timeoutMs ?? 5 * 60_000);
+  let why = '';
+  for (;;) {
+    const found = pinnedVaultEndpoint(input.platform, await input.readTlsSecret());
+    if ('endpoint' in found) {
+      if (await input.answers(found.endpoint)) {
+        input.log({
+          cluster: input.platform.managementCluster,
+          message: `Vault at its pinned load-balancer address ${found.endpoint.address}`,
+        });
+        return found.endpoint;
+      }
+      why = `Vault does not answer at its pinned load-balancer address ${found.endpoint.address} from this machine`;
+    } else why = found.waiting;
+    if (Date.now() > deadline)
+      throw new ProviderError(why, {
+        code: 'provider.vault-unreachable',
+        hint: `check that this machine reaches the node network (ping ${input.platform.clusters.find((c) => c.name === input.platform.managementCluster)!.addresses.api}) and that Vault's pod runs (kubectl --context ${input.platform.managementCluster} -n ${VAULT_NAMESPACE} get pods,svc); reaching Vault through the API server instead is not available yet`,
+      });
+    if (input.signal?.aborted) throw new ProviderError('cancelled', { kind: 'interrupted' });
+    await new Promise((r) => setTimeout(r, input.pollMs ?? 5_000));
+  }
+}
