@@ -13,6 +13,8 @@ import {
   type ClusterProvider,
   type ClusterRequest,
   type DownTarget,
+  type EtcdSnapshotRequest,
+  type EtcdSnapshotResult,
   type ObservedCluster,
   type ProvisionResult,
   type PreflightCheck,
@@ -25,6 +27,7 @@ import { findBinaries } from '../../clients/binaries.js';
 import { MultipassClient } from './client.js';
 import { projectKubeconfigAccess } from '../shared/kubeconfig.js';
 import { multipassChecks } from './doctor.js';
+import { multipassEtcdSnapshot } from './etcd-snapshot.js';
 import { provisionCluster } from './provision.js';
 
 function notYet(): never {
@@ -107,6 +110,11 @@ export class MultipassProvider implements ClusterProvider {
           ? `VM(s) ${stopped.join(', ')} not running`
           : 'VMs running; kubeadm bootstrap not available yet',
     };
+  }
+
+  /** The first control plane's etcd member, snapshotted in its pod and copied off the VM. */
+  etcdSnapshot(request: EtcdSnapshotRequest, context: ProviderContext): Promise<EtcdSnapshotResult> {
+    return multipassEtcdSnapshot(this.#client(context), request, context);
   }
 
   /** Deletes and purges the recorded VMs that exist, never another; idempotent. */
