@@ -433,7 +433,7 @@ async function applyRetention(
   );
   const { remove } = retentionPlan(entries, keep, now);
   for (const id of remove) await rm(join(clusterDir, id), { recursive: true, force: true });
-  return remove;
+  return remove.sort();
 }
 
 /** Every snapshot under backups/ (of the selected clusters), newest first, each verified. */
