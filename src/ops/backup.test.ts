@@ -4,7 +4,7 @@
  * retention, and verification.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PlatformctlError } from '../errors.js';
@@ -305,6 +305,30 @@ describe('backup list', () => {
     expect(entry!.problem).toBe(
       `etcdutl reads revision ${manifest.revision} (hash ${manifest.etcdHash}), the manifest says 1 (hash ${manifest.etcdHash})`,
     );
+  });
+
+  it('shows what an interrupted backup left as incomplete; the next backup removes it after an hour', async () => {
+    const w = world();
+    await backup(w.deps, { clusters: ['mgmt'] });
+    const mgmt = w.deps.layout.clusterBackups('mgmt');
+    mkdirSync(join(mgmt, '20261203T100000Z.partial'));
+    mkdirSync(join(mgmt, '20261203T115959Z.partial'));
+    const listed = await listBackups(w.deps);
+    expect(listed.map((e) => [e.id, e.verifies])).toEqual([
+      ['20261203T120000Z', true],
+      ['20261203T115959Z.partial', false],
+      ['20261203T100000Z.partial', false],
+    ]);
+    expect(listed[2]!.problem).toMatch(/^incomplete: a backup in progress, or an interrupted one/);
+    expect(listed[2]!.ageSeconds).toBe(7200);
+    w.clock.now = new Date(T0.getTime() + 60_000);
+    const report = await backup(w.deps, { clusters: ['mgmt'] });
+    expect(report.backups[0]!.removed).toEqual(['20261203T100000Z.partial']);
+    expect(snapshots(w, 'mgmt')).toEqual([
+      '20261203T115959Z.partial',
+      '20261203T120000Z',
+      '20261203T120100Z',
+    ]);
   });
 
   it('is empty when there are no backups', async () => {

@@ -403,14 +403,20 @@ async function verify(
   }
 }
 
-/** The snapshot directories of one cluster (finished ones; `.partial` ones are in-flight or failed). */
-async function snapshotDirs(clusterDir: string): Promise<string[]> {
+/** The snapshot directories of one cluster: finished ones, or (`partial`) those of a backup in flight or interrupted. */
+async function snapshotDirs(clusterDir: string, partial = false): Promise<string[]> {
   const entries = await readdir(clusterDir, { withFileTypes: true }).catch(() => []);
   return entries
-    .filter((e) => e.isDirectory() && idTime(e.name) !== undefined)
+    .filter((e) => e.isDirectory())
     .map((e) => e.name)
+    .filter((name) =>
+      partial ? name.endsWith(PARTIAL) && idTime(name.slice(0, -PARTIAL.length)) : idTime(name),
+    )
     .sort();
 }
+
+/** A `.partial` directory older than this is an interrupted backup (a backup takes minutes at most). */
+const STALE_PARTIAL_MS = 3_600_000;
 
 /** Removes what retention no longer keeps of a cluster's snapshots; returns their ids. */
 async function applyRetention(
@@ -432,8 +438,12 @@ async function applyRetention(
     }),
   );
   const { remove } = retentionPlan(entries, keep, now);
-  for (const id of remove) await rm(join(clusterDir, id), { recursive: true, force: true });
-  return remove.sort();
+  // What interrupted backups left: never a snapshot that verified.
+  const stale = (await snapshotDirs(clusterDir, true)).filter(
+    (name) => now.getTime() - idTime(name.slice(0, -PARTIAL.length))!.getTime() > STALE_PARTIAL_MS,
+  );
+  for (const id of [...remove, ...stale]) await rm(join(clusterDir, id), { recursive: true, force: true });
+  return [...remove, ...stale].sort();
 }
 
 /** Every snapshot under backups/ (of the selected clusters), newest first, each verified. */
@@ -451,7 +461,20 @@ export async function listBackups(
     clusters.map(async (cluster) => {
       const clusterDir = deps.layout.clusterBackups(cluster);
       const ids = (await snapshotDirs(clusterDir)).reverse();
-      return Promise.all(
+      const incomplete = (await snapshotDirs(clusterDir, true)).map((name): SnapshotEntry => {
+        const created = idTime(name.slice(0, -PARTIAL.length))!;
+        return {
+          cluster,
+          id: name,
+          dir: join(clusterDir, name),
+          createdAt: created.toISOString(),
+          ageSeconds: Math.max(0, Math.round((now.getTime() - created.getTime()) / 1000)),
+          verifies: false,
+          problem:
+            'incomplete: a backup in progress, or an interrupted one (the next backup removes it after an hour)',
+        };
+      });
+      const finished = await Promise.all(
         ids.map(async (id): Promise<SnapshotEntry> => {
           const dir = join(clusterDir, id);
           const manifest = await readManifest(dir);
@@ -472,6 +495,7 @@ export async function listBackups(
           };
         }),
       );
+      return [...finished, ...incomplete].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     }),
   );
   return perCluster.flat();
