@@ -43,7 +43,7 @@ describe('etcd client (replays captured etcdctl/etcdutl 3.6.16 output)', () => {
       '/b/etcd.db',
     );
     expect(runner.lines).toEqual([
-      '/bin/etcdctl --endpoints=http://127.0.0.1:32765 --dial-timeout=5s --command-timeout=60s endpoint status -w json',
+      '/bin/etcdctl --endpoints=http://127.0.0.1:32765 --dial-timeout=5s --command-timeout=10s endpoint status -w json',
       '/bin/etcdctl --endpoints=https://127.0.0.1:2379 --dial-timeout=5s --command-timeout=60s --cacert=/pki/ca.crt --cert=/pki/c.crt --key=/pki/c.key snapshot save /b/etcd.db',
     ]);
   });
@@ -67,6 +67,19 @@ describe('etcd client (replays captured etcdctl/etcdutl 3.6.16 output)', () => {
       commandLine: '/bin/etcdutl snapshot status /b/etcd.db -w json',
       exitCode: 2,
       outputTail: TRUNCATED.trimEnd(),
+    });
+  });
+
+  it('a member that does not answer its status is etcd.status-failed, with what to do', async () => {
+    const runner = new FakeRunner().on('endpoint status', {
+      stdout: 'null\n',
+      stderr: 'Failed to get the status of endpoint http://127.0.0.1:32729 (context deadline exceeded)\n',
+      exitCode: 1,
+    });
+    await expect(client(runner).endpointStatus({ url: 'http://127.0.0.1:32729' })).rejects.toMatchObject({
+      code: 'etcd.status-failed',
+      message: expect.stringMatching(/^etcd at http:\/\/127\.0\.0\.1:32729 does not answer: /),
+      hint: expect.stringContaining('platformctl up'),
     });
   });
 

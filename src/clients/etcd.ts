@@ -49,6 +49,7 @@ export class EtcdError extends PlatformctlError implements HasDetails {
     code: EtcdErrorCode,
     message: string,
     failed: CommandError | { commandLine: string; output: string },
+    hint?: string,
   ) {
     const tail =
       failed instanceof CommandError
@@ -58,7 +59,7 @@ export class EtcdError extends PlatformctlError implements HasDetails {
       code,
       failed instanceof CommandError && failed.kind === 'interrupted' ? 'interrupted' : 'failed',
       `${message}: \`${failed.commandLine}\` ${failed instanceof CommandError ? howItFailed(failed) : 'printed something else'}${tail ? `:\n${tail}` : ''}`,
-      { cause: failed },
+      { cause: failed, ...(hint ? { hint } : {}) },
     );
     this.commandLine = failed.commandLine;
     this.exitCode = failed instanceof CommandError ? failed.exitCode : 0;
@@ -122,12 +123,15 @@ export function parseEndpointStatus(stdout: string, commandLine: string): Endpoi
   });
 }
 
-/** etcdctl's connection flags: short dial and command timeouts, TLS files when given. */
-export function etcdctlFlags(endpoint: EtcdEndpoint): string[] {
+/**
+ * etcdctl's connection flags: TLS files when given, a short dial timeout, and a command timeout
+ * (an unreachable member makes a request wait for all of it).
+ */
+export function etcdctlFlags(endpoint: EtcdEndpoint, commandTimeout = '60s'): string[] {
   return [
     `--endpoints=${endpoint.url}`,
     '--dial-timeout=5s',
-    '--command-timeout=60s',
+    `--command-timeout=${commandTimeout}`,
     ...(endpoint.cacert ? [`--cacert=${endpoint.cacert}`] : []),
     ...(endpoint.cert ? [`--cert=${endpoint.cert}`] : []),
     ...(endpoint.key ? [`--key=${endpoint.key}`] : []),
@@ -160,11 +164,12 @@ export class EtcdClient {
     code: EtcdErrorCode,
     what: string,
     signal?: AbortSignal,
+    hint?: string,
   ) {
     try {
       return await this.runner.run(binary, args, { timeoutMs: TIMEOUT_MS, ...(signal ? { signal } : {}) });
     } catch (error) {
-      if (error instanceof CommandError) throw new EtcdError(code, what, error);
+      if (error instanceof CommandError) throw new EtcdError(code, what, error, hint);
       throw error;
     }
   }
@@ -181,13 +186,15 @@ export class EtcdClient {
   }
 
   async endpointStatus(endpoint: EtcdEndpoint, signal?: AbortSignal): Promise<EndpointStatus> {
-    const args = [...etcdctlFlags(endpoint), 'endpoint', 'status', '-w', 'json'];
+    // A status answers at once: an unreachable member fails in seconds, not a minute.
+    const args = [...etcdctlFlags(endpoint, '10s'), 'endpoint', 'status', '-w', 'json'];
     const { stdout } = await this.#run(
       this.binaries.etcdctl,
       args,
       'etcd.status-failed',
       `etcd at ${endpoint.url} does not answer`,
       signal,
+      'is the cluster running? `platformctl status` shows it; `platformctl up` starts or repairs it',
     );
     return parseEndpointStatus(stdout, commandLine(this.binaries.etcdctl, args));
   }
