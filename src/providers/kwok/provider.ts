@@ -3,13 +3,12 @@
  * kube-controller-manager and kube-scheduler from the harness build (or PATH), and simulated
  * nodes named and labelled as the spec says. Bound to 127.0.0.1 only; nothing is downloaded.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { CommandRunner } from '../../clients/exec.js';
-import { EtcdClient } from '../../clients/etcd.js';
 import { KubeClient } from '../../clients/kube.js';
 import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
 import type { KubeObject } from '../../kube/objects.js';
@@ -33,8 +32,6 @@ import type {
   ClusterProvider,
   ClusterRequest,
   DownTarget,
-  EtcdSnapshotRequest,
-  EtcdSnapshotResult,
   ObservedCluster,
   PreflightCheck,
   PreflightContext,
@@ -43,6 +40,7 @@ import type {
   ProvisionResult,
 } from '../types.js';
 import { ProviderError } from '../types.js';
+import { kwokEtcdSnapshot } from './etcd-snapshot.js';
 
 const BINARIES = [
   'kwokctl',
@@ -67,8 +65,6 @@ export interface KwokPaths {
   readonly simulatorConfigOf: (cluster: string) => string;
   /** Where kwokctl writes a kubeconfig we do not use (it would otherwise edit ~/.kube/config). */
   readonly scratchKubeconfigOf: (cluster: string) => string;
-  /** What kwokctl recorded of the cluster it created: its components, their ports (etcdPort). */
-  readonly clusterRecordOf: (cluster: string) => string;
 }
 
 export function kwokPaths(layout: ProjectLayout): KwokPaths {
@@ -80,7 +76,6 @@ export function kwokPaths(layout: ProjectLayout): KwokPaths {
     simulatorPidOf: (cluster) => join(workdir, cluster, 'simulator.pid'),
     simulatorConfigOf: (cluster) => join(workdir, cluster, 'simulator.json'),
     scratchKubeconfigOf: (cluster) => join(workdir, cluster, 'kwokctl-kubeconfig'),
-    clusterRecordOf: (cluster) => join(workdir, cluster, 'clusters', cluster, 'kwok.yaml'),
   };
 }
 
@@ -119,16 +114,6 @@ export function nodeObject(cluster: PlatformCluster, node: PlatformNode): KubeOb
       : {},
     status: { capacity, allocatable: capacity },
   };
-}
-
-/** The port of the cluster's etcd in kwokctl's record (`options.etcdPort` of its KwokctlConfiguration). */
-export function etcdPortOf(recordText: string): number | undefined {
-  for (const doc of parseAllDocuments(recordText)) {
-    const value = doc.toJS() as { kind?: unknown; options?: { etcdPort?: unknown } } | null;
-    if (value?.kind === 'KwokctlConfiguration' && typeof value.options?.etcdPort === 'number')
-      return value.options.etcdPort;
-  }
-  return undefined;
 }
 
 function freePort(): Promise<number> {
@@ -405,6 +390,15 @@ export class KwokProvider implements ClusterProvider {
     }
   }
 
+  /** A snapshot of the cluster's etcd, from its member on 127.0.0.1 (etcd-snapshot.ts). */
+  readonly etcdSnapshot: NonNullable<ClusterProvider['etcdSnapshot']> = (request, context) =>
+    kwokEtcdSnapshot(
+      { env: this.#env, runner: this.#runner },
+      kwokPaths(context.layout).workdirOf(request.cluster.name),
+      request,
+      context,
+    );
+
   /**
    * SIMULATION: kwok nodes run no containers, so the Vault the chart would run in the management
    * cluster runs here instead, as a real Vault server from the harness build on 127.0.0.1, with
@@ -458,32 +452,6 @@ export class KwokProvider implements ClusterProvider {
     }
     context.log({ message: `simulated Vault started (pid ${started.pid}) on ${endpoint.address}` });
     return endpoint;
-  }
-
-  /**
-   * kwok's etcd is a real etcd on this machine, plain HTTP on 127.0.0.1 at the port kwokctl
-   * recorded: the snapshot is streamed straight into `request.path` with etcdctl.
-   */
-  async etcdSnapshot(request: EtcdSnapshotRequest, context: ProviderContext): Promise<EtcdSnapshotResult> {
-    const cluster = request.cluster.name;
-    const recordFile = kwokPaths(context.layout).clusterRecordOf(cluster);
-    const record = await readFile(recordFile, 'utf8').catch(() => undefined);
-    if (record === undefined)
-      throw new ProviderError(`cluster ${cluster} has no kwok cluster here (no ${recordFile})`, {
-        code: 'provider.cluster-missing',
-        hint: 'create it with `platformctl up --provider kwok`',
-      });
-    const port = etcdPortOf(record);
-    if (port === undefined)
-      throw new ProviderError(`${recordFile} names no etcd port (options.etcdPort)`, {
-        code: 'provider.etcd-unknown',
-      });
-    const endpoint = { url: `http://127.0.0.1:${port}` };
-    const etcd = EtcdClient.find({ env: this.#env, projectDir: context.layout.root, runner: this.#runner });
-    const status = await etcd.endpointStatus(endpoint, context.signal);
-    context.log({ cluster, message: `etcd ${status.version} at ${endpoint.url}: saving a snapshot` });
-    await etcd.snapshotSave(endpoint, request.path, context.signal);
-    return { node: 'localhost', endpoint: endpoint.url, etcdVersion: status.version };
   }
 
   /** Starts the cluster's simulation controller in the background unless it runs; true when started. */

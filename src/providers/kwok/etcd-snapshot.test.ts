@@ -1,6 +1,6 @@
 /** Where kwok's etcd listens, from the record kwokctl writes (its shape: kwokctl v0.8.0's kwok.yaml, abridged). */
 import { describe, expect, it } from 'vitest';
-import { etcdPortOf } from './provider.js';
+import { etcdPortOf } from './etcd-snapshot.js';
 
 const RECORD = `apiVersion: config.kwok.x-k8s.io/v1alpha1
 components:
