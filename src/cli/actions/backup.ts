@@ -5,7 +5,6 @@ import {
   parseRetention,
   parseWhat,
   projectBackupDeps,
-  selectClusters,
   type SnapshotEntry,
 } from '../../ops/backup.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
@@ -79,7 +78,6 @@ export default async function backup(flags: BackupFlags, { io, args }: ActionCon
     );
     return EXIT.ok;
   }
-  selectClusters(project.platform, flags.cluster);
   const report = await runBackup(deps, {
     ...(flags.cluster ? { clusters: flags.cluster } : {}),
     ...(flags.what ? { what: flags.what } : {}),
