@@ -12,6 +12,8 @@ export type Action<F> = (flags: F, context: ActionContext) => Promise<number>;
 
 export interface ActionContext {
   readonly io: CliIO;
+  /** The command's positional arguments, as parsed (`backup list`: ['list']). */
+  readonly args?: readonly unknown[];
 }
 
 export type ActionName =
@@ -28,7 +30,8 @@ export type ActionName =
   | 'images'
   | 'charts'
   | 'verify'
-  | 'analyze';
+  | 'analyze'
+  | 'backup';
 
 export const fileOption = () =>
   new Option(
@@ -288,6 +291,40 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       .addOption(outputOption())
       .addHelpText('after', '\nExit status: 0 no finding at or above --fail-on, 1 otherwise, 2 usage.'),
     'analyze',
+  );
+
+  register(
+    program
+      .command('backup')
+      .description(
+        "snapshot every cluster's etcd into backups/<cluster>/<time>/ beside a manifest (SHA-256, size, revision, versions, node), each checked after the copy; `backup list` shows what there is, with age and whether it verifies",
+      )
+      .argument('[action]', 'list: show the snapshots there are instead of taking one', (value: string) => {
+        if (value !== 'list') throw new InvalidArgumentError('the only action is "list"');
+        return value;
+      })
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .addOption(clusterOption())
+      .option('--what <kinds>', 'what to back up (comma-separated): etcd (vault and velero: not yet)', list)
+      .option(
+        '--keep <n|age>',
+        'retention per cluster: the newest N snapshots, or those younger than 90m, 36h, 7d, 2w (default 7d); the newest one that verifies is never deleted',
+      )
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        `
+Files are 0600 in 0700 directories: a snapshot holds every Secret of its cluster.
+Exit status: 0 every snapshot taken and verified, 3 a cluster's backup failed (the others are
+still taken), 2 usage (--what vault or velero: not available yet), 5 etcdutl or etcdctl missing.
+
+Examples:
+  platformctl backup                       # every cluster, retention 7 days
+  platformctl backup --cluster mgmt --keep 5
+  platformctl backup list -o json`,
+      ),
+    'backup',
   );
 
   register(

@@ -7,8 +7,10 @@ import { type ActionName, defineCommands } from './commands.js';
 import { type CliIO, EXIT, packageVersion, processIO } from './io.js';
 
 // Each action declares its own flags; commander hands over what it parsed for that command.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ActionModule = { default: (flags: any, context: { io: CliIO }) => Promise<number> };
+type ActionModule = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  default: (flags: any, context: { io: CliIO; args: readonly unknown[] }) => Promise<number>;
+};
 
 const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   init: () => import('./actions/init.js'),
@@ -25,6 +27,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   charts: () => import('./actions/charts.js'),
   verify: () => import('./actions/verify.js'),
   analyze: () => import('./actions/analyze.js'),
+  backup: () => import('./actions/backup.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */
@@ -66,7 +69,7 @@ export function buildProgram(io: CliIO, exit: (code: number) => void): Command {
       const flags = command.opts<Record<string, unknown>>();
       try {
         const action = (await ACTIONS[name]()).default;
-        exit(await action(flags, { io }));
+        exit(await action(flags, { io, args: command.processedArgs as unknown[] }));
       } catch (error) {
         exit(await report(io, error, flags['output'] === 'json'));
       }

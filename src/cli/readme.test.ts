@@ -13,12 +13,18 @@ const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const program = new Command('platformctl');
 defineCommands(program, (command) => command);
 
-/** The table rows: first cell `platformctl <name> ...`. */
+/**
+ * The table rows: first cell `platformctl <name> ...`. A command may have several rows (`backup`
+ * and `backup list`): together they name its options.
+ */
 function readmeRows(): Map<string, string> {
   const rows = new Map<string, string>();
   for (const line of README.split('\n')) {
     const match = /^\| `platformctl ([a-z-]+)(.*?)` \|/.exec(line);
-    if (match) rows.set(match[1]!, `${match[1]}${match[2]}`);
+    if (match) {
+      const earlier = rows.get(match[1]!);
+      rows.set(match[1]!, `${earlier === undefined ? '' : `${earlier} `}${match[1]}${match[2]}`);
+    }
   }
   return rows;
 }

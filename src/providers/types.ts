@@ -78,6 +78,27 @@ export interface DownTarget {
   readonly nodes: readonly string[];
 }
 
+export interface EtcdSnapshotRequest {
+  readonly platform: Platform;
+  readonly cluster: PlatformCluster;
+  /** Where the snapshot file goes on this machine (its directory exists, 0700). */
+  readonly path: string;
+}
+
+export interface EtcdSnapshotResult {
+  /** The machine the snapshot was taken on (a control-plane node, or this host for kwok). */
+  readonly node: string;
+  /** The member's client URL, as seen from that machine. */
+  readonly endpoint: string;
+  /** The etcd server's version, e.g. `3.6.16`. */
+  readonly etcdVersion: string;
+  /**
+   * The file's SHA-256 where it was taken, when it was copied from another machine: `backup`
+   * compares it with the copy's.
+   */
+  readonly sourceSha256?: string;
+}
+
 /** One thing a run needs before it starts, checked (preflight, and later `doctor`). */
 export interface PreflightCheck {
   /** Stable, e.g. `binary.kwokctl`, `chart.cilium`, `mirror`. */
@@ -110,6 +131,12 @@ export interface ClusterProvider {
   bootstrap(request: ClusterRequest, context: ProviderContext): Promise<BootstrapResult>;
   /** A cheap live check, for re-runs and `status`. */
   observe(request: ClusterRequest, context: ProviderContext): Promise<ObservedCluster>;
+  /**
+   * Takes a snapshot of the cluster's etcd and puts the file at `request.path` on this machine
+   * (`backup`). Absent when the provider cannot reach its clusters' etcd; `backup` then fails
+   * for those clusters saying so.
+   */
+  etcdSnapshot?(request: EtcdSnapshotRequest, context: ProviderContext): Promise<EtcdSnapshotResult>;
   /**
    * Removes what the provider created for these clusters, in the order given (idempotent:
    * nothing there is success). Returns the clusters it deleted. Whatever runs with a cluster

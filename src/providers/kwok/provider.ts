@@ -42,6 +42,7 @@ import type {
   ProvisionResult,
 } from '../types.js';
 import { ProviderError } from '../types.js';
+import { kwokEtcdSnapshot } from './etcd-snapshot.js';
 
 const BINARIES = [
   'kwokctl',
@@ -422,6 +423,15 @@ export class KwokProvider implements ClusterProvider {
       return { exists: true, serving: true, ready: false, detail: (error as Error).message };
     }
   }
+
+  /** A snapshot of the cluster's etcd, from its member on 127.0.0.1 (etcd-snapshot.ts). */
+  readonly etcdSnapshot: NonNullable<ClusterProvider['etcdSnapshot']> = (request, context) =>
+    kwokEtcdSnapshot(
+      { env: this.#env, runner: this.#runner },
+      kwokPaths(context.layout).workdirOf(request.cluster.name),
+      request,
+      context,
+    );
 
   /**
    * SIMULATION: kwok nodes run no containers, so the Vault the chart would run in the management

@@ -174,6 +174,19 @@ export class MultipassClient {
     });
   }
 
+  /**
+   * Copies a file between this machine and a VM (`<vm>:<path>` names the VM's side), as the VM's
+   * default user: the VM's file must be readable by it.
+   */
+  async transfer(
+    source: string,
+    destination: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#run(['transfer', source, destination], { timeoutMs, ...(signal ? { signal } : {}) });
+  }
+
   async deletePurge(names: readonly string[]): Promise<void> {
     if (names.length > 0) await this.#run(['delete', '--purge', ...names], { timeoutMs: 300_000 });
   }

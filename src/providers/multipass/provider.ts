@@ -15,23 +15,26 @@
 import type { CommandRunner } from '../../clients/exec.js';
 import type { Platform, PlatformCluster } from '../../spec/model.js';
 import { PROVIDER_TRAITS } from '../traits.js';
-import type {
-  BootstrapResult,
-  ClusterAccess,
-  ClusterProvider,
-  ClusterRequest,
-  DownTarget,
-  ObservedCluster,
-  ProvisionResult,
-  PreflightCheck,
-  PreflightContext,
-  ProviderContext,
-  ProviderDeps,
+import {
+  type BootstrapResult,
+  type ClusterAccess,
+  type ClusterProvider,
+  type ClusterRequest,
+  type DownTarget,
+  type EtcdSnapshotRequest,
+  type EtcdSnapshotResult,
+  type ObservedCluster,
+  type ProvisionResult,
+  type PreflightCheck,
+  type PreflightContext,
+  type ProviderContext,
+  type ProviderDeps,
 } from '../types.js';
 import { findBinaries } from '../../clients/binaries.js';
 import { MultipassClient } from './client.js';
 import { projectKubeconfigAccess } from '../shared/kubeconfig.js';
 import { multipassChecks } from './doctor.js';
+import { multipassEtcdSnapshot } from './etcd-snapshot.js';
 import { provisionCluster } from './provision.js';
 import { bootstrapCluster, registeredNodes } from './bootstrap.js';
 import { waitingNodes } from '../shared/nodes.js';
@@ -156,6 +159,11 @@ export class MultipassProvider implements ClusterProvider {
       log: context.log,
       ...(context.signal ? { signal: context.signal } : {}),
     });
+  }
+
+  /** The first control plane's etcd member, snapshotted in its pod and copied off the VM. */
+  etcdSnapshot(request: EtcdSnapshotRequest, context: ProviderContext): Promise<EtcdSnapshotResult> {
+    return multipassEtcdSnapshot(this.#client(context), request, context);
   }
 
   /** Deletes and purges the recorded VMs that exist, never another; idempotent. */
