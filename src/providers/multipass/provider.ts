@@ -15,20 +15,20 @@
 import type { CommandRunner } from '../../clients/exec.js';
 import type { Platform, PlatformCluster } from '../../spec/model.js';
 import { PROVIDER_TRAITS } from '../traits.js';
-import {
-  type BootstrapResult,
-  type ClusterAccess,
-  type ClusterProvider,
-  type ClusterRequest,
-  type DownTarget,
-  type EtcdSnapshotRequest,
-  type EtcdSnapshotResult,
-  type ObservedCluster,
-  type ProvisionResult,
-  type PreflightCheck,
-  type PreflightContext,
-  type ProviderContext,
-  type ProviderDeps,
+import type {
+  BootstrapResult,
+  ClusterAccess,
+  ClusterProvider,
+  ClusterRequest,
+  DownTarget,
+  EtcdSnapshotRequest,
+  EtcdSnapshotResult,
+  ObservedCluster,
+  ProvisionResult,
+  PreflightCheck,
+  PreflightContext,
+  ProviderContext,
+  ProviderDeps,
 } from '../types.js';
 import { findBinaries } from '../../clients/binaries.js';
 import { MultipassClient } from './client.js';
