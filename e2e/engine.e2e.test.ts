@@ -682,7 +682,8 @@ describe('a spec that shrank', () => {
 
 describe('fault injection: SIGKILL during up, then up again', () => {
   it('converges after 10 kills at random moments, with nothing duplicated and a state that always parses', async () => {
-    expect(cli('down', '--provider', 'kwok').code).toBe(0);
+    const down = cli('down', '--provider', 'kwok');
+    expect(down.code, down.stderr).toBe(0);
     // Kill points spread over a full run (about 20-60 s here): early ones land in provisioning,
     // later ones in Helm releases and manifests. Seeded, so a failure can be replayed.
     let seed = 20261202;

@@ -162,7 +162,7 @@ describe('rendered objects, judged by the real API server', () => {
     const quota = await clients
       .get('app1')!
       .get<any>('/api/v1/namespaces/production/resourcequotas/compute-quota');
-    expect(quota.spec.hard).toMatchObject({ 'requests.memory': '2Gi', 'limits.memory': '4Gi', pods: '20' });
+    expect(quota.spec.hard).toMatchObject({ 'requests.memory': '2Gi', 'limits.memory': '6Gi', pods: '20' });
     const dns = await clients
       .get('app2')!
       .get<any>('/apis/networking.k8s.io/v1/namespaces/production/networkpolicies/allow-dns-egress');

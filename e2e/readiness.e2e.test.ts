@@ -57,9 +57,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * The provider spawns simulator-main.js next to its own module, which exists only in the build
- * (dist/); run from src, that process exits at once. The same reconciliation pass runs here
- * instead (a second simulator would be harmless: both assign the same address, apply the same PV).
+ * The provider runs the built simulator (dist/providers/kwok/simulator-main.js) even when this
+ * test imports it from the sources. The same reconciliation pass also runs here, so the test does
+ * not wait on that process's one-second poll (two are harmless: both assign the same address and
+ * apply the same PV).
  */
 async function simulate(): Promise<void> {
   while (simulating) {

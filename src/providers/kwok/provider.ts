@@ -3,6 +3,7 @@
  * kube-controller-manager and kube-scheduler from the harness build (or PATH), and simulated
  * nodes named and labelled as the spec says. Bound to 127.0.0.1 only; nothing is downloaded.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -129,6 +130,21 @@ function freePort(): Promise<number> {
       const { port } = server.address() as AddressInfo;
       server.close(() => resolvePort(port));
     });
+  });
+}
+
+/**
+ * A script of this folder that runs in its own process, as JavaScript: beside this module in the
+ * build, or in dist/ when this module runs from the TypeScript sources (tests).
+ */
+function builtScript(name: string): string {
+  const beside = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = fileURLToPath(new URL(`../../../dist/providers/kwok/${name}.js`, import.meta.url));
+  if (existsSync(built)) return built;
+  throw new ProviderError(`${name}.js is not built: run \`npm run build\``, {
+    code: 'provider.not-built',
+    kind: 'environment',
   });
 }
 
@@ -520,10 +536,7 @@ export class KwokProvider implements ClusterProvider {
     await this.admission(cluster.name, context.layout);
     return {
       command: process.execPath,
-      args: [
-        fileURLToPath(new URL('./post-render-main.js', import.meta.url)),
-        kwokPaths(context.layout).admissionOf(cluster.name),
-      ],
+      args: [builtScript('post-render-main'), kwokPaths(context.layout).admissionOf(cluster.name)],
     };
   }
 
@@ -542,7 +555,7 @@ export class KwokProvider implements ClusterProvider {
       admission: paths.admissionOf(cluster.name),
     };
     await writeFile(paths.simulatorConfigOf(cluster.name), JSON.stringify(config, null, 2), { mode: 0o600 });
-    const script = fileURLToPath(new URL('./simulator-main.js', import.meta.url));
+    const script = builtScript('simulator-main');
     const started = await startRecorded(
       this.#runner,
       paths.simulatorPidOf(cluster.name),
@@ -580,7 +593,8 @@ export class KwokProvider implements ClusterProvider {
         );
         deleted.push(cluster);
       }
-      await rm(paths.workdirOf(cluster), { recursive: true, force: true });
+      // Retries: kwokctl's components may still be closing files in it.
+      await rm(paths.workdirOf(cluster), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
       await rm(layout.kubeconfig(cluster), { force: true });
       if (role === 'management') await this.removeSimulatedVault(layout);
     }

@@ -57,8 +57,12 @@ export async function startRecorded(
   return record;
 }
 
-/** Stops the recorded process (SIGTERM) and removes its pid file; nothing recorded is success. */
-export async function stopRecorded(pidFile: string): Promise<boolean> {
+/**
+ * Stops the recorded process (SIGTERM, then SIGKILL after `graceMs`), waits until it is gone and
+ * removes its pid file; nothing recorded is success. Waiting matters: callers delete the
+ * process's directory next, and a process still writing its log there makes that fail.
+ */
+export async function stopRecorded(pidFile: string, graceMs = 10_000): Promise<boolean> {
   const record = await readPidFile(pidFile);
   let stopped = false;
   if (record && processAlive(record.pid)) {
@@ -67,6 +71,18 @@ export async function stopRecorded(pidFile: string): Promise<boolean> {
       stopped = true;
     } catch {
       // gone meanwhile
+    }
+    const deadline = Date.now() + graceMs;
+    while (processAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (processAlive(record.pid)) {
+      try {
+        process.kill(record.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+      // Bounded: a zombie (an exited child its parent has not reaped yet) still answers kill(0).
+      const killed = Date.now() + 2_000;
+      while (processAlive(record.pid) && Date.now() < killed) await new Promise((r) => setTimeout(r, 50));
     }
   }
   await rm(pidFile, { force: true });
