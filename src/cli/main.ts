@@ -25,6 +25,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   charts: () => import('./actions/charts.js'),
   verify: () => import('./actions/verify.js'),
   analyze: () => import('./actions/analyze.js'),
+  dashboard: () => import('./actions/dashboard.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */
