@@ -60,14 +60,20 @@ function show(view) {
   }
 }
 
+/** Where each view says that it could not load. */
+const BODIES = { topology: 'topology-body', run: 'run-summary', health: 'health-body' };
+
 function failed(view, error) {
   loaded.delete(view);
-  const target = document.getElementById(view);
+  const target = document.getElementById(BODIES[view]);
   if (target) target.replaceChildren(h('p', { class: 'step-error', role: 'alert' }, String(error.message)));
 }
 
-function route() {
-  show((location.hash.slice(1) || 'topology').split('/')[0]);
+function route(event) {
+  const view = (location.hash.slice(1) || 'topology').split('/')[0];
+  show(view);
+  // Chosen from the navigation: the keyboard goes on from the view's heading.
+  if (event) document.getElementById(`h-${VIEWS.includes(view) ? view : 'topology'}`).focus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,7 +262,7 @@ function clusterCard(cluster) {
                       ? 'reported by the Node object'
                       : node.addressFrom === 'recorded'
                         ? 'recorded by the provider'
-                        : undefined,
+                        : 'none recorded by the provider, none reported by the Node object',
                 },
                 node.address ?? '—',
               ),
@@ -304,7 +310,7 @@ async function loadTopology() {
   const topology = await api('/api/topology');
   document.getElementById('platform-name').textContent = `· ${topology.platform}`;
   document.title = `${topology.platform} · platformctl dashboard`;
-  const target = document.getElementById('topology');
+  const target = document.getElementById('topology-body');
   target.classList.remove('loading');
   target.replaceChildren(
     h(
@@ -817,7 +823,7 @@ function connect() {
 // Health
 
 async function loadHealth(refresh = false) {
-  const target = document.getElementById('health');
+  const target = document.getElementById('health-body');
   const button = document.getElementById('health-refresh');
   button.disabled = true;
   target.setAttribute('aria-busy', 'true');
