@@ -185,6 +185,11 @@ describe('platformctl dashboard in Chromium', () => {
     await expect(page.locator('#mesh li').count()).resolves.toBe(3);
     await expect(page.locator('#links').innerText()).resolves.toContain('grafana.mgmt.local.dev');
     await shot('topology');
+    // Each cluster of the diagram leads to its details.
+    await page.locator('.diagram a[href="#topology/app2"]').click();
+    await expect
+      .poll(() => page.evaluate("document.activeElement?.closest('[data-cluster]')?.dataset.cluster"))
+      .toBe('app2');
   });
 
   it('follows an up started elsewhere: steps turn from running to succeeded without a reload', async () => {

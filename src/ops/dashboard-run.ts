@@ -4,7 +4,7 @@
  * run folded from its events, its timeline, and the tail of a step's log. The follower reads the
  * event files another process is writing, so the page sees an `up` started in any terminal.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import type { StepState } from '../engine/state.js';
 import type { EngineEvent, ErrorInfo, StepOutcome } from '../engine/types.js';
 import type { Plan } from '../plan/plan.js';

@@ -27,6 +27,8 @@ function portOf(flag: string | undefined): number {
 export default async function dashboard(flags: DashboardFlags, { io }: ActionContext): Promise<number> {
   const port = portOf(flags.port);
   const project = await projectFor(flags, io);
+  // A state file of another platform, or a damaged one, fails here rather than on every page.
+  await project.state();
   const server = await startDashboard({
     source: projectSource(project),
     port,

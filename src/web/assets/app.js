@@ -69,11 +69,22 @@ function failed(view, error) {
   if (target) target.replaceChildren(h('p', { class: 'step-error', role: 'alert' }, String(error.message)));
 }
 
+/** `#topology/<cluster>`: that cluster's card, once the topology is there. */
+function focusCluster() {
+  const [view, cluster] = location.hash.slice(1).split('/');
+  const card = view === 'topology' && cluster && document.getElementById(`cluster-${cluster}`);
+  if (!card) return false;
+  card.scrollIntoView({ block: 'start' });
+  card.querySelector('h3').focus();
+  return true;
+}
+
 function route(event) {
   const view = (location.hash.slice(1) || 'topology').split('/')[0];
   show(view);
-  // Chosen from the navigation: the keyboard goes on from the view's heading.
-  if (event) document.getElementById(`h-${VIEWS.includes(view) ? view : 'topology'}`).focus();
+  // Chosen from the navigation: the keyboard goes on from the view's heading (or the cluster's).
+  if (event && !focusCluster())
+    document.getElementById(`h-${VIEWS.includes(view) ? view : 'topology'}`).focus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,7 +105,7 @@ function diagram(topology) {
     viewBox: `0 0 ${width} ${height}`,
     width: '100%',
     height,
-    role: 'img',
+    role: 'group',
     'aria-label': `${topology.clusters.length} clusters, ${topology.mesh.length} mesh links, ${topology.dependencies.length} cross-cluster dependencies`,
     preserveAspectRatio: 'xMidYMid meet',
   });
@@ -161,8 +172,8 @@ function diagram(topology) {
     const p = positions.get(cluster.name);
     svg.append(
       s(
-        'g',
-        {},
+        'a',
+        { href: `#topology/${cluster.name}`, 'aria-label': `cluster ${cluster.name}: its details` },
         s('rect', { class: 'box', x: p.x, y: p.y, width: boxW, height: boxH, rx: 6 }),
         s(
           'text',
@@ -201,7 +212,7 @@ function clusterCard(cluster) {
     { class: 'cluster', id: `cluster-${cluster.name}`, 'data-cluster': cluster.name },
     h(
       'h3',
-      {},
+      { tabindex: '-1' },
       cluster.name,
       ' ',
       h('span', { class: 'badge' }, cluster.role),
@@ -307,6 +318,11 @@ function clusterCard(cluster) {
 }
 
 async function loadTopology() {
+  await drawTopology();
+  focusCluster();
+}
+
+async function drawTopology() {
   const topology = await api('/api/topology');
   document.getElementById('platform-name').textContent = `· ${topology.platform}`;
   document.title = `${topology.platform} · platformctl dashboard`;
