@@ -204,7 +204,7 @@ export async function listRuns(layout: ProjectLayout): Promise<string[]> {
   const runs: string[] = [];
   for (const name of names.filter((n) => RUN_ID.test(n)).sort())
     if (
-      await readFile(layout.runEvents(name)).then(
+      await access(layout.runEvents(name)).then(
         () => true,
         () => false,
       )
