@@ -33,7 +33,10 @@ export interface TopologyNode {
 export interface TopologyAddon {
   readonly name: AddonName;
   readonly namespace: string;
-  /** Each of its steps with what the last run that touched it recorded. */
+  /**
+   * Each of its steps with what the last run that touched it recorded.
+   * TODO(#15): the release's live status (helm status) and its objects' readiness beside it.
+   */
   readonly steps: ReadonlyArray<{ readonly id: string; readonly outcome: string; readonly detail?: string }>;
 }
 
