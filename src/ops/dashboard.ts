@@ -8,6 +8,7 @@
 import { ADDON_CATALOG, requirementsFor } from '../addons/catalog.js';
 import type { AddonName } from '../addons/names.js';
 import type { AddonDependency } from '../addons/types.js';
+import { recordedAddresses } from '../engine/run.js';
 import type { PlatformState } from '../engine/state.js';
 import { formatAddress } from '../net/ipv4.js';
 import { dnsNames } from '../render/dns.js';
@@ -126,15 +127,12 @@ const PINNED_OF: Partial<Record<AddonName, string>> = {
   minio: 'minio',
 };
 
-/** Node addresses by node name, from the provision steps' outputs in the state. */
+/** Node addresses by node name, as the provision steps recorded them. */
 function recordedNodeAddresses(state: PlatformState | undefined): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [id, step] of Object.entries(state?.steps ?? {})) {
-    const addresses = step.outputs?.['addresses'];
-    if (!id.endsWith('/provision') || typeof addresses !== 'object' || addresses === null) continue;
-    for (const [node, address] of Object.entries(addresses as Record<string, unknown>))
+  for (const byNode of recordedAddresses(state?.steps ?? {}).values())
+    for (const [node, address] of Object.entries(byNode))
       if (typeof address === 'string') out.set(node, address);
-  }
   return out;
 }
 
