@@ -7,7 +7,7 @@
  * Screenshots of each page go to .artifacts/dashboard/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,7 +134,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   dashboard?.kill('SIGTERM');
-  cli('down', '--provider', 'kwok');
+  const down = cli('down', '--provider', 'kwok');
+  if (down.code !== 0) console.error(`down failed in ${project}:`, down.stderr);
+  else rmSync(project, { recursive: true, force: true });
 }, 300_000);
 
 describe('platformctl dashboard in Chromium', () => {

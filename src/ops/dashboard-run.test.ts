@@ -1,7 +1,7 @@
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../engine/types.js';
 import { buildPlan } from '../plan/plan.js';
 import { projectLayout } from '../project/layout.js';
@@ -68,8 +68,15 @@ const runFinished = (runId: string, ok: boolean): EngineEvent => ({
   at: at(9),
 });
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function project() {
-  const layout = projectLayout(mkdtempSync(join(tmpdir(), 'platformctl-dashboard-run-')));
+  const dir = mkdtempSync(join(tmpdir(), 'platformctl-dashboard-run-'));
+  made.push(dir);
+  const layout = projectLayout(dir);
   const write = (runId: string, events: EngineEvent[], tail = '') => {
     mkdirSync(layout.runLogDir(runId), { recursive: true });
     appendFileSync(layout.runEvents(runId), events.map((e) => `${JSON.stringify(e)}\n`).join('') + tail);

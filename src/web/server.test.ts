@@ -1,9 +1,9 @@
-import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../engine/types.js';
 import type { DashboardSource } from '../ops/dashboard-source.js';
 import { projectLayout } from '../project/layout.js';
@@ -12,11 +12,18 @@ import { COOKIE, startDashboard, type Dashboard } from './server.js';
 const RUN_A = '20260101T100000-aaaaaa';
 const RUN_B = '20260101T110000-bbbbbb';
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function source(): DashboardSource & {
   healthCalls: boolean[];
   write(runId: string, ...events: EngineEvent[]): void;
 } {
-  const layout = projectLayout(mkdtempSync(join(tmpdir(), 'platformctl-dashboard-server-')));
+  const dir = mkdtempSync(join(tmpdir(), 'platformctl-dashboard-server-'));
+  made.push(dir);
+  const layout = projectLayout(dir);
   const healthCalls: boolean[] = [];
   return {
     layout,
