@@ -136,6 +136,24 @@ describe('exit codes', () => {
     expect((await runCli(['up', '--dry-run'], { cwd })).code).toBe(1);
   });
 
+  it('dashboard: a bad port is usage (2), a missing spec is what it is for status, a foreign state is invalid input (1), before it serves', async () => {
+    const cwd = tempDir();
+    for (const port of ['abc', '0', '70000'])
+      expect((await runCli(['dashboard', '--provider', 'kwok', '--port', port], { cwd })).code).toBe(2);
+    expect((await runCli(['dashboard', '-f', 'nope.yaml'], { cwd })).code).toBe(
+      (await runCli(['status', '--no-check', '-f', 'nope.yaml'], { cwd })).code,
+    );
+    writeFileSync(join(cwd, 'platform.yaml'), VALID);
+    mkdirSync(join(cwd, '.platformctl'));
+    writeFileSync(
+      join(cwd, '.platformctl/state.json'),
+      JSON.stringify({ version: 1, platform: 'other', provider: 'kwok', steps: {}, runs: [] }),
+    );
+    const foreign = await runCli(['dashboard', '--provider', 'kwok'], { cwd });
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain('belongs to platform "other"');
+  });
+
   it('reports a held lock as 4, with the holder, in text and JSON', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'platform.yaml'), VALID);

@@ -31,7 +31,8 @@ export type ActionName =
   | 'charts'
   | 'verify'
   | 'analyze'
-  | 'backup';
+  | 'backup'
+  | 'dashboard';
 
 export const fileOption = () =>
   new Option(
@@ -325,6 +326,26 @@ Examples:
   platformctl backup list -o json`,
       ),
     'backup',
+  );
+
+  register(
+    program
+      .command('dashboard')
+      .description(
+        'serve a local, read-only web page of the platform: topology, the run graph live while `up` runs, the timeline of the last run, health, drift and links to the platform UIs',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--port <n>', 'listen on this port of 127.0.0.1 (default: a free one)')
+      .option('--open', 'open the page in the default browser')
+      .option('--no-token', 'serve without the token (any local program or page may read it)')
+      .addHelpText(
+        'after',
+        `
+Listens on 127.0.0.1 only. The printed URL carries a random token; every request needs it (the
+first visit turns it into a cookie), others get 401. Runs until Ctrl-C; exit 0, 2 usage.`,
+      ),
+    'dashboard',
   );
 
   register(

@@ -28,6 +28,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   verify: () => import('./actions/verify.js'),
   analyze: () => import('./actions/analyze.js'),
   backup: () => import('./actions/backup.js'),
+  dashboard: () => import('./actions/dashboard.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */

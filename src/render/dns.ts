@@ -6,16 +6,17 @@
 import { formatAddress } from '../net/ipv4.js';
 import type { Platform } from '../spec/model.js';
 
-interface Entry {
+export interface DnsEntry {
   readonly address: string;
   readonly name: string;
   /** dnsmasq: the name and every name under it. */
   readonly wildcard: boolean;
 }
 
-function entries(platform: Platform): Entry[] {
+/** Every name of the platform with its address, as the hosts file and dnsmasq get them. */
+export function dnsNames(platform: Platform): DnsEntry[] {
   const { domain } = platform.network;
-  const out: Entry[] = [];
+  const out: DnsEntry[] = [];
   for (const cluster of platform.clusters) {
     const base = `${cluster.name}.${domain}`;
     const { api, services } = cluster.addresses;
@@ -42,7 +43,7 @@ export function hostsFile(platform: Platform): string {
   const lines = [
     '# platformctl: names of the platform. hosts files have no wildcards: add names under a cluster as you route them.',
   ];
-  for (const entry of entries(platform)) lines.push(`${entry.address}\t${entry.name}`);
+  for (const entry of dnsNames(platform)) lines.push(`${entry.address}\t${entry.name}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -51,6 +52,6 @@ export function dnsmasqConf(platform: Platform): string {
     '# platformctl: resolve the platform domain locally (e.g. /etc/resolver/<domain> on macOS pointing at dnsmasq).',
     '# More specific names win over the wildcards.',
   ];
-  for (const entry of entries(platform)) lines.push(`address=/${entry.name}/${entry.address}`);
+  for (const entry of dnsNames(platform)) lines.push(`address=/${entry.name}/${entry.address}`);
   return `${lines.join('\n')}\n`;
 }

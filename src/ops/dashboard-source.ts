@@ -1,0 +1,93 @@
+/**
+ * The dashboard's data over one project: each view gathered from the ops verbs, read-only
+ * (the spec, the state, the provider's record, status without changes, verify, analyze).
+ */
+import { healthView, topology, type HealthView, type Topology } from './dashboard.js';
+import {
+  foldRun,
+  listRuns,
+  readRunEvents,
+  runGraph,
+  stepLogTail,
+  type RunGraph,
+  type RunView,
+} from './dashboard-run.js';
+import type { ProjectLayout } from '../project/layout.js';
+import type { Project } from './project.js';
+
+export interface RunPage {
+  readonly graph: RunGraph;
+  /** The latest run, folded from its event file; absent before the first `up`. */
+  readonly run?: RunView;
+  readonly runs: readonly string[];
+}
+
+/** What the web server asks for; tests give their own. */
+export interface DashboardSource {
+  readonly layout: ProjectLayout;
+  topology(): Promise<Topology>;
+  run(): Promise<RunPage>;
+  /** The checks are slow (every cluster's API): kept until `refresh`. */
+  health(refresh: boolean): Promise<HealthView>;
+  /** Undefined when the run or the step does not exist. */
+  logTail(runId: string, stepId: string): Promise<string[] | undefined>;
+}
+
+const errorLine = (what: string, error: unknown) => `${what}: ${(error as Error).message.split('\n')[0]}`;
+
+export function projectSource(project: Project, now: () => Date = () => new Date()): DashboardSource {
+  let health: Promise<HealthView> | undefined;
+  const gatherHealth = async (): Promise<HealthView> => {
+    const errors: string[] = [];
+    const status = await project.status().catch((e: unknown) => void errors.push(errorLine('status', e)));
+    const verify = await project.verify().catch((e: unknown) => void errors.push(errorLine('verify', e)));
+    const findings = await project.analyze().catch((e: unknown) => void errors.push(errorLine('analyze', e)));
+    return healthView({
+      at: now(),
+      ...(status ? { status } : {}),
+      ...(verify ? { verify } : {}),
+      ...(findings ? { findings } : {}),
+      errors,
+    });
+  };
+  return {
+    layout: project.layout,
+    async topology() {
+      const state = await project.state();
+      // Whether each cluster serves and its live nodes; no drift checks (they are the health page's).
+      const live = await project.status({ check: false }).catch(() => undefined);
+      return topology({
+        platform: project.platform,
+        provider: project.providerName,
+        state,
+        ...(live ? { live } : {}),
+      });
+    },
+    async run() {
+      const { plan } = await project.plan();
+      const state = await project.state();
+      const runs = await listRuns(project.layout);
+      const latest = runs.at(-1);
+      const run = latest
+        ? foldRun(
+            latest,
+            (await readRunEvents(project.layout, latest)).events.map((e) => e.event),
+          )
+        : undefined;
+      return { graph: runGraph(plan, state?.steps ?? {}), ...(run ? { run } : {}), runs };
+    },
+    health(refresh) {
+      if (refresh || !health) {
+        health = gatherHealth();
+        health.catch(() => (health = undefined));
+      }
+      return health;
+    },
+    async logTail(runId, stepId) {
+      const runs = await listRuns(project.layout);
+      const { plan } = await project.plan();
+      if (!runs.includes(runId) || !plan.steps.some((s) => s.id === stepId)) return undefined;
+      return stepLogTail(project.layout, runId, stepId);
+    },
+  };
+}
