@@ -242,7 +242,7 @@ function bootstrapRunner(env: StepEnvironment, step: PlanStep): Runner {
       );
       return {
         outcome: result.changed ? 'succeeded' : 'unchanged',
-        detail: `${cluster.nodes.length} node(s) Ready`,
+        detail: result.detail ?? `${cluster.nodes.length} node(s) Ready`,
         outputs: {
           addresses: result.addresses,
           kubeconfig: result.access.kubeconfig,

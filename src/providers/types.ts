@@ -58,6 +58,11 @@ export interface BootstrapResult {
   readonly changed: boolean;
   /** Node name → address, as registered. */
   readonly addresses: Readonly<Record<string, string>>;
+  /**
+   * What the bootstrap did and left, in a few words, for the step's report (Multipass: nodes
+   * registered, Ready only once the CNI runs). Absent: every node is Ready ("N node(s) Ready").
+   */
+  readonly detail?: string;
 }
 
 export interface ObservedCluster {
