@@ -7,8 +7,8 @@
  * command lines land in the step log.
  *
  * Nodes are Ready only once the CNI runs: bootstrap leaves them registered, and the Cilium step
- * waits for its agent DaemonSet on every node (the engine's release readiness gate).
- * TODO(#11): an explicit gate on every node Ready after the CNI step (the engine's, not here).
+ * waits for its agent DaemonSet and then for every node of the spec Ready (the engine's gates on
+ * providers that run workloads, engine/steps.ts).
  * The engine reaches Vault at its pinned load-balancer address, and `status`/`verify` look there
  * too (vault.ts; a port-forward through the API server when that does not answer is TODO(#11)
  * there).
