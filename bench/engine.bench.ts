@@ -5,9 +5,13 @@
  * 1. Scheduler efficiency on the default plan with the planner's expected step durations (the
  *    reference hardware), time-scaled so the run takes seconds: makespan over the critical path,
  *    and the speed-up over running the same steps one after another, as the seed's scripts do.
- * 2. Engine overhead per step: a graph of no-op steps through the scheduler with the state saved
+ * 2. The predicted timeline of a Multipass run of the default plan: the real scheduler on a
+ *    virtual clock with the planner's durations and the default limits, when each cluster is up,
+ *    has its CNI and is done, against the seed's scripts run one after another (the sum of every
+ *    step's duration), as a ratio. A prediction from the planner's estimates, not a measurement.
+ * 3. Engine overhead per step: a graph of no-op steps through the scheduler with the state saved
  *    after every step, against awaiting the same no-ops in a loop.
- * 3. No-op re-run of `up` on the converged kwok platform against the full run (needs the harness).
+ * 4. No-op re-run of `up` on the converged kwok platform against the full run (needs the harness).
  */
 import { CATALOG } from '../src/addons/catalog.js';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +19,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runGraph } from '../src/engine/scheduler.js';
 import { emptyState, StateStore } from '../src/engine/state.js';
 import { DEFAULT_CONCURRENCY, type ExecutableStep } from '../src/engine/types.js';
@@ -27,6 +31,10 @@ import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const platform = loadBuiltinSpec({ now: new Date(), catalog: CATALOG }).platform!;
 const ratio = (a: number, b: number) => (a / b).toFixed(3);
+const clock = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
 
 describe('engine benchmarks', () => {
   it('scheduler efficiency on the default plan (multipass durations, 1 s planned = 1 ms here)', async () => {
@@ -59,6 +67,51 @@ describe('engine benchmarks', () => {
         `  makespan / critical path, no limits:       ${ratio(unbounded.makespanMs, critical)}  (target <= 1.05)`,
         `  makespan / critical path, default limits:  ${ratio(defaults.makespanMs, critical)}  (global ${DEFAULT_CONCURRENCY.global}, ${DEFAULT_CONCURRENCY.perCluster}/cluster, multipass ${DEFAULT_CONCURRENCY.perProvider['multipass']})`,
         `  speed-up over one step at a time (measured ${oneByOne.makespanMs.toFixed(0)} ms): ${ratio(oneByOne.makespanMs, defaults.makespanMs)}x with default limits, ${ratio(oneByOne.makespanMs, unbounded.makespanMs)}x without`,
+      ].join('\n'),
+    );
+  });
+
+  it('predicted timeline of a Multipass run of the default plan, against the seed running one script after another', async () => {
+    const plan = buildPlan(platform, renderPlatform(platform), 'multipass');
+    const steps: ExecutableStep[] = plan.steps.map((s) => ({
+      id: s.id,
+      cluster: s.cluster,
+      ...(s.kind === 'provision' || s.kind === 'bootstrap' ? { provider: 'multipass' } : {}),
+      dependsOn: s.dependsOn,
+      expectedDurationMs: s.expectedDurationMs,
+      timeoutMs: 24 * 3_600_000,
+      run: () => new Promise((r) => setTimeout(() => r({ outcome: 'succeeded' }), s.expectedDurationMs)),
+    }));
+    // The scheduler itself, on a virtual clock: its limits and priorities, none of the waiting.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 0 });
+    let result: Awaited<ReturnType<typeof runGraph>>;
+    try {
+      const running = runGraph(steps, { concurrency: DEFAULT_CONCURRENCY });
+      await vi.runAllTimersAsync();
+      result = await running;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(result.ok).toBe(true);
+    const finished = new Map(result.records.map((r) => [r.id, Date.parse(r.finishedAt!)]));
+    const predicted = result.makespanMs;
+    const serial = plan.steps.reduce((sum, s) => sum + s.expectedDurationMs, 0);
+    const critical = plan.criticalPath.lengthMs;
+    expect(predicted).toBeGreaterThanOrEqual(critical);
+    expect(predicted).toBeLessThanOrEqual(serial);
+    const cni = plan.steps.filter((s) => s.addon === 'cilium' && s.kind === 'helm');
+    const rows = platform.clusters.map((c) => {
+      const own = plan.steps.filter((s) => s.cluster === c.name);
+      const at = (id: string) => (finished.has(id) ? clock(finished.get(id)!) : '-');
+      return `  ${c.name.padEnd(6)} VMs ${at(`${c.name}/provision`)}  kubeadm ${at(`${c.name}/bootstrap`)}  CNI ${at(cni.find((s) => s.cluster === c.name)?.id ?? '')}  done ${clock(Math.max(...own.map((s) => finished.get(s.id)!)))}  (${own.length} steps)`;
+    });
+    console.log(
+      [
+        `predicted Multipass run of the default plan (planner estimates, default limits; min:s from the start):`,
+        ...rows,
+        `  predicted ${clock(predicted)}, critical path ${clock(critical)} (${plan.criticalPath.ids.length} steps, ${plan.criticalPath.ids[0]} -> ${plan.criticalPath.ids.at(-1)})`,
+        `  the seed's scripts one after another: ${clock(serial)} (all ${plan.steps.length} steps in sequence)`,
+        `  seed order / predicted: ${ratio(serial, predicted)}x; predicted / critical path: ${ratio(predicted, critical)}`,
       ].join('\n'),
     );
   });

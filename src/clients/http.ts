@@ -4,6 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 
 export interface HttpExchange {
   readonly method: string;
@@ -60,5 +61,26 @@ export function exchange(options: HttpExchange): Promise<HttpResponse> {
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
     req.end();
+  });
+}
+
+/**
+ * Whether something accepts a TCP connection at the URL's host and port within timeoutMs (the
+ * scheme's port when it names none). Opens and closes one connection, sends nothing: a cheap
+ * look before a request whose own timeout is long (an address on a network this machine is not
+ * on would otherwise hold the caller, and the process, until the request times out).
+ */
+export function accepts(url: URL, timeoutMs: number): Promise<boolean> {
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolvePromise) => {
+    const socket = connect({ host, port });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolvePromise(answer);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
   });
 }

@@ -22,6 +22,31 @@ describe('notReady', () => {
     expect(notReady(null)).toBe('not found yet');
   });
 
+  it('holds a Node until its kubelet reports Ready (NotReady until the CNI runs)', () => {
+    const node = (conditions?: object[]) => ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'mgmt-worker-0' },
+      status: conditions ? { conditions } : {},
+    });
+    expect(notReady(node())).toBe('no Ready condition yet');
+    expect(
+      notReady(
+        node([
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'KubeletNotReady',
+            message: 'container runtime network not ready: cni plugin not initialized',
+          },
+        ]),
+      ),
+    ).toBe(
+      'Ready is False (KubeletNotReady: container runtime network not ready: cni plugin not initialized)',
+    );
+    expect(notReady(node([{ type: 'Ready', status: 'True', reason: 'KubeletReady' }]))).toBeUndefined();
+  });
+
   describe('Deployment', () => {
     const done = { observedGeneration: 1, replicas: 3, updatedReplicas: 3, availableReplicas: 3 };
 

@@ -214,6 +214,9 @@ export function notReady(live: unknown): string | undefined {
       const ingress = fields(status.loadBalancer).ingress;
       return Array.isArray(ingress) && ingress.length > 0 ? undefined : 'no load-balancer address yet';
     }
+    // The kubelet reports Ready only once the node's network runs (after the CNI).
+    case '/Node':
+      return conditionTrue(conditions, 'Ready');
     case '/PersistentVolumeClaim': {
       const phase = stringAt(status.phase) ?? 'Pending';
       return phase === 'Bound' ? undefined : `phase ${phase}, not Bound`;

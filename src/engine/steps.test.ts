@@ -2,10 +2,22 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chartFor } from '../addons/charts.js';
+import type { HelmClient } from '../clients/helm.js';
+import type { KubeClient } from '../clients/kube.js';
 import type { KubeObject } from '../kube/objects.js';
-import type { PlanStep } from '../plan/plan.js';
+import { buildPlan, type PlanStep } from '../plan/plan.js';
+import { projectLayout } from '../project/layout.js';
+import { PROVIDER_TRAITS } from '../providers/traits.js';
+import type { ClusterProvider } from '../providers/types.js';
+import { renderPlatform } from '../render/index.js';
+import type { Provider } from '../spec/types.js';
+import { tempDir } from '../test-support/cli.js';
+import { testPlatform } from '../test-support/render.js';
 import { ChartSourceError, resolveBundle, resolveChart } from './chart-source.js';
-import { installOrder, settled } from './steps.js';
+import type { CredentialStore } from './credentials.js';
+import type { StepEnvironment } from './step-environment.js';
+import { executableSteps, installOrder, settled } from './steps.js';
 
 const object = (kind: string, name: string): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name } });
 
@@ -88,5 +100,92 @@ describe('chart sources', () => {
     expect(resolveBundle(bundle, mirror)).toEqual({
       path: join(mirror, 'gateway-api', 'v1.6.1', 'standard-install.yaml'),
     });
+  });
+});
+
+describe('the CNI release', () => {
+  /**
+   * The Cilium release step of the default test platform's mgmt cluster, with a helm that only
+   * records and an API whose Nodes turn Ready after `readyAfter` looks at each.
+   */
+  function cniStep(provider: Provider, readyAfter: number) {
+    const platform = testPlatform();
+    const tree = renderPlatform(platform);
+    const mirror = tempDir('platformctl-mirror-');
+    const ref = chartFor('cilium')!;
+    writeFileSync(join(mirror, `${ref.chart}-${ref.version}.tgz`), '');
+    const installs: string[] = [];
+    const looks = new Map<string, number>();
+    const helm = {
+      status: async () => undefined,
+      upgradeInstall: async (release: { name: string }) => {
+        installs.push(release.name);
+      },
+    } as unknown as HelmClient;
+    const kube = {
+      // No workload or webhook of the release to wait for: the gate under test is the nodes'.
+      list: async () => [],
+      pathFor: async (_v: string, kind: string, _ns: string | undefined, name: string) =>
+        `/api/v1/${kind.toLowerCase()}s/${name}`,
+      getOptional: async (path: string) => {
+        const name = path.split('/').at(-1)!;
+        const seen = (looks.get(name) ?? 0) + 1;
+        looks.set(name, seen);
+        return {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name },
+          status: {
+            conditions: [
+              seen > readyAfter
+                ? { type: 'Ready', status: 'True', reason: 'KubeletReady' }
+                : { type: 'Ready', status: 'False', reason: 'KubeletNotReady' },
+            ],
+          },
+        };
+      },
+    } as unknown as KubeClient;
+    const env: StepEnvironment = {
+      platform,
+      plan: buildPlan(platform, tree, provider),
+      contents: new Map(tree.map((a) => [a.path, a.content])),
+      provider: { traits: PROVIDER_TRAITS[provider] } as ClusterProvider,
+      layout: projectLayout(tempDir()),
+      recorded: {},
+      addresses: new Map(),
+      kube: async () => kube,
+      helm: () => helm,
+      chartsDir: mirror,
+      credentials: {} as CredentialStore,
+      environment: {},
+    };
+    const step = executableSteps(env).find((s) => s.id === 'mgmt/cilium/release')!;
+    const nodes = platform.clusters.find((c) => c.name === 'mgmt')!.nodes.map((n) => n.name);
+    return { step, installs, looks, nodes };
+  }
+
+  it('waits for every node of the spec Ready on a provider that runs workloads (Multipass: NotReady until the CNI runs)', async () => {
+    const { step, installs, looks, nodes } = cniStep('multipass', 1);
+    const log: string[] = [];
+    const result = await step.run({
+      signal: new AbortController().signal,
+      attempt: 1,
+      log: (line) => log.push(line),
+    });
+    expect(installs).toEqual(['cilium']);
+    // Asked about every node until each was Ready: once NotReady, then Ready.
+    expect(Object.fromEntries(looks)).toEqual(Object.fromEntries(nodes.map((n) => [n, 2])));
+    expect(
+      log.some((l) => l.startsWith('waiting for') && l.includes('Ready is False (KubeletNotReady)')),
+    ).toBe(true);
+    expect(result.detail).toMatch(new RegExp(`deployed, ${nodes.length} node\\(s\\) Ready$`));
+  });
+
+  it('does not gate on nodes on kwok, whose simulated nodes are Ready from the start', async () => {
+    const { step, installs, looks } = cniStep('kwok', 1);
+    const result = await step.run({ signal: new AbortController().signal, attempt: 1, log: () => {} });
+    expect(installs).toEqual(['cilium']);
+    expect(looks.size).toBe(0);
+    expect(result.detail).not.toMatch(/node\(s\) Ready/);
   });
 });

@@ -242,7 +242,7 @@ function bootstrapRunner(env: StepEnvironment, step: PlanStep): Runner {
       );
       return {
         outcome: result.changed ? 'succeeded' : 'unchanged',
-        detail: `${cluster.nodes.length} node(s) Ready`,
+        detail: result.detail ?? `${cluster.nodes.length} node(s) Ready`,
         outputs: {
           addresses: result.addresses,
           kubeconfig: result.access.kubeconfig,
@@ -291,12 +291,24 @@ async function clearPendingRelease(helm: HelmClient, name: string, namespace: st
   else await helm.rollback(name, namespace, { signal: context.signal, revision: status.revision - 1 });
 }
 
+/** The spec's nodes of a cluster as objects for the gates: registered and Ready. */
+function nodeObjects(cluster: PlatformCluster): KubeObject[] {
+  return cluster.nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name } }));
+}
+
 function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
   const addon = step.addon!;
   const ref = chartFor(addon)!;
   const namespace = ADDON_CATALOG[addon].namespace;
   const valuesPath = `clusters/${step.cluster}/addons/${addon}/values.yaml`;
   const wait = step.wait !== false;
+  // Nodes are NotReady until the CNI runs (kubeadm on VMs): where pods really run, the CNI's
+  // release waits for every node of the spec Ready, and a re-run finds a NotReady node as drift.
+  // kwok's simulated nodes are Ready from the start (its bootstrap waits for them).
+  const nodes =
+    ADDON_CATALOG[addon].plan?.providesCni && !simulated(env)
+      ? nodeObjects(clusterOf(env, step.cluster))
+      : [];
   return {
     async check() {
       // Read from helm's release Secret through the API: no helm process per check.
@@ -310,7 +322,10 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
       const manifest = parseObjects(release.manifest).map((o) =>
         o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } },
       );
-      return driftOf(client, manifest, simulated(env));
+      return (
+        (await driftOf(client, manifest, simulated(env))) ??
+        (nodes.length > 0 ? await driftOf(client, nodes, false) : undefined)
+      );
     },
     async work(context) {
       const deadline = Date.now() + TIMEOUTS.helm;
@@ -344,9 +359,15 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
           timeoutMs: remaining(deadline),
           log: context.log,
         });
+      if (nodes.length > 0)
+        await waitReady(await env.kube(step.cluster), nodes, {
+          signal: context.signal,
+          timeoutMs: remaining(deadline),
+          log: context.log,
+        });
       return {
         outcome: 'succeeded',
-        detail: `${ref.chart} ${ref.version} deployed${wait ? '' : ' (not waited for)'}`,
+        detail: `${ref.chart} ${ref.version} deployed${wait ? '' : ' (not waited for)'}${nodes.length > 0 ? `, ${nodes.length} node(s) Ready` : ''}`,
       };
     },
   };

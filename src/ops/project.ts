@@ -352,7 +352,9 @@ export class Project {
           evidence: `provider ${this.providerName} cannot reach Vault yet`,
         });
       else {
-        const endpoint = await provider.runningVault({ layout: this.layout }).catch(() => undefined);
+        const endpoint = await provider
+          .runningVault({ layout: this.layout }, this.platform)
+          .catch(() => undefined);
         checks.push(await vaultCheck(endpoint));
         for (const c of serving)
           if (this.platform.clusters.find((p) => p.name === c.name)?.addons.includes('external-secrets'))
@@ -713,7 +715,7 @@ export class Project {
     if (lastRun && lastRun.ok === false) problems.push(`the last run (${lastRun.runId}) failed`);
     const management = this.platform.clusters.find((c) => c.name === this.platform.managementCluster);
     const running = management?.addons.includes('vault')
-      ? await provider.runningVault?.({ layout: this.layout }).catch(() => undefined)
+      ? await provider.runningVault?.({ layout: this.layout }, this.platform).catch(() => undefined)
       : undefined;
     const vault = management?.addons.includes('vault')
       ? {

@@ -12,7 +12,6 @@ export function providerFor(name: ProviderName, deps: ProviderDeps): ClusterProv
     case 'kwok':
       return new KwokProvider(deps);
     case 'multipass':
-      // TODO(#11): only its preflight runs yet; creating VMs is refused with provider.unavailable.
       return new MultipassProvider(deps);
     case 'existing':
       // TODO(#16): clusters you already have, through their kubeconfigs.

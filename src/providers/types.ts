@@ -58,6 +58,11 @@ export interface BootstrapResult {
   readonly changed: boolean;
   /** Node name → address, as registered. */
   readonly addresses: Readonly<Record<string, string>>;
+  /**
+   * What the bootstrap did and left, in a few words, for the step's report (Multipass: nodes
+   * registered, Ready only once the CNI runs). Absent: every node is Ready ("N node(s) Ready").
+   */
+  readonly detail?: string;
 }
 
 export interface ObservedCluster {
@@ -148,8 +153,14 @@ export interface ClusterProvider {
    * give one yet; the Vault steps then fail saying so.
    */
   vaultEndpoint?(platform: Platform, context: ProviderContext): Promise<VaultEndpoint>;
-  /** Where Vault answers now, if it runs; starts nothing (for `status`). */
-  runningVault?(context: Pick<ProviderContext, 'layout'>): Promise<VaultEndpoint | undefined>;
+  /**
+   * Where Vault answers now, if it runs; starts nothing and never waits long (`status`,
+   * `verify`). The platform says where to look (Multipass: its pinned address).
+   */
+  runningVault?(
+    context: Pick<ProviderContext, 'layout'>,
+    platform: Platform,
+  ): Promise<VaultEndpoint | undefined>;
   /**
    * A helm post-renderer every release on this cluster goes through (kwok: webhooks pointed at
    * loopback). Absent: helm applies what the chart renders.

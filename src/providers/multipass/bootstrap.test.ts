@@ -176,7 +176,10 @@ describe('Multipass bootstrap (replays recorded kubeadm and multipass output)', 
       access: { cluster: 'mgmt', kubeconfig: layout.kubeconfig('mgmt'), context: 'mgmt' },
       changed: true,
       addresses: { 'mgmt-cp-0': '192.168.64.24', 'mgmt-worker-0': '192.168.64.25' },
+      // What the step reports: nodes registered, not Ready, since no CNI runs yet.
+      detail: 'kubeadm init on mgmt-cp-0, 1 node(s) joined, 2 node(s) registered (Ready once the CNI runs)',
     });
+    expect(log).toContain('all 2 node(s) registered (Ready once the CNI runs)');
     for (const file of [layout.kubeconfig('mgmt'), layout.mergedKubeconfig])
       expect(statSync(file).mode & 0o777).toBe(0o600);
     const own = parse(readFileSync(layout.kubeconfig('mgmt'), 'utf8')) as Record<string, any>;
@@ -230,6 +233,18 @@ describe('Multipass bootstrap (replays recorded kubeadm and multipass output)', 
       'multipass exec mgmt-cp-0 -- sudo grep -q /etc/kubernetes/super-admin.conf /etc/kubernetes/manifests/kube-vip.yaml',
     ]);
     expect(result.changed).toBe(false);
+    expect(result.detail).toBe('2 node(s) registered (Ready once the CNI runs)');
+  });
+
+  it('replays recorded output: a re-run once the CNI runs reports every node Ready', async () => {
+    const runner = freshRunner(recording('kubectl-nodes-ready.json'))
+      .on(/ -- sudo test -f /, {})
+      .on((c) => c.line.endsWith(GET_NODES), { stdout: recording('kubectl-nodes-ready.json') })
+      .on(/ -- sudo grep -q /, { exitCode: 1 });
+    const { result, log } = await bootstrap(runner);
+    expect(runner.lines.some((l) => l.includes('kubeadm join') || l.includes('kubeadm init'))).toBe(false);
+    expect(result.detail).toBe('2 node(s) Ready');
+    expect(log).toContain('2 node(s) Ready');
   });
 
   it('replays recorded output: an initialised control plane whose API is not up yet is waited for, never initialised again', async () => {

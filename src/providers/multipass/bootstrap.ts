@@ -30,7 +30,7 @@ import {
   renamedKubeconfig,
   writeMergedKubeconfig,
 } from '../shared/kubeconfig.js';
-import { type NodeObject, type NodeView, nodeViews } from '../shared/nodes.js';
+import { type NodeObject, type NodeView, nodeViews, waitingNodes } from '../shared/nodes.js';
 import { writePrivateFile } from '../shared/private-files.js';
 import { type BootstrapResult, ProviderError, type ProviderEvent } from '../types.js';
 import type { MultipassClient } from './client.js';
@@ -385,6 +385,7 @@ export async function bootstrapCluster(input: BootstrapInput): Promise<Bootstrap
   const [first, ...otherControlPlanes] = controlPlanes(cluster);
   if (!first) throw new ProviderError(`cluster ${cluster.name} has no control plane`);
   let changed = false;
+  let initialisedNow = false;
 
   let nodes = await registeredNodes(client, first.name, input.signal);
   if (!nodes) {
@@ -404,7 +405,7 @@ export async function bootstrapCluster(input: BootstrapInput): Promise<Bootstrap
       });
     else {
       await initialise(input, first);
-      changed = true;
+      changed = initialisedNow = true;
     }
     nodes = await waitForApi(input, first.name);
   }
@@ -450,15 +451,23 @@ export async function bootstrapCluster(input: BootstrapInput): Promise<Bootstrap
     changed = true;
   }
   if (await switchKubeVip(input, first)) changed = true;
-  input.log({
-    cluster: cluster.name,
-    message: `all ${cluster.nodes.length} node(s) registered (Ready once the CNI runs)`,
-  });
+  const joined = joiningControlPlanes.length + joiningWorkers.length;
+  // Nodes known Ready only when none joined just now and the API said so (a re-run after the CNI).
+  const allReady = joined === 0 && waitingNodes(cluster, nodes).length === 0;
+  const state = allReady
+    ? `${cluster.nodes.length} node(s) Ready`
+    : `${cluster.nodes.length} node(s) registered (Ready once the CNI runs)`;
+  input.log({ cluster: cluster.name, message: allReady ? state : `all ${state}` });
 
   await writeMergedKubeconfig(
     layout.mergedKubeconfig,
     platform.clusters.map((c) => layout.kubeconfig(c.name)),
     platform.managementCluster,
   );
-  return { access, changed, addresses: input.addresses };
+  const detail = [
+    ...(initialisedNow ? [`kubeadm init on ${first.name}`] : []),
+    ...(joined > 0 ? [`${joined} node(s) joined`] : []),
+    state,
+  ].join(', ');
+  return { access, changed, addresses: input.addresses, detail };
 }

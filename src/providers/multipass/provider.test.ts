@@ -103,4 +103,10 @@ describe('Multipass provider (replays recorded multipass list output)', () => {
       ready: true,
     });
   });
+
+  it('status finds no Vault before the management cluster has a kubeconfig, without running anything', async () => {
+    const { runner, provider, context } = setup(listing());
+    expect(await provider.runningVault(context, testPlatform())).toBe(undefined);
+    expect(runner.calls).toEqual([]);
+  });
 });

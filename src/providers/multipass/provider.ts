@@ -7,10 +7,11 @@
  * command lines land in the step log.
  *
  * Nodes are Ready only once the CNI runs: bootstrap leaves them registered, and the Cilium step
- * waits for its agent DaemonSet on every node (the engine's release readiness gate).
- * TODO(#11): an explicit gate on every node Ready after the CNI step (the engine's, not here).
- * The engine reaches Vault at its pinned load-balancer address (vault.ts; a port-forward through
- * the API server when that does not answer is TODO(#11) there).
+ * waits for its agent DaemonSet and then for every node of the spec Ready (the engine's gates on
+ * providers that run workloads, engine/steps.ts).
+ * The engine reaches Vault at its pinned load-balancer address, and `status`/`verify` look there
+ * too (vault.ts; a port-forward through the API server when that does not answer is TODO(#11)
+ * there).
  */
 import type { CommandRunner } from '../../clients/exec.js';
 import type { Platform, PlatformCluster } from '../../spec/model.js';
@@ -41,7 +42,18 @@ import { waitingNodes } from '../shared/nodes.js';
 import { access as fileAccess } from 'node:fs/promises';
 import { KubeClient } from '../../clients/kube.js';
 import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
-import { findVault, VAULT_SECRET_PATH } from './vault.js';
+import { accepts } from '../../clients/http.js';
+import { findVault, runningVault, VAULT_SECRET_PATH } from './vault.js';
+
+/** How long `status` and `verify` give an address on the node network to accept a connection. */
+const LOOK_MS = 2_000;
+
+function vaultAnswers(endpoint: VaultEndpoint): Promise<boolean> {
+  return new VaultClient(endpoint).sealStatus().then(
+    () => true,
+    () => false,
+  );
+}
 
 export class MultipassProvider implements ClusterProvider {
   readonly traits = PROVIDER_TRAITS.multipass;
@@ -151,13 +163,36 @@ export class MultipassProvider implements ClusterProvider {
     return findVault({
       platform,
       readTlsSecret: () => kube.getOptional(VAULT_SECRET_PATH),
-      answers: (endpoint) =>
-        new VaultClient(endpoint).sealStatus().then(
-          () => true,
-          () => false,
-        ),
+      answers: vaultAnswers,
       log: context.log,
       ...(context.signal ? { signal: context.signal } : {}),
+    });
+  }
+
+  /**
+   * Where Vault answers now, for `status` and `verify`: the same pinned address as vaultEndpoint,
+   * in one look of a few seconds that starts nothing. Each address (the API VIP for Vault's CA,
+   * then Vault's) must accept a connection within LOOK_MS before it is asked anything, so VMs
+   * that are stopped or a network this machine is not on cost seconds, not a request timeout.
+   */
+  async runningVault(
+    context: Pick<ProviderContext, 'layout'>,
+    platform: Platform,
+  ): Promise<VaultEndpoint | undefined> {
+    const mgmt = platform.clusters.find((c) => c.name === platform.managementCluster);
+    if (!mgmt) return undefined;
+    const access = this.access(platform, mgmt, context);
+    const kube = await KubeClient.fromFile(access.kubeconfig, access.context).catch(() => undefined);
+    if (!kube) return undefined;
+    return runningVault({
+      platform,
+      readTlsSecret: async () =>
+        (await accepts(new URL(kube.config.server), LOOK_MS))
+          ? kube.getOptional(VAULT_SECRET_PATH)
+          : undefined,
+      answers: async (endpoint) =>
+        (await accepts(new URL(endpoint.address), LOOK_MS)) && (await vaultAnswers(endpoint)),
+      timeoutMs: 3 * LOOK_MS,
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testPlatform } from '../../test-support/render.js';
-import { findVault, pinnedVaultEndpoint } from './vault.js';
+import { findVault, pinnedVaultEndpoint, runningVault } from './vault.js';
 
 const platform = testPlatform();
 const address = platform.clusters.find((c) => c.name === 'mgmt')!.addresses.services.vault!;
@@ -56,5 +56,43 @@ describe('Vault on Multipass', () => {
       message:
         'Vault does not answer at its pinned load-balancer address https://192.168.64.202:8200 from this machine',
     });
+  });
+
+  it('status and verify look once at the pinned address: the endpoint when Vault answers there, nothing otherwise', async () => {
+    const probed: string[] = [];
+    const answers = (answer: boolean) => async (endpoint: { address: string }) => {
+      probed.push(endpoint.address);
+      return answer;
+    };
+    expect(
+      await runningVault({ platform, readTlsSecret: async () => secret, answers: answers(true) }),
+    ).toEqual({
+      address: 'https://192.168.64.202:8200',
+      ca: CA,
+    });
+    expect(await runningVault({ platform, readTlsSecret: async () => secret, answers: answers(false) })).toBe(
+      undefined,
+    );
+    // No certificate yet: nothing to ask, and nothing is waited for.
+    expect(
+      await runningVault({ platform, readTlsSecret: async () => undefined, answers: answers(true) }),
+    ).toBe(undefined);
+    // The cluster's API refusing counts as no Vault, not a failure of status.
+    const refused = async () => {
+      throw new Error('connect ECONNREFUSED');
+    };
+    expect(await runningVault({ platform, readTlsSecret: refused, answers: answers(true) })).toBe(undefined);
+    expect(probed).toEqual(['https://192.168.64.202:8200', 'https://192.168.64.202:8200']);
+  });
+
+  it('status and verify never wait past the bound for an address that does not answer', async () => {
+    const never = () => new Promise<boolean>(() => {});
+    const found = await runningVault({
+      platform,
+      readTlsSecret: async () => secret,
+      answers: never,
+      timeoutMs: 20,
+    });
+    expect(found).toBe(undefined);
   });
 });

@@ -3,7 +3,8 @@
  * load-balancer address (MetalLB answers for it on the node network, which the host shares with
  * the VMs), over TLS with the CA of Vault's serving certificate, read from that cluster's
  * `vault-server-tls` Secret. Waited for while cert-manager issues the certificate and the pod
- * starts; when the address never answers from this machine the step fails saying so.
+ * starts; when the address never answers from this machine the step fails saying so. `status`
+ * and `verify` take one bounded look at the same address (runningVault), starting nothing.
  * TODO(#11): a port-forward through the API server when the pinned address does not answer from
  * the host (a VPN, or a Multipass network the host is not on).
  */
@@ -53,6 +54,36 @@ export interface FindVaultInput {
 }
 
 export const VAULT_SECRET_PATH = `/api/v1/namespaces/${VAULT_NAMESPACE}/secrets/${VAULT_TLS_SECRET}`;
+
+export interface RunningVaultInput {
+  readonly platform: Platform;
+  readonly readTlsSecret: FindVaultInput['readTlsSecret'];
+  readonly answers: FindVaultInput['answers'];
+  /** The whole look ends within this (default 5 s): a slower answer counts as none. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Where Vault answers now at its pinned load-balancer address: one look, bounded by timeoutMs,
+ * starting and waiting for nothing (`status`, `verify`). Undefined when its certificate is not
+ * issued yet, the spec pins no address, or nothing answers there in time.
+ */
+export async function runningVault(input: RunningVaultInput): Promise<VaultEndpoint | undefined> {
+  const look = (async () => {
+    const found = pinnedVaultEndpoint(input.platform, await input.readTlsSecret());
+    if (!('endpoint' in found)) return undefined;
+    return (await input.answers(found.endpoint)) ? found.endpoint : undefined;
+  })().catch(() => undefined);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), input.timeoutMs ?? 5_000);
+  });
+  try {
+    return await Promise.race([look, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export async function findVault(input: FindVaultInput): Promise<VaultEndpoint> {
   const deadline = Date.now() + (input.timeoutMs ?? 5 * 60_000);
