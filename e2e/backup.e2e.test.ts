@@ -107,7 +107,7 @@ describe('platformctl backup on kwok', () => {
       ['app2', false, 'provider.cluster-missing'],
     ]);
     const snapshot = report.backups[0]!.snapshot!;
-    first = snapshot.manifest;
+    first = snapshot.manifest as SnapshotManifest;
     expect(first).toMatchObject({
       cluster: 'mgmt',
       provider: 'kwok',

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultApiError, VaultClient } from '../clients/vault.js';
+import { inspectRaftSnapshot } from '../ops/vault-snapshot.js';
 import { pkiPlan } from '../render/pki.js';
 import { testPlatform } from '../test-support/render.js';
 import { readSecret } from './secrets.js';
@@ -122,6 +123,10 @@ describe.skipIf(!existsSync(VAULT))('Vault steps against a real Vault server', (
     expect(statSync(file).size).toBe(bytes);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect([...readFileSync(file).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    // The layout backup's check (and src/test-support/raft-snapshot.ts) expects of a real one.
+    const info = await inspectRaftSnapshot(file);
+    expect(info.files).toEqual(['meta.json', 'state.bin', 'SHA256SUMS', 'SHA256SUMS.sealed']);
+    expect(info.index).toBeGreaterThan(0);
     await expect(root.raftSnapshot(file)).rejects.toMatchObject({ code: 'EEXIST' });
     const other = join(dir, 'no-token.snap');
     const error = await new VaultClient(endpoint).raftSnapshot(other).catch((e: unknown) => e);

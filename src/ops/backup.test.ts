@@ -196,7 +196,7 @@ describe('backup', () => {
     const events: string[] = [];
     const report = await backup(w.deps, { clusters: ['mgmt'], onEvent: (e) => events.push(e.message) });
     expect(report.ok).toBe(true);
-    expect(report.backups[0]!.snapshot!.manifest.kubernetesVersion).toBeNull();
+    expect((report.backups[0]!.snapshot!.manifest as SnapshotManifest).kubernetesVersion).toBeNull();
     expect(events[0]).toBe('the API server did not say its version: connect ECONNREFUSED 127.0.0.1:32764');
   });
 
@@ -290,7 +290,7 @@ describe('backup list', () => {
     ]);
     expect(listed[2]!.problem).toBe('no readable manifest.json');
     expect(listed[3]!.problem).toBe('etcd.db does not match its SHA-256');
-    expect(listed[1]!.manifest?.kubernetesVersion).toBe('v1.35.8');
+    expect((listed[1]!.manifest as SnapshotManifest | undefined)?.kubernetesVersion).toBe('v1.35.8');
     expect((await listBackups(w.deps, { clusters: ['app1'] })).map((e) => e.cluster)).toEqual(['app1']);
   });
 
