@@ -306,7 +306,11 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       .addOption(fileOption())
       .addOption(providerOption())
       .addOption(clusterOption())
-      .option('--what <kinds>', 'what to back up (comma-separated): etcd (default), vault (velero: not yet)', list)
+      .option(
+        '--what <kinds>',
+        'what to back up (comma-separated): etcd (default), vault (velero: not yet)',
+        list,
+      )
       .option(
         '--keep <n|age>',
         'retention per cluster: the newest N snapshots, or those younger than 90m, 36h, 7d, 2w (default 7d); the newest one that verifies is never deleted',

@@ -384,7 +384,11 @@ function noVault(message: string, hint: string): PlatformctlError {
 }
 
 /** Vault's raft snapshot, checked and renamed into place under backups/vault/; then retention. */
-async function backupVault(deps: BackupDeps, options: BackupOptions, keep: Retention): Promise<ClusterBackup> {
+async function backupVault(
+  deps: BackupDeps,
+  options: BackupOptions,
+  keep: Retention,
+): Promise<ClusterBackup> {
   const started = Date.now();
   const log = (message: string) => options.onEvent?.({ cluster: VAULT_BACKUPS, message });
   const vaultDir = deps.layout.clusterBackups(VAULT_BACKUPS);

@@ -16,7 +16,9 @@ const file = (name: string, bytes: Buffer) => {
 describe('inspectRaftSnapshot (the layout of Vault 1.21 raft snapshots)', () => {
   it('reads the raft index and term of a good snapshot and checks its SHA256SUMS', async () => {
     const state = Buffer.alloc(200_000, 7); // more than one gzip chunk and tar block
-    const info = await inspectRaftSnapshot(file('good.snap', raftSnapshotBytes({ index: 37, term: 4, state })));
+    const info = await inspectRaftSnapshot(
+      file('good.snap', raftSnapshotBytes({ index: 37, term: 4, state })),
+    );
     expect(info).toEqual({
       index: 37,
       term: 4,
@@ -36,7 +38,7 @@ describe('inspectRaftSnapshot (the layout of Vault 1.21 raft snapshots)', () => 
       raftSnapshotBytes({ index: 5, sums: `${'0'.repeat(64)}  state.bin\n` }),
       'meta.json does not match its SHA-256',
     ],
-    ['an etcd file gzip\'d in a tar', gzipSync(tar([['etcd.db', Buffer.from('bbolt')]])), 'no meta.json'],
+    ["an etcd file gzip'd in a tar", gzipSync(tar([['etcd.db', Buffer.from('bbolt')]])), 'no meta.json'],
   ])('refuses %s', async (name, bytes, message) => {
     await expect(inspectRaftSnapshot(file(`${name}.snap`, bytes))).rejects.toMatchObject({
       code: 'backup.vault-snapshot-invalid',

@@ -13,7 +13,13 @@ function header(name: string, size: number): Buffer {
   block.write('0000000\0', 108, 'latin1');
   block.write('0000000\0', 116, 'latin1');
   block.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  block.write(`${Math.floor(Date.UTC(2026, 11, 3) / 1000).toString(8).padStart(11, '0')}\0`, 136, 'latin1');
+  block.write(
+    `${Math.floor(Date.UTC(2026, 11, 3) / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+    'latin1',
+  );
   block.fill(0x20, 148, 156);
   block.write('0', 156, 'latin1');
   block.write('ustar\0', 257, 'latin1');
