@@ -48,7 +48,7 @@ describe('inspectRaftSnapshot (the layout of Vault 1.21 raft snapshots)', () => 
 
   it('names a state.bin that differs from its checksum', async () => {
     const good = raftSnapshotBytes({ index: 9 });
-    const sums = /[0-9a-f]{64}  meta\.json/.exec(gunzipSync(good).toString('latin1'))![0];
+    const sums = /[0-9a-f]{64} {2}meta\.json/.exec(gunzipSync(good).toString('latin1'))![0];
     const bad = raftSnapshotBytes({ index: 9, sums: `${sums}\n${'f'.repeat(64)}  state.bin\n` });
     await expect(inspectRaftSnapshot(file('bad-state.snap', bad))).rejects.toThrow(
       'state.bin does not match its SHA-256 in SHA256SUMS',
