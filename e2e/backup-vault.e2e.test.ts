@@ -132,7 +132,7 @@ describe('platformctl backup --what vault on kwok', () => {
     expect(`${run.stdout}${run.stderr}`).not.toContain(rootToken());
   });
 
-  it('the real vault binary reads the snapshot at the raft index the manifest recorded, with the PKI mounts in it', () => {
+  it('the real vault binary reads the snapshot at the raft index and term the manifest recorded', () => {
     const [id] = readdirSync(backups);
     const { code, parsed, output } = vaultInspect(join(backups, id!, 'vault.snap'));
     expect(output).not.toMatch(/error/i);
