@@ -88,17 +88,23 @@ export function parseWhat(what: readonly string[] | undefined): AvailableKind[] 
   return [...new Set(wanted as AvailableKind[])];
 }
 
-/** What is recorded beside each etcd snapshot (manifest.json). */
-export interface SnapshotManifest {
+/** What every manifest.json records: what the snapshot is, where it is from, its file's checksum. */
+interface ManifestBase {
   readonly format: 1;
-  readonly what: 'etcd';
+  readonly what: AvailableKind;
   readonly platform: string;
+  /** The cluster whose etcd it is; for Vault, the cluster Vault serves (the management cluster). */
   readonly cluster: string;
   readonly provider: string;
   readonly createdAt: string;
   readonly file: string;
   readonly sha256: string;
   readonly size: number;
+}
+
+/** What is recorded beside each etcd snapshot (manifest.json). */
+export interface SnapshotManifest extends ManifestBase {
+  readonly what: 'etcd';
   /** The etcd revision the snapshot holds: what a restore goes back to. */
   readonly revision: number;
   readonly totalKeys: number;
@@ -114,17 +120,8 @@ export interface SnapshotManifest {
 }
 
 /** What is recorded beside each Vault snapshot (manifest.json). */
-export interface VaultSnapshotManifest {
-  readonly format: 1;
+export interface VaultSnapshotManifest extends ManifestBase {
   readonly what: 'vault';
-  readonly platform: string;
-  /** The cluster Vault serves (the management cluster). */
-  readonly cluster: string;
-  readonly provider: string;
-  readonly createdAt: string;
-  readonly file: string;
-  readonly sha256: string;
-  readonly size: number;
   readonly vaultVersion: string;
   readonly storageType: 'raft';
   /** The raft index and term the snapshot holds (its meta.json): what a restore goes back to. */
@@ -285,82 +282,58 @@ async function newSnapshotDir(clusterDir: string, at: Date): Promise<{ id: strin
   }
 }
 
-/** The snapshot of one cluster, checked and renamed into place; then retention. */
-async function backupCluster(
+/** What a kind of snapshot does inside `storeSnapshot`. */
+interface SnapshotWork {
+  readonly log: (message: string) => void;
+  /** Creates `backups/<set>/<id>.partial/` (0700) and returns where the snapshot file goes in it. */
+  readonly newFile: (name: string) => Promise<{ path: string; createdAt: Date }>;
+}
+
+/**
+ * One snapshot set's backup (a cluster's etcd, Vault): `work` takes and checks the file in a
+ * `.partial` directory and returns its manifest; then the manifest is written beside it, the
+ * directory renamed into place, and retention run. On any failure the partial directory goes and
+ * the entry says why.
+ */
+async function storeSnapshot(
   deps: BackupDeps,
-  cluster: PlatformCluster,
   options: BackupOptions,
   keep: Retention,
+  set: { readonly name: string; readonly what: AvailableKind },
+  work: (step: SnapshotWork) => Promise<{ manifest: BackupManifest; summary: string }>,
 ): Promise<ClusterBackup> {
   const started = Date.now();
-  const log = (message: string) => options.onEvent?.({ cluster: cluster.name, message });
-  const clusterDir = deps.layout.clusterBackups(cluster.name);
+  const log = (message: string) => options.onEvent?.({ cluster: set.name, message });
+  const setDir = deps.layout.clusterBackups(set.name);
+  let made: { id: string; partial: string } | undefined;
   let partial: string | undefined;
   try {
-    if (!deps.provider.etcdSnapshot)
-      throw new PlatformctlError(
-        'backup.unsupported',
-        'failed',
-        `provider ${deps.provider.traits.name} cannot take etcd snapshots`,
-      );
-    await privateDir(deps.layout.backupsDir);
-    await privateDir(clusterDir);
-    const createdAt = deps.now();
-    const made = await newSnapshotDir(clusterDir, createdAt);
-    partial = made.partial;
-    const file = join(partial, SNAPSHOT_FILE);
-    const context: ProviderContext = {
-      layout: deps.layout,
-      log: (e) => log(e.message),
-      ...(options.signal ? { signal: options.signal } : {}),
-    };
-    const taken = await deps.provider.etcdSnapshot({ platform: deps.platform, cluster, path: file }, context);
-    const kubernetesVersion = deps.kubernetesVersion(cluster).catch((error: unknown) => {
-      log(`the API server did not say its version: ${(error as Error).message.split('\n')[0]}`);
-      return null;
+    const { manifest, summary } = await work({
+      log,
+      newFile: async (name) => {
+        await privateDir(deps.layout.backupsDir);
+        await privateDir(setDir);
+        const createdAt = deps.now();
+        made = await newSnapshotDir(setDir, createdAt);
+        partial = made.partial;
+        return { path: join(made.partial, name), createdAt };
+      },
     });
-    await chmod(file, 0o600);
-    const [sha256, { size }] = await Promise.all([sha256Of(file), stat(file)]);
-    if (taken.sourceSha256 !== undefined && taken.sourceSha256 !== sha256)
-      throw new PlatformctlError(
-        'backup.copy-mismatch',
-        'failed',
-        `the copy of ${cluster.name}'s snapshot differs from the file on ${taken.node} (SHA-256 ${sha256}, on the node ${taken.sourceSha256})`,
-        { hint: 'run the backup again' },
-      );
-    const status = await deps.inspect(file, options.signal);
-    const manifest: SnapshotManifest = {
-      format: 1,
-      what: 'etcd',
-      platform: deps.platform.name,
-      cluster: cluster.name,
-      provider: deps.provider.traits.name,
-      createdAt: createdAt.toISOString(),
-      file: SNAPSHOT_FILE,
-      sha256,
-      size,
-      revision: status.revision,
-      totalKeys: status.totalKeys,
-      etcdHash: status.hash,
-      etcdVersion: taken.etcdVersion,
-      storageVersion: status.storageVersion,
-      kubernetesVersion: await kubernetesVersion,
-      node: taken.node,
-      endpoint: taken.endpoint,
-    };
+    if (!made || !partial) throw new Error(`the ${set.what} backup wrote no snapshot`);
+    const { id } = made;
     await writeFile(join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     await chmod(join(partial, MANIFEST_FILE), 0o600);
-    const dir = join(clusterDir, made.id);
+    const dir = join(setDir, id);
     await rename(partial, dir);
     partial = undefined;
-    log(`saved ${dir} (${size} bytes, revision ${status.revision}), verified`);
-    const removed = await applyRetention(deps, cluster.name, keep, deps.now(), options.signal);
+    log(`saved ${dir} (${summary}), verified`);
+    const removed = await applyRetention(deps, set.name, keep, deps.now(), options.signal);
     if (removed.length > 0) log(`retention (${keep.text}) removed ${removed.join(', ')}`);
     return {
-      cluster: cluster.name,
-      what: 'etcd',
+      cluster: set.name,
+      what: set.what,
       ok: true,
-      snapshot: { id: made.id, dir, manifest },
+      snapshot: { id, dir, manifest },
       removed,
       durationMs: Date.now() - started,
     };
@@ -368,14 +341,81 @@ async function backupCluster(
     if (partial) await rm(partial, { recursive: true, force: true });
     log(`failed: ${(error as Error).message.split('\n')[0]}`);
     return {
-      cluster: cluster.name,
-      what: 'etcd',
+      cluster: set.name,
+      what: set.what,
       ok: false,
       error: errorObject(error),
       removed: [],
       durationMs: Date.now() - started,
     };
   }
+}
+
+/** The snapshot of one cluster's etcd, checked against the node's checksum and by etcdutl. */
+function backupCluster(
+  deps: BackupDeps,
+  cluster: PlatformCluster,
+  options: BackupOptions,
+  keep: Retention,
+): Promise<ClusterBackup> {
+  return storeSnapshot(
+    deps,
+    options,
+    keep,
+    { name: cluster.name, what: 'etcd' },
+    async ({ log, newFile }) => {
+      if (!deps.provider.etcdSnapshot)
+        throw new PlatformctlError(
+          'backup.unsupported',
+          'failed',
+          `provider ${deps.provider.traits.name} cannot take etcd snapshots`,
+        );
+      const { path: file, createdAt } = await newFile(SNAPSHOT_FILE);
+      const context: ProviderContext = {
+        layout: deps.layout,
+        log: (e) => log(e.message),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      const taken = await deps.provider.etcdSnapshot(
+        { platform: deps.platform, cluster, path: file },
+        context,
+      );
+      const kubernetesVersion = deps.kubernetesVersion(cluster).catch((error: unknown) => {
+        log(`the API server did not say its version: ${(error as Error).message.split('\n')[0]}`);
+        return null;
+      });
+      await chmod(file, 0o600);
+      const [sha256, { size }] = await Promise.all([sha256Of(file), stat(file)]);
+      if (taken.sourceSha256 !== undefined && taken.sourceSha256 !== sha256)
+        throw new PlatformctlError(
+          'backup.copy-mismatch',
+          'failed',
+          `the copy of ${cluster.name}'s snapshot differs from the file on ${taken.node} (SHA-256 ${sha256}, on the node ${taken.sourceSha256})`,
+          { hint: 'run the backup again' },
+        );
+      const status = await deps.inspect(file, options.signal);
+      const manifest: SnapshotManifest = {
+        format: 1,
+        what: 'etcd',
+        platform: deps.platform.name,
+        cluster: cluster.name,
+        provider: deps.provider.traits.name,
+        createdAt: createdAt.toISOString(),
+        file: SNAPSHOT_FILE,
+        sha256,
+        size,
+        revision: status.revision,
+        totalKeys: status.totalKeys,
+        etcdHash: status.hash,
+        etcdVersion: taken.etcdVersion,
+        storageVersion: status.storageVersion,
+        kubernetesVersion: await kubernetesVersion,
+        node: taken.node,
+        endpoint: taken.endpoint,
+      };
+      return { manifest, summary: `${size} bytes, revision ${status.revision}` };
+    },
+  );
 }
 
 /** Why there is no Vault snapshot to take, as a typed error (exit 3 through the report). */
@@ -384,102 +424,77 @@ function noVault(message: string, hint: string): PlatformctlError {
 }
 
 /** Vault's raft snapshot, checked and renamed into place under backups/vault/; then retention. */
-async function backupVault(
-  deps: BackupDeps,
-  options: BackupOptions,
-  keep: Retention,
-): Promise<ClusterBackup> {
-  const started = Date.now();
-  const log = (message: string) => options.onEvent?.({ cluster: VAULT_BACKUPS, message });
-  const vaultDir = deps.layout.clusterBackups(VAULT_BACKUPS);
-  let partial: string | undefined;
-  try {
-    if (deps.platform.clusters.some((c) => c.name === VAULT_BACKUPS))
-      throw new PlatformctlError(
-        'backup.name-clash',
-        'failed',
-        `a cluster is named ${VAULT_BACKUPS}: its etcd snapshots and Vault's would share backups/${VAULT_BACKUPS}/`,
-        { hint: `rename the cluster, or back up its etcd only: --what etcd` },
-      );
-    if (!deps.platform.clusters.some((c) => c.addons.includes('vault')))
-      throw noVault('the platform runs no Vault (the vault add-on is disabled)', 'back up etcd: --what etcd');
-    if (!deps.vault)
-      throw noVault(
-        `provider ${deps.provider.traits.name} gives no way to reach Vault for a snapshot`,
-        'back up etcd: --what etcd',
-      );
-    const vault = await deps.vault(options.signal);
-    const identity = await vault.identify();
-    if (identity.sealed)
-      throw noVault(`Vault at ${vault.address} is sealed`, 'platformctl up unseals it with the saved keys');
-    if (identity.storageType !== 'raft')
-      throw new PlatformctlError(
-        'backup.vault-not-raft',
-        'failed',
-        `Vault at ${vault.address} runs on ${identity.storageType || 'unknown'} storage; only integrated storage (raft) has snapshots`,
-        {
-          hint: 'a Vault platformctl starts now runs on raft; one started by an earlier version keeps its file storage',
-        },
-      );
-    log(`Vault ${identity.version} (raft) at ${vault.address}`);
-    await privateDir(deps.layout.backupsDir);
-    await privateDir(vaultDir);
-    const createdAt = deps.now();
-    const made = await newSnapshotDir(vaultDir, createdAt);
-    partial = made.partial;
-    const file = join(partial, VAULT_SNAPSHOT_FILE);
-    await vault.snapshot(file, options.signal);
-    await chmod(file, 0o600);
-    const [sha256, { size }] = await Promise.all([sha256Of(file), stat(file)]);
-    if (size === 0)
-      throw new PlatformctlError('backup.vault-snapshot-invalid', 'failed', 'Vault sent an empty snapshot', {
-        hint: 'run the backup again',
-      });
-    const info = await (deps.inspectVault ?? inspectRaftSnapshot)(file, options.signal);
-    const manifest: VaultSnapshotManifest = {
-      format: 1,
-      what: 'vault',
-      platform: deps.platform.name,
-      cluster: deps.platform.managementCluster,
-      provider: deps.provider.traits.name,
-      createdAt: createdAt.toISOString(),
-      file: VAULT_SNAPSHOT_FILE,
-      sha256,
-      size,
-      vaultVersion: identity.version,
-      storageType: 'raft',
-      raftIndex: info.index,
-      raftTerm: info.term,
-      address: vault.address,
-    };
-    await writeFile(join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    await chmod(join(partial, MANIFEST_FILE), 0o600);
-    const dir = join(vaultDir, made.id);
-    await rename(partial, dir);
-    partial = undefined;
-    log(`saved ${dir} (${size} bytes, raft index ${info.index}), verified`);
-    const removed = await applyRetention(deps, VAULT_BACKUPS, keep, deps.now(), options.signal);
-    if (removed.length > 0) log(`retention (${keep.text}) removed ${removed.join(', ')}`);
-    return {
-      cluster: VAULT_BACKUPS,
-      what: 'vault',
-      ok: true,
-      snapshot: { id: made.id, dir, manifest },
-      removed,
-      durationMs: Date.now() - started,
-    };
-  } catch (error) {
-    if (partial) await rm(partial, { recursive: true, force: true });
-    log(`failed: ${(error as Error).message.split('\n')[0]}`);
-    return {
-      cluster: VAULT_BACKUPS,
-      what: 'vault',
-      ok: false,
-      error: errorObject(error),
-      removed: [],
-      durationMs: Date.now() - started,
-    };
-  }
+function backupVault(deps: BackupDeps, options: BackupOptions, keep: Retention): Promise<ClusterBackup> {
+  return storeSnapshot(
+    deps,
+    options,
+    keep,
+    { name: VAULT_BACKUPS, what: 'vault' },
+    async ({ log, newFile }) => {
+      if (deps.platform.clusters.some((c) => c.name === VAULT_BACKUPS))
+        throw new PlatformctlError(
+          'backup.name-clash',
+          'failed',
+          `a cluster is named ${VAULT_BACKUPS}: its etcd snapshots and Vault's would share backups/${VAULT_BACKUPS}/`,
+          { hint: `rename the cluster, or back up its etcd only: --what etcd` },
+        );
+      if (!deps.platform.clusters.some((c) => c.addons.includes('vault')))
+        throw noVault(
+          'the platform runs no Vault (the vault add-on is disabled)',
+          'back up etcd: --what etcd',
+        );
+      if (!deps.vault)
+        throw noVault(
+          `provider ${deps.provider.traits.name} gives no way to reach Vault for a snapshot`,
+          'back up etcd: --what etcd',
+        );
+      const vault = await deps.vault(options.signal);
+      const identity = await vault.identify();
+      if (identity.sealed)
+        throw noVault(`Vault at ${vault.address} is sealed`, 'platformctl up unseals it with the saved keys');
+      if (identity.storageType !== 'raft')
+        throw new PlatformctlError(
+          'backup.vault-not-raft',
+          'failed',
+          `Vault at ${vault.address} runs on ${identity.storageType || 'unknown'} storage; only integrated storage (raft) has snapshots`,
+          {
+            hint: 'a Vault platformctl starts now runs on raft; one started by an earlier version keeps its file storage',
+          },
+        );
+      log(`Vault ${identity.version} (raft) at ${vault.address}`);
+      const { path: file, createdAt } = await newFile(VAULT_SNAPSHOT_FILE);
+      await vault.snapshot(file, options.signal);
+      await chmod(file, 0o600);
+      const [sha256, { size }] = await Promise.all([sha256Of(file), stat(file)]);
+      if (size === 0)
+        throw new PlatformctlError(
+          'backup.vault-snapshot-invalid',
+          'failed',
+          'Vault sent an empty snapshot',
+          {
+            hint: 'run the backup again',
+          },
+        );
+      const info = await (deps.inspectVault ?? inspectRaftSnapshot)(file, options.signal);
+      const manifest: VaultSnapshotManifest = {
+        format: 1,
+        what: 'vault',
+        platform: deps.platform.name,
+        cluster: deps.platform.managementCluster,
+        provider: deps.provider.traits.name,
+        createdAt: createdAt.toISOString(),
+        file: VAULT_SNAPSHOT_FILE,
+        sha256,
+        size,
+        vaultVersion: identity.version,
+        storageType: 'raft',
+        raftIndex: info.index,
+        raftTerm: info.term,
+        address: vault.address,
+      };
+      return { manifest, summary: `${size} bytes, raft index ${info.index}` };
+    },
+  );
 }
 
 /**
