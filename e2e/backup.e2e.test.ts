@@ -107,7 +107,7 @@ describe('platformctl backup on kwok', () => {
       ['app2', false, 'provider.cluster-missing'],
     ]);
     const snapshot = report.backups[0]!.snapshot!;
-    first = snapshot.manifest;
+    first = snapshot.manifest as SnapshotManifest;
     expect(first).toMatchObject({
       cluster: 'mgmt',
       provider: 'kwok',
@@ -174,11 +174,18 @@ describe('platformctl backup on kwok', () => {
     expect(etcdutlStatus(join(backups, report.backups[0]!.snapshot!.id, 'etcd.db')).code).toBe(0);
   });
 
-  it('--what vault is not available yet: exit 2, nothing taken', () => {
+  it('--what vault on a platform without Vault: exit 3 saying so; --what velero is not available yet: exit 2; nothing taken', () => {
     const before = snapshotDirs();
     const run = cli('backup', '--what', 'vault', '-o', 'json');
-    expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'backup.not-available' } });
+    expect(run.code).toBe(3);
+    expect((JSON.parse(run.stdout) as BackupReport).backups[0]!.error).toMatchObject({
+      code: 'backup.vault-unreachable',
+      message: 'the platform runs no Vault (the vault add-on is disabled)',
+    });
+    const velero = cli('backup', '--what', 'velero', '-o', 'json');
+    expect(velero.code).toBe(2);
+    expect(JSON.parse(velero.stdout)).toMatchObject({ error: { code: 'backup.not-available' } });
     expect(snapshotDirs()).toEqual(before);
+    expect(existsSync(join(project, 'backups/vault'))).toBe(false);
   });
 });

@@ -298,7 +298,7 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
     program
       .command('backup')
       .description(
-        "snapshot every cluster's etcd into backups/<cluster>/<time>/ beside a manifest (SHA-256, size, revision, versions, node), each checked after the copy; `backup list` shows what there is, with age and whether it verifies",
+        "snapshot every cluster's etcd into backups/<cluster>/<time>/ (and with --what vault, Vault's raft storage into backups/vault/<time>/) beside a manifest (SHA-256, size, revision, versions, where it came from), each checked after the copy; `backup list` shows what there is, with age and whether it verifies",
       )
       .argument('[action]', 'list: show the snapshots there are instead of taking one', (value: string) => {
         if (value !== 'list') throw new InvalidArgumentError('the only action is "list"');
@@ -307,7 +307,11 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       .addOption(fileOption())
       .addOption(providerOption())
       .addOption(clusterOption())
-      .option('--what <kinds>', 'what to back up (comma-separated): etcd (vault and velero: not yet)', list)
+      .option(
+        '--what <kinds>',
+        'what to back up (comma-separated): etcd (default), vault (velero: not yet)',
+        list,
+      )
       .option(
         '--keep <n|age>',
         'retention per cluster: the newest N snapshots, or those younger than 90m, 36h, 7d, 2w (default 7d); the newest one that verifies is never deleted',
@@ -316,12 +320,16 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       .addHelpText(
         'after',
         `
-Files are 0600 in 0700 directories: a snapshot holds every Secret of its cluster.
-Exit status: 0 every snapshot taken and verified, 3 a cluster's backup failed (the others are
-still taken), 2 usage (--what vault or velero: not available yet), 5 etcdutl or etcdctl missing.
+Files are 0600 in 0700 directories: a snapshot holds every Secret of its cluster (Vault's, all of
+Vault's storage, sealed). Vault's snapshot is taken through its API with the root token from
+.platformctl/secrets/vault.json; --cluster selects etcd snapshots only.
+Exit status: 0 every snapshot taken and verified, 3 a backup failed (the others are still taken;
+also when Vault is not running or this provider cannot reach it), 2 usage (--what velero: not
+available yet), 5 etcdutl or etcdctl missing.
 
 Examples:
-  platformctl backup                       # every cluster, retention 7 days
+  platformctl backup                       # every cluster's etcd, retention 7 days
+  platformctl backup --what etcd,vault     # and Vault's raft storage
   platformctl backup --cluster mgmt --keep 5
   platformctl backup list -o json`,
       ),

@@ -5,6 +5,9 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 
 export interface HttpExchange {
   readonly method: string;
@@ -82,5 +85,73 @@ export function accepts(url: URL, timeoutMs: number): Promise<boolean> {
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
+  });
+}
+
+export interface DownloadResult {
+  readonly status: number;
+  readonly statusMessage: string;
+  /** The body when the status was not 2xx (then nothing was written), up to 64 KiB. */
+  readonly text: string;
+  /** Bytes written to the file (2xx only). */
+  readonly bytes: number;
+}
+
+/**
+ * A GET whose 2xx body streams into `path` (created 0600, never read into memory); any other
+ * status leaves no file and returns the body as text for the caller's error.
+ */
+export function download(
+  options: Omit<HttpExchange, 'body' | 'method'> & { readonly path: string; readonly signal?: AbortSignal },
+): Promise<DownloadResult> {
+  const send = options.url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolvePromise, reject) => {
+    const req = send(
+      options.url,
+      {
+        method: 'GET',
+        ...(options.ca ? { ca: options.ca } : {}),
+        ...(options.cert ? { cert: options.cert } : {}),
+        ...(options.key ? { key: options.key } : {}),
+        ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        headers: { ...options.headers },
+        timeout: options.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const statusMessage = res.statusMessage ?? '';
+        if (status < 200 || status >= 300) {
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          res.on('data', (chunk: Buffer) => {
+            if (kept < 65_536) chunks.push(chunk);
+            kept += chunk.length;
+          });
+          res.on('end', () =>
+            resolvePromise({
+              status,
+              statusMessage,
+              text: Buffer.concat(chunks).toString('utf8').slice(0, 65_536),
+              bytes: 0,
+            }),
+          );
+          res.on('error', reject);
+          return;
+        }
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        pipeline(res, createWriteStream(options.path, { mode: 0o600, flags: 'wx' })).then(
+          () => resolvePromise({ status, statusMessage, text: '', bytes }),
+          async (error: unknown) => {
+            await rm(options.path, { force: true });
+            reject(error as Error);
+          },
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`GET ${options.url.pathname}: timed out`)));
+    req.on('error', reject);
+    req.end();
   });
 }

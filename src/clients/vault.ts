@@ -4,7 +4,7 @@
  */
 import { PlatformctlError } from '../errors.js';
 import { redact } from './exec.js';
-import { exchange } from './http.js';
+import { download, exchange } from './http.js';
 
 export interface VaultEndpoint {
   /** e.g. https://192.168.64.202:8200 */
@@ -35,6 +35,20 @@ export interface SealStatus {
   readonly t: number;
   readonly n: number;
   readonly progress: number;
+}
+
+/** `sys/seal-status` also says what Vault runs and on which storage. */
+export interface VaultIdentity extends SealStatus {
+  readonly version?: string;
+  /** e.g. `raft`, `file` (Vault >= 1.12). */
+  readonly storage_type?: string;
+}
+
+/** `sys/leader`: whether HA is on and who leads. */
+export interface LeaderStatus {
+  readonly ha_enabled: boolean;
+  readonly is_self: boolean;
+  readonly leader_address: string;
 }
 
 export interface InitResult {
@@ -105,8 +119,46 @@ export class VaultClient {
     return this.call<T>('POST', path, data);
   }
 
-  sealStatus(): Promise<SealStatus> {
-    return this.call<SealStatus>('GET', 'sys/seal-status');
+  sealStatus(): Promise<VaultIdentity> {
+    return this.call<VaultIdentity>('GET', 'sys/seal-status');
+  }
+
+  leader(): Promise<LeaderStatus> {
+    return this.call<LeaderStatus>('GET', 'sys/leader');
+  }
+
+  /**
+   * A snapshot of integrated storage (`GET sys/storage/raft/snapshot`, what `vault operator raft
+   * snapshot save` calls), streamed into `path` (created 0600; it must not exist). Needs a token.
+   */
+  async raftSnapshot(path: string, signal?: AbortSignal): Promise<{ bytes: number }> {
+    const secrets = this.#token ? [this.#token] : [];
+    const route = 'sys/storage/raft/snapshot';
+    const result = await download({
+      url: new URL(`/v1/${route}`, this.endpoint.address),
+      headers: this.#token ? { 'x-vault-token': this.#token } : {},
+      path,
+      timeoutMs: 120_000,
+      ...(this.endpoint.ca ? { ca: this.endpoint.ca } : {}),
+      ...(signal ? { signal } : {}),
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(redact(`Vault GET ${route}: ${error.message}`, secrets)), {
+        code: error.code,
+      });
+    });
+    if (result.status >= 200 && result.status < 300) return { bytes: result.bytes };
+    let errors: unknown[];
+    try {
+      errors = (JSON.parse(result.text) as { errors?: unknown[] }).errors ?? [result.text.slice(0, 500)];
+    } catch {
+      errors = [result.text.slice(0, 500)];
+    }
+    throw new VaultApiError(
+      'GET',
+      route,
+      result.status,
+      errors.map((e) => redact(String(e), secrets)),
+    );
   }
 
   init(shares: number, threshold: number): Promise<InitResult> {

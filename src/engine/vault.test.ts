@@ -1,16 +1,17 @@
 /**
  * Vault's steps against a real Vault server (the harness build, `npm run harness`), on loopback
- * with file storage in a temporary directory.
+ * with integrated storage (raft, one node, as the kwok provider runs it) in a temporary directory.
  */
 import { projectLayout } from '../project/layout.js';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultApiError, VaultClient } from '../clients/vault.js';
+import { inspectRaftSnapshot } from '../ops/vault-snapshot.js';
 import { pkiPlan } from '../render/pki.js';
 import { testPlatform } from '../test-support/render.js';
 import { readSecret } from './secrets.js';
@@ -34,9 +35,11 @@ function freePort(): Promise<number> {
 
 async function startVault(): Promise<void> {
   const port = await freePort();
+  const clusterPort = await freePort();
+  mkdirSync(join(dir, 'raft'), { recursive: true });
   writeFileSync(
     join(dir, 'server.hcl'),
-    `storage "file" { path = "${join(dir, 'data')}" }\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\ndisable_mlock = true\n`,
+    `storage "raft" {\n  path = "${join(dir, 'raft')}"\n  node_id = "vault-0"\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\ndisable_mlock = true\napi_addr = "http://127.0.0.1:${port}"\ncluster_addr = "http://127.0.0.1:${clusterPort}"\n`,
   );
   server = spawn(VAULT, ['server', `-config=${join(dir, 'server.hcl')}`], { stdio: 'ignore' });
   endpoint = { address: `http://127.0.0.1:${port}` };
@@ -76,7 +79,9 @@ describe.skipIf(!existsSync(VAULT))('Vault steps against a real Vault server', (
     expect(secret!.unsealKeys).toHaveLength(UNSEAL_SHARES);
     expect(statSync(join(project, '.platformctl/secrets/vault.json')).mode & 0o777).toBe(0o600);
     expect(statSync(join(project, '.platformctl/secrets')).mode & 0o777).toBe(0o700);
-    expect((await root.sealStatus()).sealed).toBe(false);
+    expect(await root.sealStatus()).toMatchObject({ sealed: false, storage_type: 'raft' });
+    // Raft elected its leader before openVault returned: the next request is served.
+    expect(await root.leader()).toMatchObject({ ha_enabled: true, is_self: true });
     expect(lines.join('\n')).not.toContain(secret!.rootToken);
     for (const key of secret!.unsealKeys) expect(lines.join('\n')).not.toContain(key);
   });
@@ -109,6 +114,26 @@ describe.skipIf(!existsSync(VAULT))('Vault steps against a real Vault server', (
     expect((await root.sealStatus()).sealed).toBe(false);
     expect(await pkiDrift(root, plan)).toEqual([]);
   }, 30_000);
+
+  it('streams a raft snapshot into a new 0600 file (a gzip), and refuses without a token', async () => {
+    const root = await openVault(new VaultClient(endpoint), projectLayout(project), () => {});
+    const file = join(dir, 'vault.snap');
+    const { bytes } = await root.raftSnapshot(file);
+    expect(bytes).toBeGreaterThan(0);
+    expect(statSync(file).size).toBe(bytes);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect([...readFileSync(file).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    // The layout backup's check (and src/test-support/raft-snapshot.ts) expects of a real one.
+    const info = await inspectRaftSnapshot(file);
+    expect(info.files).toEqual(['meta.json', 'state.bin', 'SHA256SUMS', 'SHA256SUMS.sealed']);
+    expect(info.index).toBeGreaterThan(0);
+    await expect(root.raftSnapshot(file)).rejects.toMatchObject({ code: 'EEXIST' });
+    const other = join(dir, 'no-token.snap');
+    const error = await new VaultClient(endpoint).raftSnapshot(other).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VaultApiError);
+    expect((error as VaultApiError).status).toBe(403);
+    expect(existsSync(other)).toBe(false);
+  });
 
   it('refuses to go on without the keys of an initialised Vault, and redacts the token in errors', async () => {
     await expect(

@@ -43,8 +43,32 @@ export async function openVault(client: VaultClient, layout: ProjectLayout, log:
     status = await client.unseal(key);
   }
   if (status.sealed) throw new Error(`Vault is still sealed after ${secret.unsealKeys.length} keys`);
+  await waitForLeader(client, log);
   log('Vault is unsealed');
   return client.withToken(secret.rootToken);
+}
+
+/**
+ * With HA storage (raft), an unsealed Vault serves requests only once a leader is elected; a
+ * single raft node elects itself within seconds. Storage without HA (file) has nothing to wait for.
+ */
+export async function waitForLeader(
+  client: VaultClient,
+  log: Log,
+  timeoutMs = 30_000,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    const leader = await client.leader();
+    if (!leader.ha_enabled || leader.leader_address !== '') return;
+    if (Date.now() > deadline)
+      throw new Error(`Vault is unsealed but elected no leader within ${Math.round(timeoutMs / 1000)}s`);
+    if (!told) log('waiting for Vault to elect its raft leader');
+    told = true;
+    await sleep(250);
+  }
 }
 
 /** What is missing of the plan's mounts, CAs, role and policies; empty when Vault is configured. */

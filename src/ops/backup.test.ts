@@ -25,7 +25,9 @@ import {
   selectClusters,
   type SnapshotManifest,
   snapshotId,
+  type VaultSnapshotManifest,
 } from './backup.js';
+import { raftSnapshotBytes } from '../test-support/raft-snapshot.js';
 
 const platform = testPlatform();
 const T0 = new Date('2026-12-03T12:00:00Z');
@@ -44,6 +46,9 @@ interface FakeWorld {
   /** Files etcdutl refuses. */
   damaged: Set<string>;
   taken: EtcdSnapshotRequest[];
+  /** What the fake Vault is and sends. */
+  vaultState: { running: boolean; sealed: boolean; storage: string; index: number; bytes?: Buffer };
+  vaultSnapshots: number;
 }
 
 /** A provider that "snapshots" by writing a text file, and an etcdutl that reads its revision back. */
@@ -57,6 +62,8 @@ function world(root = tempDir()): FakeWorld {
     kubeDown: new Set(),
     damaged: new Set(),
     taken: [],
+    vaultState: { running: true, sealed: false, storage: 'raft', index: 41 },
+    vaultSnapshots: 0,
     deps: undefined as unknown as BackupDeps,
   };
   w.deps = {
@@ -93,6 +100,26 @@ function world(root = tempDir()): FakeWorld {
     kubernetesVersion: async (cluster) => {
       if (w.kubeDown.has(cluster.name)) throw new Error('connect ECONNREFUSED 127.0.0.1:32764');
       return 'v1.35.8';
+    },
+    // A Vault that sends a snapshot in the layout of the real one (see raft-snapshot.ts).
+    vault: async () => {
+      if (!w.vaultState.running)
+        throw new PlatformctlError('backup.vault-unreachable', 'failed', 'Vault is not running');
+      return {
+        address: 'http://127.0.0.1:8200',
+        identify: async () => ({
+          version: '1.21.1',
+          storageType: w.vaultState.storage,
+          sealed: w.vaultState.sealed,
+        }),
+        snapshot: async (path) => {
+          w.vaultSnapshots++;
+          writeFileSync(path, w.vaultState.bytes ?? raftSnapshotBytes({ index: w.vaultState.index }), {
+            flag: 'wx',
+            mode: 0o600,
+          });
+        },
+      };
     },
     now: () => clock.now,
   };
@@ -196,7 +223,7 @@ describe('backup', () => {
     const events: string[] = [];
     const report = await backup(w.deps, { clusters: ['mgmt'], onEvent: (e) => events.push(e.message) });
     expect(report.ok).toBe(true);
-    expect(report.backups[0]!.snapshot!.manifest.kubernetesVersion).toBeNull();
+    expect((report.backups[0]!.snapshot!.manifest as SnapshotManifest).kubernetesVersion).toBeNull();
     expect(events[0]).toBe('the API server did not say its version: connect ECONNREFUSED 127.0.0.1:32764');
   });
 
@@ -236,15 +263,176 @@ describe('backup', () => {
     expect(snapshots(w, 'mgmt')).toEqual(['20261103T120000Z']);
   });
 
-  it('refuses --what vault and velero as not available yet (exit 2), an unknown kind and an unknown cluster, before taking anything', async () => {
+  it('refuses --what velero as not available yet (exit 2), an unknown kind and an unknown cluster, before taking anything', async () => {
     const w = world();
-    await expect(backup(w.deps, { what: ['etcd', 'vault'] })).rejects.toMatchObject({
+    await expect(backup(w.deps, { what: ['etcd', 'vault', 'velero'] })).rejects.toMatchObject({
       code: 'backup.not-available',
       kind: 'usage',
     });
     await expect(backup(w.deps, { what: ['tapes'] })).rejects.toMatchObject({ code: 'usage' });
     await expect(backup(w.deps, { clusters: ['app9'] })).rejects.toThrow(/no cluster named app9/);
     expect(w.taken).toEqual([]);
+    expect(w.vaultSnapshots).toBe(0);
+  });
+});
+
+describe('backup --what vault', () => {
+  it("stores Vault's raft snapshot in backups/vault/<id>/vault.snap (0600, dirs 0700) beside a manifest, checked", async () => {
+    const w = world();
+    const events: string[] = [];
+    const report = await backup(w.deps, {
+      what: ['vault'],
+      onEvent: (e) => events.push(`${e.cluster}: ${e.message}`),
+    });
+    expect(report.ok).toBe(true);
+    expect(w.taken).toEqual([]); // no etcd snapshot asked for
+    expect(report.backups.map((b) => [b.cluster, b.what, b.ok])).toEqual([['vault', 'vault', true]]);
+    const { layout } = w.deps;
+    const dir = join(layout.backupsDir, 'vault', '20261203T120000Z');
+    expect(report.backups[0]!.snapshot!.dir).toBe(dir);
+    for (const d of [layout.backupsDir, join(layout.backupsDir, 'vault'), dir]) expect(mode(d)).toBe(0o700);
+    expect(mode(join(dir, 'vault.snap'))).toBe(0o600);
+    expect(mode(join(dir, 'manifest.json'))).toBe(0o600);
+    const bytes = readFileSync(join(dir, 'vault.snap'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as VaultSnapshotManifest;
+    expect(manifest).toEqual({
+      format: 1,
+      what: 'vault',
+      platform: platform.name,
+      cluster: 'mgmt',
+      provider: 'kwok',
+      createdAt: T0.toISOString(),
+      file: 'vault.snap',
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      size: bytes.length,
+      vaultVersion: '1.21.1',
+      storageType: 'raft',
+      raftIndex: 41,
+      raftTerm: 3,
+      address: 'http://127.0.0.1:8200',
+    });
+    expect(report.backups[0]!.snapshot!.manifest).toEqual(manifest);
+    expect(events).toEqual([
+      'vault: Vault 1.21.1 (raft) at http://127.0.0.1:8200',
+      `vault: saved ${dir} (${bytes.length} bytes, raft index 41), verified`,
+    ]);
+  });
+
+  it('--what etcd,vault takes both; --cluster selects the etcd snapshots only', async () => {
+    const w = world();
+    const report = await backup(w.deps, { what: ['etcd', 'vault', 'etcd'], clusters: ['app1'] });
+    expect(report.ok).toBe(true);
+    expect(report.backups.map((b) => [b.cluster, b.what])).toEqual([
+      ['app1', 'etcd'],
+      ['vault', 'vault'],
+    ]);
+  });
+
+  it.each([
+    [
+      'no Vault reachable from this provider',
+      (w: FakeWorld) => delete (w.deps as { vault?: unknown }).vault,
+      'backup.vault-unreachable',
+      'provider kwok gives no way to reach Vault',
+    ],
+    [
+      'Vault not running',
+      (w: FakeWorld) => (w.vaultState.running = false),
+      'backup.vault-unreachable',
+      'Vault is not running',
+    ],
+    ['Vault sealed', (w: FakeWorld) => (w.vaultState.sealed = true), 'backup.vault-unreachable', 'is sealed'],
+    [
+      'file storage',
+      (w: FakeWorld) => (w.vaultState.storage = 'file'),
+      'backup.vault-not-raft',
+      'runs on file storage',
+    ],
+    [
+      'an empty snapshot',
+      (w: FakeWorld) => (w.vaultState.bytes = Buffer.alloc(0)),
+      'backup.vault-snapshot-invalid',
+      'empty snapshot',
+    ],
+    [
+      'a snapshot that is not a raft archive',
+      (w: FakeWorld) => (w.vaultState.bytes = Buffer.from('<html>proxy error</html>')),
+      'backup.vault-snapshot-invalid',
+      'not a gzip file',
+    ],
+  ])(
+    '%s: a failed entry (exit 3), etcd still taken, nothing left that looks like a backup',
+    async (_, arrange, code, message) => {
+      const w = world();
+      arrange(w);
+      const report = await backup(w.deps, { what: ['etcd', 'vault'], clusters: ['mgmt'] });
+      expect(report.ok).toBe(false);
+      expect(report.backups.map((b) => [b.cluster, b.ok])).toEqual([
+        ['mgmt', true],
+        ['vault', false],
+      ]);
+      expect(report.backups[1]!.error).toMatchObject({ code, message: expect.stringContaining(message) });
+      const vaultDir = join(w.deps.layout.backupsDir, 'vault');
+      expect(existsSync(vaultDir) ? readdirSync(vaultDir) : []).toEqual([]);
+    },
+  );
+
+  it('refuses when the platform has no Vault, or a cluster is named vault', async () => {
+    const w = world();
+    const noVault = {
+      ...platform,
+      clusters: platform.clusters.map((c) => ({ ...c, addons: c.addons.filter((a) => a !== 'vault') })),
+    };
+    const a = await backup({ ...w.deps, platform: noVault }, { what: ['vault'] });
+    expect(a.backups[0]!.error).toMatchObject({
+      code: 'backup.vault-unreachable',
+      message: expect.stringContaining('runs no Vault'),
+    });
+    const clash = {
+      ...platform,
+      clusters: platform.clusters.map((c) => (c.name === 'app2' ? { ...c, name: 'vault' } : c)),
+    };
+    const b = await backup({ ...w.deps, platform: clash }, { what: ['vault'] });
+    expect(b.backups[0]!.error).toMatchObject({ code: 'backup.name-clash' });
+    expect(w.vaultSnapshots).toBe(0);
+  });
+
+  it("retention as etcd's; backup list shows Vault's snapshots, verified against their raft index", async () => {
+    const w = world();
+    for (const day of [1, 2, 3]) {
+      w.clock.now = new Date(T0.getTime() + day * DAY);
+      w.vaultState.index = 40 + day;
+      await backup(w.deps, { what: ['vault'], keep: parseRetention('2') });
+    }
+    const vaultDir = join(w.deps.layout.backupsDir, 'vault');
+    expect(readdirSync(vaultDir).sort()).toEqual(['20261205T120000Z', '20261206T120000Z']);
+    await backup(w.deps, { clusters: ['mgmt'] });
+    // A snapshot whose archive reads as another raft index than its manifest says does not verify.
+    const older = join(vaultDir, '20261205T120000Z');
+    const swapped = raftSnapshotBytes({ index: 99 });
+    writeFileSync(join(older, 'vault.snap'), swapped);
+    const manifest = JSON.parse(readFileSync(join(older, 'manifest.json'), 'utf8')) as VaultSnapshotManifest;
+    writeFileSync(
+      join(older, 'manifest.json'),
+      JSON.stringify({
+        ...manifest,
+        size: swapped.length,
+        sha256: createHash('sha256').update(swapped).digest('hex'),
+      }),
+    );
+    const listed = await listBackups(w.deps);
+    expect(listed.map((e) => [e.what, e.cluster, e.id, e.verifies])).toEqual([
+      ['etcd', 'mgmt', '20261206T120000Z', true],
+      ['vault', 'vault', '20261206T120000Z', true],
+      ['vault', 'vault', '20261205T120000Z', false],
+    ]);
+    expect(listed[2]!.problem).toBe(
+      'the snapshot holds raft index 99 (term 3), the manifest says 42 (term 3)',
+    );
+    expect((await listBackups(w.deps, { clusters: ['vault'] })).map((e) => e.what)).toEqual([
+      'vault',
+      'vault',
+    ]);
   });
 });
 
@@ -290,7 +478,7 @@ describe('backup list', () => {
     ]);
     expect(listed[2]!.problem).toBe('no readable manifest.json');
     expect(listed[3]!.problem).toBe('etcd.db does not match its SHA-256');
-    expect(listed[1]!.manifest?.kubernetesVersion).toBe('v1.35.8');
+    expect((listed[1]!.manifest as SnapshotManifest | undefined)?.kubernetesVersion).toBe('v1.35.8');
     expect((await listBackups(w.deps, { clusters: ['app1'] })).map((e) => e.cluster)).toEqual(['app1']);
   });
 
@@ -351,6 +539,7 @@ describe('backup inputs', () => {
   it('--what defaults to etcd', () => {
     expect(parseWhat(undefined)).toEqual(['etcd']);
     expect(parseWhat(['etcd'])).toEqual(['etcd']);
+    expect(parseWhat(['vault', 'etcd', 'vault'])).toEqual(['vault', 'etcd']);
     expect(() => parseWhat(['velero'])).toThrow('backup --what velero is not available yet in this version');
   });
 
@@ -370,11 +559,11 @@ describe('backup inputs', () => {
 });
 
 describe('backup on the command line', () => {
-  it('exits 2 with backup.not-available for --what vault, and 2 for a bad --keep, before opening the project', async () => {
+  it('exits 2 with backup.not-available for --what velero, and 2 for a bad --keep, before opening the project', async () => {
     const cwd = tempDir();
-    const vault = await runCli(['backup', '--what', 'vault', '-o', 'json'], { cwd });
-    expect(vault.code).toBe(2);
-    expect(JSON.parse(vault.stdout)).toMatchObject({ error: { code: 'backup.not-available', exitCode: 2 } });
+    const velero = await runCli(['backup', '--what', 'vault,velero', '-o', 'json'], { cwd });
+    expect(velero.code).toBe(2);
+    expect(JSON.parse(velero.stdout)).toMatchObject({ error: { code: 'backup.not-available', exitCode: 2 } });
     const keep = await runCli(['backup', '--keep', 'forever'], { cwd });
     expect(keep.code).toBe(2);
     expect(keep.stderr).toContain('--keep forever: not a count or a duration');

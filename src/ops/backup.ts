@@ -7,7 +7,10 @@
  * `etcdutl snapshot status`), so a failed or interrupted backup never looks like a good one.
  * Retention (seed §15: 7 days; `--keep N|DURATION`) runs after a cluster's backup succeeded and
  * never deletes the newest snapshot that verifies.
- * TODO(#13): Vault raft snapshots (`--what vault`) and Velero backups (`--what velero`).
+ * `--what vault`: a snapshot of Vault's integrated storage (raft) through its API with the root
+ * token of `.platformctl/secrets/vault.json`, stored the same way under `backups/vault/<id>/`
+ * (`vault.snap`, a gzip'd tar whose SHA256SUMS is checked here), same retention.
+ * TODO(#13): Velero backups (`--what velero`).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -15,17 +18,25 @@ import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'no
 import { join } from 'node:path';
 import { EtcdClient, type SnapshotStatus } from '../clients/etcd.js';
 import { KubeClient } from '../clients/kube.js';
+import { VaultClient } from '../clients/vault.js';
+import { readSecret } from '../engine/secrets.js';
+import { VAULT_SECRET } from '../engine/vault.js';
 import { type ErrorObject, errorObject, PlatformctlError } from '../errors.js';
 import type { ProjectLayout } from '../project/layout.js';
 import type { ClusterProvider, ProviderContext } from '../providers/types.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
 import type { Project } from './project.js';
+import { inspectRaftSnapshot, type RaftSnapshotInfo } from './vault-snapshot.js';
 
-/** What `backup --what` may name; only etcd is available yet. */
+/** What `backup --what` may name; etcd and vault are available. */
 export const BACKUP_KINDS = ['etcd', 'vault', 'velero'] as const;
 export type BackupKind = (typeof BACKUP_KINDS)[number];
+export type AvailableKind = Exclude<BackupKind, 'velero'>;
 
 export const SNAPSHOT_FILE = 'etcd.db';
+export const VAULT_SNAPSHOT_FILE = 'vault.snap';
+/** Vault's snapshots live in `backups/vault/`, beside the clusters' directories. */
+export const VAULT_BACKUPS = 'vault';
 export const MANIFEST_FILE = 'manifest.json';
 const PARTIAL = '.partial';
 
@@ -57,37 +68,43 @@ export function parseRetention(text: string): Retention {
   });
 }
 
-/** Which kinds a `--what` list asks for; vault and velero are refused as not available yet. */
-export function parseWhat(what: readonly string[] | undefined): Array<'etcd'> {
+/** Which kinds a `--what` list asks for (default etcd), in order, once each; velero is refused as not available yet. */
+export function parseWhat(what: readonly string[] | undefined): AvailableKind[] {
   const wanted = what && what.length > 0 ? what : ['etcd'];
   for (const kind of wanted) {
     if (!(BACKUP_KINDS as readonly string[]).includes(kind))
       throw new PlatformctlError('usage', 'usage', `--what ${kind}: unknown`, {
         hint: `one or more of ${BACKUP_KINDS.join(', ')}`,
       });
-    if (kind !== 'etcd')
-      // TODO(#13): Vault raft snapshots and Velero on-demand backups.
+    if (kind === 'velero')
+      // TODO(#13): Velero on-demand backups (and the schedules' last backups).
       throw new PlatformctlError(
         'backup.not-available',
         'usage',
         `backup --what ${kind} is not available yet in this version`,
-        { hint: 'back up etcd: platformctl backup --what etcd' },
+        { hint: 'back up etcd and Vault: platformctl backup --what etcd,vault' },
       );
   }
-  return ['etcd'];
+  return [...new Set(wanted as AvailableKind[])];
 }
 
-/** What is recorded beside each snapshot (manifest.json). */
-export interface SnapshotManifest {
+/** What every manifest.json records: what the snapshot is, where it is from, its file's checksum. */
+interface ManifestBase {
   readonly format: 1;
-  readonly what: 'etcd';
+  readonly what: AvailableKind;
   readonly platform: string;
+  /** The cluster whose etcd it is; for Vault, the cluster Vault serves (the management cluster). */
   readonly cluster: string;
   readonly provider: string;
   readonly createdAt: string;
   readonly file: string;
   readonly sha256: string;
   readonly size: number;
+}
+
+/** What is recorded beside each etcd snapshot (manifest.json). */
+export interface SnapshotManifest extends ManifestBase {
+  readonly what: 'etcd';
   /** The etcd revision the snapshot holds: what a restore goes back to. */
   readonly revision: number;
   readonly totalKeys: number;
@@ -101,6 +118,20 @@ export interface SnapshotManifest {
   readonly node: string;
   readonly endpoint: string;
 }
+
+/** What is recorded beside each Vault snapshot (manifest.json). */
+export interface VaultSnapshotManifest extends ManifestBase {
+  readonly what: 'vault';
+  readonly vaultVersion: string;
+  readonly storageType: 'raft';
+  /** The raft index and term the snapshot holds (its meta.json): what a restore goes back to. */
+  readonly raftIndex: number;
+  readonly raftTerm: number;
+  /** Where it came from: Vault's API address. */
+  readonly address: string;
+}
+
+export type BackupManifest = SnapshotManifest | VaultSnapshotManifest;
 
 /** A snapshot's id: its UTC time, sortable, safe as a directory name (`20261203T142248Z`). */
 export function snapshotId(at: Date): string {
@@ -151,6 +182,15 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A Vault a snapshot can be taken of: its address, what it runs, and the snapshot itself. */
+export interface VaultAccess {
+  readonly address: string;
+  /** `sys/seal-status`: version, storage type, sealed. */
+  readonly identify: () => Promise<{ version: string; storageType: string; sealed: boolean }>;
+  /** Streams a raft snapshot into `path` (a new file). */
+  readonly snapshot: (path: string, signal?: AbortSignal) => Promise<void>;
+}
+
 /** What a backup needs from the world; `projectBackupDeps` wires a project's. */
 export interface BackupDeps {
   readonly platform: Platform;
@@ -160,6 +200,10 @@ export interface BackupDeps {
   readonly inspect: (path: string, signal?: AbortSignal) => Promise<SnapshotStatus>;
   /** The API server's gitVersion. */
   readonly kubernetesVersion: (cluster: PlatformCluster) => Promise<string>;
+  /** The running Vault with its root token; throws a typed error saying why there is none. */
+  readonly vault?: (signal?: AbortSignal) => Promise<VaultAccess>;
+  /** Reads a Vault snapshot file (default: the structure and SHA256SUMS check of vault-snapshot.ts). */
+  readonly inspectVault?: (path: string, signal?: AbortSignal) => Promise<RaftSnapshotInfo>;
   readonly now: () => Date;
 }
 
@@ -177,11 +221,12 @@ export interface BackupOptions {
 }
 
 export interface ClusterBackup {
+  /** The cluster whose etcd it is; for Vault, `vault` (its directory under backups/). */
   readonly cluster: string;
-  readonly what: 'etcd';
+  readonly what: AvailableKind;
   readonly ok: boolean;
   /** The snapshot written, when ok. */
-  readonly snapshot?: { readonly id: string; readonly dir: string; readonly manifest: SnapshotManifest };
+  readonly snapshot?: { readonly id: string; readonly dir: string; readonly manifest: BackupManifest };
   readonly error?: ErrorObject;
   /** Snapshot ids retention removed. */
   readonly removed: readonly string[];
@@ -237,82 +282,58 @@ async function newSnapshotDir(clusterDir: string, at: Date): Promise<{ id: strin
   }
 }
 
-/** The snapshot of one cluster, checked and renamed into place; then retention. */
-async function backupCluster(
+/** What a kind of snapshot does inside `storeSnapshot`. */
+interface SnapshotWork {
+  readonly log: (message: string) => void;
+  /** Creates `backups/<set>/<id>.partial/` (0700) and returns where the snapshot file goes in it. */
+  readonly newFile: (name: string) => Promise<{ path: string; createdAt: Date }>;
+}
+
+/**
+ * One snapshot set's backup (a cluster's etcd, Vault): `work` takes and checks the file in a
+ * `.partial` directory and returns its manifest; then the manifest is written beside it, the
+ * directory renamed into place, and retention run. On any failure the partial directory goes and
+ * the entry says why.
+ */
+async function storeSnapshot(
   deps: BackupDeps,
-  cluster: PlatformCluster,
   options: BackupOptions,
   keep: Retention,
+  set: { readonly name: string; readonly what: AvailableKind },
+  work: (step: SnapshotWork) => Promise<{ manifest: BackupManifest; summary: string }>,
 ): Promise<ClusterBackup> {
   const started = Date.now();
-  const log = (message: string) => options.onEvent?.({ cluster: cluster.name, message });
-  const clusterDir = deps.layout.clusterBackups(cluster.name);
+  const log = (message: string) => options.onEvent?.({ cluster: set.name, message });
+  const setDir = deps.layout.clusterBackups(set.name);
+  let made: { id: string; partial: string } | undefined;
   let partial: string | undefined;
   try {
-    if (!deps.provider.etcdSnapshot)
-      throw new PlatformctlError(
-        'backup.unsupported',
-        'failed',
-        `provider ${deps.provider.traits.name} cannot take etcd snapshots`,
-      );
-    await privateDir(deps.layout.backupsDir);
-    await privateDir(clusterDir);
-    const createdAt = deps.now();
-    const made = await newSnapshotDir(clusterDir, createdAt);
-    partial = made.partial;
-    const file = join(partial, SNAPSHOT_FILE);
-    const context: ProviderContext = {
-      layout: deps.layout,
-      log: (e) => log(e.message),
-      ...(options.signal ? { signal: options.signal } : {}),
-    };
-    const taken = await deps.provider.etcdSnapshot({ platform: deps.platform, cluster, path: file }, context);
-    const kubernetesVersion = deps.kubernetesVersion(cluster).catch((error: unknown) => {
-      log(`the API server did not say its version: ${(error as Error).message.split('\n')[0]}`);
-      return null;
+    const { manifest, summary } = await work({
+      log,
+      newFile: async (name) => {
+        await privateDir(deps.layout.backupsDir);
+        await privateDir(setDir);
+        const createdAt = deps.now();
+        made = await newSnapshotDir(setDir, createdAt);
+        partial = made.partial;
+        return { path: join(made.partial, name), createdAt };
+      },
     });
-    await chmod(file, 0o600);
-    const [sha256, { size }] = await Promise.all([sha256Of(file), stat(file)]);
-    if (taken.sourceSha256 !== undefined && taken.sourceSha256 !== sha256)
-      throw new PlatformctlError(
-        'backup.copy-mismatch',
-        'failed',
-        `the copy of ${cluster.name}'s snapshot differs from the file on ${taken.node} (SHA-256 ${sha256}, on the node ${taken.sourceSha256})`,
-        { hint: 'run the backup again' },
-      );
-    const status = await deps.inspect(file, options.signal);
-    const manifest: SnapshotManifest = {
-      format: 1,
-      what: 'etcd',
-      platform: deps.platform.name,
-      cluster: cluster.name,
-      provider: deps.provider.traits.name,
-      createdAt: createdAt.toISOString(),
-      file: SNAPSHOT_FILE,
-      sha256,
-      size,
-      revision: status.revision,
-      totalKeys: status.totalKeys,
-      etcdHash: status.hash,
-      etcdVersion: taken.etcdVersion,
-      storageVersion: status.storageVersion,
-      kubernetesVersion: await kubernetesVersion,
-      node: taken.node,
-      endpoint: taken.endpoint,
-    };
+    if (!made || !partial) throw new Error(`the ${set.what} backup wrote no snapshot`);
+    const { id } = made;
     await writeFile(join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     await chmod(join(partial, MANIFEST_FILE), 0o600);
-    const dir = join(clusterDir, made.id);
+    const dir = join(setDir, id);
     await rename(partial, dir);
     partial = undefined;
-    log(`saved ${dir} (${size} bytes, revision ${status.revision}), verified`);
-    const removed = await applyRetention(deps, cluster.name, keep, deps.now(), options.signal);
+    log(`saved ${dir} (${summary}), verified`);
+    const removed = await applyRetention(deps, set.name, keep, deps.now(), options.signal);
     if (removed.length > 0) log(`retention (${keep.text}) removed ${removed.join(', ')}`);
     return {
-      cluster: cluster.name,
-      what: 'etcd',
+      cluster: set.name,
+      what: set.what,
       ok: true,
-      snapshot: { id: made.id, dir, manifest },
+      snapshot: { id, dir, manifest },
       removed,
       durationMs: Date.now() - started,
     };
@@ -320,8 +341,8 @@ async function backupCluster(
     if (partial) await rm(partial, { recursive: true, force: true });
     log(`failed: ${(error as Error).message.split('\n')[0]}`);
     return {
-      cluster: cluster.name,
-      what: 'etcd',
+      cluster: set.name,
+      what: set.what,
       ok: false,
       error: errorObject(error),
       removed: [],
@@ -330,49 +351,210 @@ async function backupCluster(
   }
 }
 
+/** The snapshot of one cluster's etcd, checked against the node's checksum and by etcdutl. */
+function backupCluster(
+  deps: BackupDeps,
+  cluster: PlatformCluster,
+  options: BackupOptions,
+  keep: Retention,
+): Promise<ClusterBackup> {
+  return storeSnapshot(
+    deps,
+    options,
+    keep,
+    { name: cluster.name, what: 'etcd' },
+    async ({ log, newFile }) => {
+      if (!deps.provider.etcdSnapshot)
+        throw new PlatformctlError(
+          'backup.unsupported',
+          'failed',
+          `provider ${deps.provider.traits.name} cannot take etcd snapshots`,
+        );
+      const { path: file, createdAt } = await newFile(SNAPSHOT_FILE);
+      const context: ProviderContext = {
+        layout: deps.layout,
+        log: (e) => log(e.message),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      const taken = await deps.provider.etcdSnapshot(
+        { platform: deps.platform, cluster, path: file },
+        context,
+      );
+      const kubernetesVersion = deps.kubernetesVersion(cluster).catch((error: unknown) => {
+        log(`the API server did not say its version: ${(error as Error).message.split('\n')[0]}`);
+        return null;
+      });
+      await chmod(file, 0o600);
+      const [sha256, { size }] = await Promise.all([sha256Of(file), stat(file)]);
+      if (taken.sourceSha256 !== undefined && taken.sourceSha256 !== sha256)
+        throw new PlatformctlError(
+          'backup.copy-mismatch',
+          'failed',
+          `the copy of ${cluster.name}'s snapshot differs from the file on ${taken.node} (SHA-256 ${sha256}, on the node ${taken.sourceSha256})`,
+          { hint: 'run the backup again' },
+        );
+      const status = await deps.inspect(file, options.signal);
+      const manifest: SnapshotManifest = {
+        format: 1,
+        what: 'etcd',
+        platform: deps.platform.name,
+        cluster: cluster.name,
+        provider: deps.provider.traits.name,
+        createdAt: createdAt.toISOString(),
+        file: SNAPSHOT_FILE,
+        sha256,
+        size,
+        revision: status.revision,
+        totalKeys: status.totalKeys,
+        etcdHash: status.hash,
+        etcdVersion: taken.etcdVersion,
+        storageVersion: status.storageVersion,
+        kubernetesVersion: await kubernetesVersion,
+        node: taken.node,
+        endpoint: taken.endpoint,
+      };
+      return { manifest, summary: `${size} bytes, revision ${status.revision}` };
+    },
+  );
+}
+
+/** Why there is no Vault snapshot to take, as a typed error (exit 3 through the report). */
+function noVault(message: string, hint: string): PlatformctlError {
+  return new PlatformctlError('backup.vault-unreachable', 'failed', message, { hint });
+}
+
+/** Vault's raft snapshot, checked and renamed into place under backups/vault/; then retention. */
+function backupVault(deps: BackupDeps, options: BackupOptions, keep: Retention): Promise<ClusterBackup> {
+  return storeSnapshot(
+    deps,
+    options,
+    keep,
+    { name: VAULT_BACKUPS, what: 'vault' },
+    async ({ log, newFile }) => {
+      if (deps.platform.clusters.some((c) => c.name === VAULT_BACKUPS))
+        throw new PlatformctlError(
+          'backup.name-clash',
+          'failed',
+          `a cluster is named ${VAULT_BACKUPS}: its etcd snapshots and Vault's would share backups/${VAULT_BACKUPS}/`,
+          { hint: `rename the cluster, or back up its etcd only: --what etcd` },
+        );
+      if (!deps.platform.clusters.some((c) => c.addons.includes('vault')))
+        throw noVault(
+          'the platform runs no Vault (the vault add-on is disabled)',
+          'back up etcd: --what etcd',
+        );
+      if (!deps.vault)
+        throw noVault(
+          `provider ${deps.provider.traits.name} gives no way to reach Vault for a snapshot`,
+          'back up etcd: --what etcd',
+        );
+      const vault = await deps.vault(options.signal);
+      const identity = await vault.identify();
+      if (identity.sealed)
+        throw noVault(`Vault at ${vault.address} is sealed`, 'platformctl up unseals it with the saved keys');
+      if (identity.storageType !== 'raft')
+        throw new PlatformctlError(
+          'backup.vault-not-raft',
+          'failed',
+          `Vault at ${vault.address} runs on ${identity.storageType || 'unknown'} storage; only integrated storage (raft) has snapshots`,
+          {
+            hint: 'a Vault platformctl starts now runs on raft; one started by an earlier version keeps its file storage',
+          },
+        );
+      log(`Vault ${identity.version} (raft) at ${vault.address}`);
+      const { path: file, createdAt } = await newFile(VAULT_SNAPSHOT_FILE);
+      await vault.snapshot(file, options.signal);
+      await chmod(file, 0o600);
+      const [sha256, { size }] = await Promise.all([sha256Of(file), stat(file)]);
+      if (size === 0)
+        throw new PlatformctlError(
+          'backup.vault-snapshot-invalid',
+          'failed',
+          'Vault sent an empty snapshot',
+          {
+            hint: 'run the backup again',
+          },
+        );
+      const info = await (deps.inspectVault ?? inspectRaftSnapshot)(file, options.signal);
+      const manifest: VaultSnapshotManifest = {
+        format: 1,
+        what: 'vault',
+        platform: deps.platform.name,
+        cluster: deps.platform.managementCluster,
+        provider: deps.provider.traits.name,
+        createdAt: createdAt.toISOString(),
+        file: VAULT_SNAPSHOT_FILE,
+        sha256,
+        size,
+        vaultVersion: identity.version,
+        storageType: 'raft',
+        raftIndex: info.index,
+        raftTerm: info.term,
+        address: vault.address,
+      };
+      return { manifest, summary: `${size} bytes, raft index ${info.index}` };
+    },
+  );
+}
+
 /**
- * Snapshots of every selected cluster's etcd, at once; a cluster that fails does not stop the
- * others. Usage errors (`--what`, `--cluster`) are thrown before anything is taken.
+ * Snapshots of every selected cluster's etcd and (`--what vault`) of Vault, at once; one that
+ * fails does not stop the others. Usage errors (`--what`, `--cluster`) are thrown before anything
+ * is taken. `--cluster` selects etcd snapshots; Vault's is taken whenever `--what` names it.
  */
 export async function backup(deps: BackupDeps, options: BackupOptions = {}): Promise<BackupReport> {
-  parseWhat(options.what);
+  const what = parseWhat(options.what);
   const clusters = selectClusters(deps.platform, options.clusters);
   const keep = options.keep ?? DEFAULT_RETENTION;
-  const backups = await Promise.all(clusters.map((c) => backupCluster(deps, c, options, keep)));
+  const backups = await Promise.all([
+    ...(what.includes('etcd') ? clusters.map((c) => backupCluster(deps, c, options, keep)) : []),
+    ...(what.includes('vault') ? [backupVault(deps, options, keep)] : []),
+  ]);
   return { ok: backups.every((b) => b.ok), keep: keep.text, backups };
 }
 
 export interface SnapshotEntry {
+  /** The cluster whose etcd it is; for Vault's snapshots, `vault`. */
   readonly cluster: string;
+  readonly what: AvailableKind;
   readonly id: string;
   readonly dir: string;
   readonly createdAt?: string;
   readonly ageSeconds?: number;
-  readonly manifest?: SnapshotManifest;
-  /** The file matches its manifest (checksum, size) and etcdutl reads it with the same revision and hash. */
+  readonly manifest?: BackupManifest;
+  /**
+   * The file matches its manifest (checksum, size) and reads back as what it says: etcdutl with
+   * the same revision and hash; a Vault snapshot's archive and SHA256SUMS at the same raft index.
+   */
   readonly verifies: boolean;
   /** Why it does not verify. */
   readonly problem?: string;
 }
 
-async function readManifest(dir: string): Promise<SnapshotManifest | undefined> {
+async function readManifest(dir: string): Promise<BackupManifest | undefined> {
   const text = await readFile(join(dir, MANIFEST_FILE), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
-    const parsed = JSON.parse(text) as Partial<SnapshotManifest>;
+    const parsed = JSON.parse(text) as Partial<BackupManifest>;
     return parsed.format === 1 && typeof parsed.sha256 === 'string' && typeof parsed.file === 'string'
-      ? (parsed as SnapshotManifest)
+      ? (parsed as BackupManifest)
       : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Whether a snapshot directory holds what its manifest says; with `inspect`, etcdutl also reads it. */
+/** How `verify` reads a snapshot back: etcdutl for etcd's, the archive check for Vault's. */
+interface Readers {
+  readonly inspect: BackupDeps['inspect'];
+  readonly inspectVault: NonNullable<BackupDeps['inspectVault']>;
+}
+
+/** Whether a snapshot directory holds what its manifest says; with `readers`, it is also read back. */
 async function verify(
   dir: string,
-  manifest: SnapshotManifest | undefined,
-  inspect: BackupDeps['inspect'] | undefined,
+  manifest: BackupManifest | undefined,
+  readers: Readers | undefined,
   signal?: AbortSignal,
 ): Promise<{ verifies: boolean; problem?: string }> {
   if (!manifest) return { verifies: false, problem: `no readable ${MANIFEST_FILE}` };
@@ -389,9 +571,18 @@ async function verify(
     };
   if ((await sha256Of(file)) !== manifest.sha256)
     return { verifies: false, problem: `${manifest.file} does not match its SHA-256` };
-  if (!inspect) return { verifies: true };
+  if (!readers) return { verifies: true };
   try {
-    const status = await inspect(file, signal);
+    if (manifest.what === 'vault') {
+      const info = await readers.inspectVault(file, signal);
+      if (info.index !== manifest.raftIndex || info.term !== manifest.raftTerm)
+        return {
+          verifies: false,
+          problem: `the snapshot holds raft index ${info.index} (term ${info.term}), the manifest says ${manifest.raftIndex} (term ${manifest.raftTerm})`,
+        };
+      return { verifies: true };
+    }
+    const status = await readers.inspect(file, signal);
     if (status.revision !== manifest.revision || status.hash !== manifest.etcdHash)
       return {
         verifies: false,
@@ -446,9 +637,9 @@ async function applyRetention(
   return [...remove, ...stale].sort();
 }
 
-/** Every snapshot under backups/ (of the selected clusters), newest first, each verified. */
+/** Every snapshot under backups/ (of the selected clusters; `vault` selects Vault's), newest first, each verified. */
 export async function listBackups(
-  deps: Pick<BackupDeps, 'layout' | 'inspect' | 'now'>,
+  deps: Pick<BackupDeps, 'layout' | 'inspect' | 'inspectVault' | 'now'>,
   options: { clusters?: readonly string[]; signal?: AbortSignal } = {},
 ): Promise<SnapshotEntry[]> {
   const clusters = (await readdir(deps.layout.backupsDir, { withFileTypes: true }).catch(() => []))
@@ -457,14 +648,17 @@ export async function listBackups(
     .filter((c) => !options.clusters || options.clusters.length === 0 || options.clusters.includes(c))
     .sort();
   const now = deps.now();
+  const readers: Readers = { inspect: deps.inspect, inspectVault: deps.inspectVault ?? inspectRaftSnapshot };
   const perCluster = await Promise.all(
     clusters.map(async (cluster) => {
       const clusterDir = deps.layout.clusterBackups(cluster);
+      const what: AvailableKind = cluster === VAULT_BACKUPS ? 'vault' : 'etcd';
       const ids = (await snapshotDirs(clusterDir)).reverse();
       const incomplete = (await snapshotDirs(clusterDir, true)).map((name): SnapshotEntry => {
         const created = idTime(name.slice(0, -PARTIAL.length))!;
         return {
           cluster,
+          what,
           id: name,
           dir: join(clusterDir, name),
           createdAt: created.toISOString(),
@@ -478,10 +672,11 @@ export async function listBackups(
         ids.map(async (id): Promise<SnapshotEntry> => {
           const dir = join(clusterDir, id);
           const manifest = await readManifest(dir);
-          const checked = await verify(dir, manifest, deps.inspect, options.signal);
+          const checked = await verify(dir, manifest, readers, options.signal);
           const created = manifest ? new Date(manifest.createdAt) : idTime(id);
           return {
             cluster,
+            what: manifest?.what ?? what,
             id,
             dir,
             ...(created && !Number.isNaN(created.getTime())
@@ -501,15 +696,21 @@ export async function listBackups(
   return perCluster.flat();
 }
 
-/** A project's backup dependencies: its provider, the harness's (or PATH's) etcdutl, its kubeconfigs. */
+/**
+ * A project's backup dependencies: its provider, the harness's (or PATH's) etcdutl, its
+ * kubeconfigs, and the Vault the provider runs with the root token from secrets/vault.json.
+ */
 export function projectBackupDeps(project: Project, now: () => Date = () => new Date()): BackupDeps {
-  const etcd = EtcdClient.find({ env: project.env, projectDir: project.dir, runner: project.runner });
+  // Found when first needed: a Vault-only backup needs no etcdutl.
+  let etcd: EtcdClient | undefined;
+  const etcdClient = () =>
+    (etcd ??= EtcdClient.find({ env: project.env, projectDir: project.dir, runner: project.runner }));
   const provider = project.provider();
   return {
     platform: project.platform,
     layout: project.layout,
     provider,
-    inspect: (path, signal) => etcd.snapshotStatus(path, signal),
+    inspect: (path, signal) => etcdClient().snapshotStatus(path, signal),
     kubernetesVersion: async (cluster) => {
       const access = provider.access(project.platform, cluster, { layout: project.layout });
       const client = await KubeClient.fromFile(access.kubeconfig, access.context);
@@ -521,6 +722,42 @@ export function projectBackupDeps(project: Project, now: () => Date = () => new 
       ]);
       if (!version.gitVersion) throw new Error('/version has no gitVersion');
       return version.gitVersion;
+    },
+    vault: async () => {
+      if (!provider.runningVault)
+        throw noVault(
+          `provider ${provider.traits.name} cannot reach Vault for a snapshot yet`,
+          'back up etcd: --what etcd',
+        );
+      // On Multipass this is Vault's pinned address, which no test here may dial: the snapshot
+      // path is tested on kwok's real Vault only.
+      const endpoint = await provider.runningVault({ layout: project.layout }, project.platform);
+      if (!endpoint)
+        throw noVault(
+          'Vault is not running',
+          `platformctl up starts it (the ${project.platform.managementCluster}/vault steps)`,
+        );
+      const secret = await readSecret<{ rootToken?: string }>(project.layout, VAULT_SECRET);
+      if (!secret?.rootToken)
+        throw noVault(
+          `Vault runs at ${endpoint.address} but ${project.layout.secretFile(VAULT_SECRET)} holds no root token`,
+          'restore the file from your backup of it',
+        );
+      const client = new VaultClient(endpoint, secret.rootToken);
+      return {
+        address: endpoint.address,
+        identify: async () => {
+          const status = await client.sealStatus();
+          return {
+            version: status.version ?? 'unknown',
+            storageType: status.storage_type ?? '',
+            sealed: status.sealed,
+          };
+        },
+        snapshot: async (path, signal) => {
+          await client.raftSnapshot(path, signal);
+        },
+      };
     },
     now,
   };

@@ -5,6 +5,7 @@ import {
   parseRetention,
   parseWhat,
   projectBackupDeps,
+  type ClusterBackup,
   type SnapshotEntry,
 } from '../../ops/backup.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
@@ -39,25 +40,38 @@ function age(seconds: number | undefined): string {
 
 function listText(entries: readonly SnapshotEntry[], root: string): string {
   if (entries.length === 0) return 'no backups yet: platformctl backup takes one of every cluster\n';
-  const rows = entries.map((e) => [
-    e.cluster,
-    e.id,
-    age(e.ageSeconds),
-    e.manifest ? size(e.manifest.size) : '?',
-    e.manifest ? String(e.manifest.revision) : '?',
-    e.manifest?.kubernetesVersion ?? '?',
-    e.verifies ? 'yes' : `NO: ${e.problem ?? 'does not verify'}`,
-  ]);
-  const header = ['cluster', 'snapshot', 'age', 'size', 'revision', 'kubernetes', 'verifies'];
+  const rows = entries.map((e) => {
+    const m = e.manifest;
+    return [
+      e.what,
+      e.cluster,
+      e.id,
+      age(e.ageSeconds),
+      m ? size(m.size) : '?',
+      m ? String(m.what === 'vault' ? m.raftIndex : m.revision) : '?',
+      m ? (m.what === 'vault' ? `Vault ${m.vaultVersion}` : (m.kubernetesVersion ?? '?')) : '?',
+      e.verifies ? 'yes' : `NO: ${e.problem ?? 'does not verify'}`,
+    ];
+  });
+  const header = ['what', 'cluster', 'snapshot', 'age', 'size', 'revision', 'version', 'verifies'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     `${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`;
-  return `${line(header)}${rows.map(line).join('')}\nin ${root}/<cluster>/<snapshot>/\n`;
+  return `${line(header)}${rows.map(line).join('')}\nin ${root}/<cluster>/<snapshot>/ (Vault's in ${root}/vault/<snapshot>/; its revision is the raft index)\n`;
+}
+
+function savedText(b: ClusterBackup, dir: string): string {
+  const m = b.snapshot!.manifest;
+  const removed = b.removed.length > 0 ? `; removed ${b.removed.length} old snapshot(s)` : '';
+  return m.what === 'vault'
+    ? `ok    vault: ${dir} (${size(m.size)}, raft index ${m.raftIndex}, from ${m.address}, Vault ${m.vaultVersion})${removed}\n`
+    : `ok    ${b.cluster}: ${dir} (${size(m.size)}, revision ${m.revision}, from ${m.node}, etcd ${m.etcdVersion}, Kubernetes ${m.kubernetesVersion ?? 'unknown'})${removed}\n`;
 }
 
 /**
- * `backup`: exit 0 when every cluster's snapshot was taken and verified, 3 when one failed (the
- * others still taken). `backup list`: exit 0, whatever the snapshots' state.
+ * `backup`: exit 0 when every snapshot asked for (each cluster's etcd, Vault's) was taken and
+ * verified, 3 when one failed (the others still taken), 2 for `--what velero` (not available
+ * yet). `backup list`: exit 0, whatever the snapshots' state.
  */
 export default async function backup(flags: BackupFlags, { io, args }: ActionContext): Promise<number> {
   const listing = args?.[0] === 'list';
@@ -88,10 +102,7 @@ export default async function backup(flags: BackupFlags, { io, args }: ActionCon
   else {
     for (const b of report.backups) {
       if (b.ok && b.snapshot) {
-        const m = b.snapshot.manifest;
-        io.stdout(
-          `ok    ${b.cluster}: ${relative(project.dir, b.snapshot.dir)} (${size(m.size)}, revision ${m.revision}, from ${m.node}, etcd ${m.etcdVersion}, Kubernetes ${m.kubernetesVersion ?? 'unknown'})${b.removed.length > 0 ? `; removed ${b.removed.length} old snapshot(s)` : ''}\n`,
-        );
+        io.stdout(savedText(b, relative(project.dir, b.snapshot.dir)));
       } else
         io.stdout(
           `FAIL  ${b.cluster}: ${b.error?.message ?? 'failed'}\n${b.error?.hint ? `      fix: ${b.error.hint}\n` : ''}`,

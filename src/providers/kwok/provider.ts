@@ -4,7 +4,7 @@
  * nodes named and labelled as the spec says. Bound to 127.0.0.1 only; nothing is downloaded.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -452,7 +452,7 @@ export class KwokProvider implements ClusterProvider {
   /**
    * SIMULATION: kwok nodes run no containers, so the Vault the chart would run in the management
    * cluster runs here instead, as a real Vault server from the harness build on 127.0.0.1, with
-   * file storage under .platformctl/kwok/vault. The engine then initialises, unseals and
+   * integrated storage (raft, one node) under .platformctl/kwok/vault. The engine then initialises, unseals and
    * configures it exactly as it would the in-cluster one.
    */
   async runningVault(context: Pick<ProviderContext, 'layout'>): Promise<VaultEndpoint | undefined> {
@@ -469,16 +469,27 @@ export class KwokProvider implements ClusterProvider {
     const running = await this.runningVault(context);
     if (running) return running;
     const { vault } = findBinaries(['vault'] as const, { env: this.#env, projectDir: context.layout.root });
-    await mkdir(join(dir, 'data'), { recursive: true, mode: 0o700 });
+    // Integrated storage (raft), one node, so that `backup --what vault` takes a real raft
+    // snapshot. A Vault an earlier version started with file storage keeps it: its data and the
+    // keys in secrets/vault.json belong together (its backup then says raft is needed).
+    const legacyFile = (await readdir(join(dir, 'data')).catch(() => [])).length > 0;
+    const storage = legacyFile ? 'file' : 'raft';
+    const dataDir = join(dir, legacyFile ? 'data' : 'raft');
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const port = await freePort();
+    const clusterPort = await freePort();
     const config = join(dir, 'server.hcl');
     await writeFile(
       config,
       [
-        `storage "file" { path = "${join(dir, 'data')}" }`,
+        legacyFile
+          ? `storage "file" { path = "${dataDir}" }`
+          : `storage "raft" {\n  path = "${dataDir}"\n  node_id = "vault-0"\n}`,
         `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}`,
+        // Vault's docs: raft wants mlock off (and swap off); cluster_addr is required with raft.
         'disable_mlock = true',
         `api_addr = "http://127.0.0.1:${port}"`,
+        `cluster_addr = "http://127.0.0.1:${clusterPort}"`,
         '',
       ].join('\n'),
       { mode: 0o600 },
@@ -486,7 +497,7 @@ export class KwokProvider implements ClusterProvider {
     const started = await startRecorded(this.#runner, pidFile, vault, ['server', `-config=${config}`], {
       cwd: dir,
       logFile: join(dir, 'server.log'),
-      record: { port },
+      record: { port, clusterPort, storage },
     });
     const endpoint = { address: `http://127.0.0.1:${port}` };
     const deadline = Date.now() + 30_000;
