@@ -6,58 +6,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupReport, SnapshotEntry, VaultSnapshotManifest } from '../src/ops/backup.js';
-import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
+import { BIN, cliIn, kwokProject, requireHarness } from './support/project.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, '.harness/bin');
-const CLI = join(ROOT, 'bin/platformctl.js');
-
-if (!existsSync(join(BIN, 'kwokctl')) || !existsSync(join(BIN, 'vault'))) {
-  throw new Error('the e2e tests need the harness binaries: run `npm run harness` first');
-}
-
-const project = mkdtempSync(join(tmpdir(), 'platformctl-backup-vault-e2e-'));
-const backups = join(project, 'backups/vault');
-const mode = (path: string) => statSync(path).mode & 0o777;
+requireHarness('kwokctl', 'vault');
 
 // The built-in topology with Vault, without the add-ons that consume it: only mgmt's Vault steps run.
-writeFileSync(
-  join(project, 'platform.yaml'),
-  [
-    'apiVersion: platformctl.dev/v1alpha1',
-    'kind: Platform',
-    'metadata:',
-    '  name: backup-vault-e2e',
-    'spec:',
-    '  provider: kwok',
-    '  addons:',
-    ...['external-secrets', 'keycloak', 'k8sgpt'].flatMap((a) => [`    ${a}:`, '      enabled: false']),
-    '',
-  ].join('\n'),
-);
-
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: project,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: SHARED_CHART_MIRROR },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const project = kwokProject('backup-vault-e2e', ['external-secrets', 'keycloak', 'k8sgpt']);
+const backups = join(project, 'backups/vault');
+const mode = (path: string) => statSync(path).mode & 0o777;
+const cli = cliIn(project);
 
 /** The real Vault's reading of a snapshot file (offline: it needs no server). */
 function vaultInspect(file: string) {

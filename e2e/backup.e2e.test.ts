@@ -5,62 +5,20 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../src/clients/kube.js';
 import type { BackupReport, SnapshotEntry, SnapshotManifest } from '../src/ops/backup.js';
-import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
+import { BIN, cliIn, kwokProject, requireHarness } from './support/project.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, '.harness/bin');
-const CLI = join(ROOT, 'bin/platformctl.js');
-
-if (!existsSync(join(BIN, 'kwokctl')) || !existsSync(join(BIN, 'etcdutl'))) {
-  throw new Error('the e2e tests need the harness binaries: run `npm run harness` first');
-}
-
-const project = mkdtempSync(join(tmpdir(), 'platformctl-backup-e2e-'));
-const backups = join(project, 'backups/mgmt');
-const mode = (path: string) => statSync(path).mode & 0o777;
+requireHarness('kwokctl', 'etcdutl');
 
 // The built-in topology without Vault and what needs it: this file needs only mgmt's control plane.
-writeFileSync(
-  join(project, 'platform.yaml'),
-  [
-    'apiVersion: platformctl.dev/v1alpha1',
-    'kind: Platform',
-    'metadata:',
-    '  name: backup-e2e',
-    'spec:',
-    '  provider: kwok',
-    '  addons:',
-    ...['vault', 'external-secrets', 'keycloak', 'k8sgpt'].flatMap((a) => [
-      `    ${a}:`,
-      '      enabled: false',
-    ]),
-    '',
-  ].join('\n'),
-);
-
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: project,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: SHARED_CHART_MIRROR },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const project = kwokProject('backup-e2e', ['vault', 'external-secrets', 'keycloak', 'k8sgpt']);
+const backups = join(project, 'backups/mgmt');
+const mode = (path: string) => statSync(path).mode & 0o777;
+const cli = cliIn(project);
 
 function etcdutlStatus(file: string) {
   const result = spawnSync(join(BIN, 'etcdutl'), ['snapshot', 'status', file, '-w', 'json'], {

@@ -1,0 +1,58 @@
+/**
+ * What the e2e files share: where the CLI and the harness binaries are, a project directory with
+ * a small kwok spec, and the CLI run in it against the shared chart mirror.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SHARED_CHART_MIRROR } from '../../src/test-support/chart-values.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, '.harness/bin');
+export const CLI = join(ROOT, 'bin/platformctl.js');
+
+/** Throws, naming the fix, unless the harness built every binary named. */
+export function requireHarness(...binaries: readonly string[]): void {
+  if (binaries.some((name) => !existsSync(join(BIN, name))))
+    throw new Error('the e2e tests need the harness binaries: run `npm run harness` first');
+}
+
+/** A new project directory whose platform.yaml is the built-in topology on kwok without `disabled`. */
+export function kwokProject(name: string, disabled: readonly string[]): string {
+  const project = mkdtempSync(join(tmpdir(), `platformctl-${name}-`));
+  writeFileSync(
+    join(project, 'platform.yaml'),
+    [
+      'apiVersion: platformctl.dev/v1alpha1',
+      'kind: Platform',
+      'metadata:',
+      `  name: ${name}`,
+      'spec:',
+      '  provider: kwok',
+      '  addons:',
+      ...disabled.flatMap((addon) => [`    ${addon}:`, '      enabled: false']),
+      '',
+    ].join('\n'),
+  );
+  return project;
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The CLI, run to its end in `project`, with the shared chart mirror and no colour. */
+export function cliIn(project: string): (...args: string[]) => CliResult {
+  return (...args) => {
+    const result = spawnSync(process.execPath, [CLI, ...args], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: SHARED_CHART_MIRROR },
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+}
