@@ -63,7 +63,7 @@ describe('platformctl backup --what vault on kwok', () => {
   it('the simulated Vault runs on raft', () => {
     const config = readFileSync(join(project, '.platformctl/kwok/vault/server.hcl'), 'utf8');
     expect(config).toMatch(/storage "raft" \{\n {2}path = ".*\/raft"\n {2}node_id = "vault-0"\n\}/);
-    expect(config).toMatch(/cluster_addr = "http:\/\/127\.0\.0\.1:\d+"/);
+    expect(config).toMatch(/cluster_addr = "https:\/\/127\.\d+\.64\.\d+:8201"/);
   });
 
   it('takes a raft snapshot into backups/vault/<id>/vault.snap (0600 in 0700), beside its manifest; the token is never printed', () => {

@@ -21,7 +21,6 @@ import { KubeClient } from '../src/clients/kube.js';
 import { VaultClient } from '../src/clients/vault.js';
 import { renderPlatform } from '../src/render/index.js';
 import { loadBuiltinSpec } from '../src/spec/load.js';
-import { generateAuthority } from '../src/engine/credentials.js';
 import { secretKey, secretProducers, secretReferences } from '../src/test-support/secret-references.js';
 import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
 
@@ -81,17 +80,23 @@ function state() {
   };
 }
 
-/** The simulated Vault the kwok provider runs on the host, with the root token unless told not to. */
+/**
+ * The simulated Vault the kwok provider runs on the host, with the root token unless told not to:
+ * TLS with the certificate cert-manager issued, on the loopback twin of its pinned address.
+ */
 function vault(root = true): VaultClient {
-  const { port } = JSON.parse(readFileSync(join(project, '.platformctl/kwok/vault/server.json'), 'utf8')) as {
-    port: number;
+  const { address } = JSON.parse(
+    readFileSync(join(project, '.platformctl/kwok/vault/server.json'), 'utf8'),
+  ) as {
+    address: string;
   };
+  const ca = readFileSync(join(project, '.platformctl/kwok/vault/ca.crt'), 'utf8');
   const { rootToken } = JSON.parse(
     readFileSync(join(project, '.platformctl/secrets/vault.json'), 'utf8'),
   ) as {
     rootToken: string;
   };
-  return new VaultClient({ address: `http://127.0.0.1:${port}` }, root ? rootToken : undefined);
+  return new VaultClient({ address, ca }, root ? rootToken : undefined);
 }
 
 const kube = (cluster: string) => KubeClient.fromFile(join(project, 'kubeconfigs', `${cluster}.conf`));
@@ -412,31 +417,23 @@ describe('up on the kwok provider', () => {
     expect(policy?.data.policy).toContain('secret/data/platform/*');
   });
 
-  it("copies the CA of Vault's serving certificate to every cluster's Vault clients once it exists", async () => {
-    // STAND-IN for cert-manager, which kwok does not run (TODO(#12)): the Secret its Certificate
-    // vault/vault-server-tls would produce, with a CA made here.
-    const ca = await generateAuthority('vault-bootstrap-ca', 'e2e');
+  it("copies the CA of Vault's serving certificate, issued by the real cert-manager, to every cluster's Vault clients", async () => {
     const mgmt = await kube('mgmt');
-    await mgmt.apply({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'vault-server-tls', namespace: 'vault' },
-      type: 'Opaque',
-      data: { 'ca.crt': Buffer.from(ca.certificate).toString('base64') },
-    });
-    const run = upJson();
-    expect(run.code).toBe(0);
-    expect(run.byOutcome('succeeded').sort()).toEqual(['app1/vault-ca', 'app2/vault-ca', 'mgmt/vault-ca']);
+    const tls = await mgmt.get<{ data: Record<string, string> }>(
+      '/api/v1/namespaces/vault/secrets/vault-server-tls',
+    );
+    const ca = Buffer.from(tls.data['ca.crt']!, 'base64').toString();
+    // Phase 1 (ADR-004): the bootstrap CA that selfsigned-bootstrap made signs Vault's certificate.
+    const served = new X509Certificate(Buffer.from(tls.data['tls.crt']!, 'base64'));
+    expect(served.checkIssued(new X509Certificate(ca))).toBe(true);
+    expect(served.subjectAltName).toMatch(/IP Address:127\.\d+\.64\.\d+/);
     for (const cluster of ['mgmt', 'app1', 'app2'])
       for (const namespace of ['cert-manager', 'external-secrets']) {
         const copy = await (
           await kube(cluster)
         ).get<{ data: Record<string, string> }>(`/api/v1/namespaces/${namespace}/secrets/vault-ca`);
-        expect(Buffer.from(copy.data['ca.crt']!, 'base64').toString(), `${cluster}/${namespace}`).toBe(
-          ca.certificate,
-        );
+        expect(Buffer.from(copy.data['ca.crt']!, 'base64').toString(), `${cluster}/${namespace}`).toBe(ca);
       }
-    expect(upJson().byOutcome('succeeded')).toEqual([]);
   });
 
   it('recreates a deleted Secret with the same value, by redoing only its step', async () => {
@@ -502,8 +499,9 @@ describe('up on the kwok provider', () => {
     const { vault: where } = JSON.parse(status.stdout) as {
       vault: { address: string; reachedAt?: string; keys: string };
     };
-    expect(where.address).toMatch(/^https:\/\/192\.168\.64\.\d+:8200$/);
-    expect(where.reachedAt).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // On kwok the clusters reach Vault at the loopback twin of its pinned address, and so does this machine.
+    expect(where.address).toMatch(/^https:\/\/127\.\d+\.64\.\d+:8200$/);
+    expect(where.reachedAt).toBe(undefined);
     expect(where.keys).toBe(join(project, '.platformctl/secrets/vault.json'));
   });
 });
@@ -525,7 +523,11 @@ describe('verify', () => {
       expect(status[`vault.auth.${cluster}`]).toBe('pass');
     }
     expect(status['vault.unsealed']).toBe('pass');
-    expect(status['pki.certificates']).toBe('skipped');
+    // The real cert-manager on every cluster: its Vault issuer Ready and every certificate issued.
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      expect(status[`pki.${cluster}.vault-issuer`]).toBe('pass');
+      expect(status[`pki.${cluster}.certificates-ready`]).toBe('pass');
+    }
   });
 
   it('fails (exit 1) on a sealed Vault, and up unseals it with the saved keys', async () => {
@@ -544,6 +546,107 @@ describe('verify', () => {
     expect(repair.code).toBe(0);
     expect(repair.byOutcome('succeeded')).toContain('mgmt/vault/configure');
     expect(cli('verify', '--provider', 'kwok').code).toBe(0);
+  });
+});
+
+describe('the PKI with the real cert-manager on every cluster (ADR-004)', () => {
+  interface CertificateStatus {
+    spec: { issuerRef: { name: string } };
+    status: { revision?: number };
+  }
+  const secretOf = async (cluster: string, namespace: string, name: string) =>
+    (await kube(cluster)).get<{
+      metadata: { annotations: Record<string, string> };
+      data: Record<string, string>;
+    }>(`/api/v1/namespaces/${namespace}/secrets/${name}`);
+
+  it("re-issued each cluster's wildcard from Vault's intermediate CA after the bootstrap issuer's first one", async () => {
+    const { data } = await vault().call<{ data: { certificate: string } }>('GET', 'pki_int/cert/ca');
+    const intermediate = new X509Certificate(data.certificate);
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      const certificate = await (
+        await kube(cluster)
+      ).get<CertificateStatus>('/apis/cert-manager.io/v1/namespaces/gateway-system/certificates/wildcard');
+      expect(certificate.spec.issuerRef.name).toBe('vault-issuer');
+      // Issued twice: phase 1 (selfsigned-bootstrap), then phase 2 (vault-issuer).
+      expect(certificate.status.revision, cluster).toBeGreaterThanOrEqual(2);
+      const secret = await secretOf(cluster, 'gateway-system', 'wildcard-tls');
+      expect(secret.metadata.annotations['cert-manager.io/issuer-name']).toBe('vault-issuer');
+      const served = new X509Certificate(Buffer.from(secret.data['tls.crt']!, 'base64'));
+      expect(served.checkIssued(intermediate), cluster).toBe(true);
+      expect(served.subjectAltName).toContain(`DNS:*.${cluster}.local.dev`);
+    }
+  });
+
+  it("removed the bootstrap issuer where nothing references it, and kept it on mgmt for Vault's own certificate", async () => {
+    const bootstrap = '/apis/cert-manager.io/v1/clusterissuers/selfsigned-bootstrap';
+    expect(await (await kube('app1')).getOptional(bootstrap)).toBe(undefined);
+    expect(await (await kube('app2')).getOptional(bootstrap)).toBe(undefined);
+    const mgmt = await kube('mgmt');
+    expect(await mgmt.getOptional(bootstrap)).toBeDefined();
+    // Kept because Vault's own bootstrap CA still comes from it (TODO(#12)).
+    const ca = await mgmt.get<CertificateStatus>(
+      '/apis/cert-manager.io/v1/namespaces/vault/certificates/vault-bootstrap-ca',
+    );
+    expect(ca.spec.issuerRef.name).toBe('selfsigned-bootstrap');
+  });
+
+  it('pki check passes on the workload clusters with a real test certificate, and says mgmt is still in phase 1', () => {
+    const apps = cli('pki', 'check', '--provider', 'kwok', '--cluster', 'app1,app2', '-o', 'json');
+    const report = JSON.parse(apps.stdout) as {
+      ok: boolean;
+      phase: number;
+      checks: Array<{ id: string; status: string; evidence: string }>;
+      authorities: Array<{ name: string }>;
+    };
+    expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    expect(apps.code).toBe(0);
+    expect(report.phase).toBe(2);
+    expect(report.checks.find((c) => c.id === 'pki.app1.test-certificate')?.evidence).toMatch(
+      /^pki-check\.app1\.local\.dev issued in .* \(Vault's intermediate CA\), then removed with its Secret$/,
+    );
+    expect(report.authorities.map((a) => a.name).sort()).toEqual(['intermediate', 'root']);
+
+    const all = cli('pki', 'check', '--provider', 'kwok', '-o', 'json');
+    expect(all.code).toBe(1);
+    const failed = (JSON.parse(all.stdout) as typeof report).checks.filter((c) => c.status === 'fail');
+    expect(failed.map((c) => c.id)).toEqual([
+      'pki.mgmt.bootstrap-issuer-removed',
+      'pki.mgmt.no-bootstrap-certificates',
+    ]);
+    expect(failed[1]!.evidence).toContain('vault/vault-bootstrap-ca');
+  });
+
+  it('no test certificate is left behind', async () => {
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      const secrets = await (
+        await kube(cluster)
+      ).get<{ items: Array<{ metadata: { name: string } }> }>('/api/v1/namespaces/cert-manager/secrets');
+      expect(secrets.items.filter((s) => s.metadata.name.startsWith('platformctl-pki-check'))).toEqual([]);
+    }
+  });
+
+  it('a killed cert-manager controller is found by the next up, started again, and issues again', async () => {
+    const pidFile = join(project, '.platformctl/kwok/app1/controllers/cert-manager.json');
+    const { pid } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number };
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100; i++) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((r) => setTimeout(r, 50));
+      } catch {
+        break;
+      }
+    }
+    const repair = upJson();
+    expect(repair.code).toBe(0);
+    expect(repair.byOutcome('succeeded')).toEqual(['app1/cert-manager/release']);
+    expect(repair.finished.find((f) => f.id === 'app1/cert-manager/release')?.outputs?.drift).toBe(
+      'the cert-manager controller is not running on the host',
+    );
+    const { pid: again } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number };
+    expect(again).not.toBe(pid);
+    expect(cli('pki', 'check', '--provider', 'kwok', '--cluster', 'app1').code).toBe(0);
   });
 });
 

@@ -102,6 +102,15 @@ const MODULES = [
     ],
   },
   {
+    name: 'cert-manager',
+    // The wrapper's own main package (main.go: why it is not upstream's cmd/controller).
+    binaries: { 'cert-manager-controller': 'platformctl.local/harness/cert-manager' },
+    sources: ['main.go'],
+    ldflags: () => [
+      `-X github.com/cert-manager/cert-manager/pkg/util.AppVersion=${pin('cert-manager', 'github.com/cert-manager/cert-manager')}`,
+    ],
+  },
+  {
     name: 'helm',
     binaries: { helm: 'helm.sh/helm/v3/cmd/helm' },
     ldflags() {
@@ -140,7 +149,7 @@ function readGoMod(moduleName) {
         throw err;
       }
     };
-    goModCache.set(moduleName, { dir, goMod: read('go.mod'), goSum: read('go.sum') });
+    goModCache.set(moduleName, { dir, goMod: read('go.mod'), goSum: read('go.sum'), read });
   }
   return goModCache.get(moduleName);
 }
@@ -281,9 +290,10 @@ function buildParams(module) {
 }
 
 function moduleKey(module, params, toolchain) {
-  const { goMod, goSum } = readGoMod(module.name);
+  const { goMod, goSum, read } = readGoMod(module.name);
+  const sources = (module.sources ?? []).map(read);
   const hash = createHash('sha256');
-  for (const part of [goMod, goSum, JSON.stringify(params), JSON.stringify(toolchain)]) {
+  for (const part of [goMod, goSum, ...sources, JSON.stringify(params), JSON.stringify(toolchain)]) {
     hash.update(part).update('\0');
   }
   return `${module.name}-${hash.digest('hex').slice(0, 32)}`;

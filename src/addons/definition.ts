@@ -21,6 +21,12 @@ export interface RenderedAddon {
   readonly values?: Readonly<Record<string, unknown>>;
   /** Extra objects applied after the chart (or alone, without a chart). */
   readonly manifests?: readonly KubeObject[];
+  /**
+   * PKI phase 1 (ADR-004), rendered to `bootstrap.yaml`: what stands in until phase 2 replaces
+   * it (the bootstrap issuer and the first certificates it issues). Its step applies it only
+   * until the object the step names in `supersededBy` exists.
+   */
+  readonly bootstrap?: readonly KubeObject[];
   /** Secrets the engine creates before the release (never rendered with values). */
   readonly secrets?: readonly SecretDemand[];
   /** Vault KV entries its ExternalSecrets read, written by the engine when it configures Vault. */

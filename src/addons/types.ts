@@ -54,11 +54,14 @@ export interface BundleRef {
  * - `manifests`: server-side apply of a rendered file of the add-on, then readiness gates;
  * - `bundle`: apply a published manifest bundle (from the mirror or its URL);
  * - `secrets`: create the Secrets of its rendered `secrets.json` from generated credentials;
- * - `vault-configure`: initialise, unseal and configure the platform's Vault.
+ * - `vault-configure`: initialise, unseal and configure the platform's Vault;
+ * - `pki-handover`: the end of PKI phase 1 on the cluster (ADR-004): once every certificate of
+ *   its `file` is issued by its phase-2 issuer, the bootstrap issuer goes, unless a certificate
+ *   still references it.
  */
 export interface AddonStep {
   readonly name: string;
-  readonly kind: 'helm' | 'manifests' | 'bundle' | 'secrets' | 'vault-configure';
+  readonly kind: 'helm' | 'manifests' | 'bundle' | 'secrets' | 'vault-configure' | 'pki-handover';
   readonly description?: string;
   /** Typical duration on the reference hardware (critical path, scheduler priorities). */
   readonly seconds: number;
@@ -77,6 +80,20 @@ export interface AddonStep {
   readonly wait?: boolean;
   /** Ordering for this step alone, beside the add-on's own. */
   readonly after?: readonly AddonDependency[];
+  /**
+   * `manifests`: needed only until this object exists (a later step applies it). From then on
+   * the step is in sync, whatever became of what it applied: PKI phase 1 is never re-applied
+   * over phase 2 (ADR-004).
+   */
+  readonly supersededBy?: ObjectRef;
+}
+
+/** One object by its identity. */
+export interface ObjectRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
 }
 
 /**

@@ -32,6 +32,7 @@ export type ActionName =
   | 'verify'
   | 'analyze'
   | 'backup'
+  | 'pki'
   | 'dashboard';
 
 export const fileOption = () =>
@@ -292,6 +293,27 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
       .addOption(outputOption())
       .addHelpText('after', '\nExit status: 0 no finding at or above --fail-on, 1 otherwise, 2 usage.'),
     'analyze',
+  );
+
+  register(
+    program
+      .command('pki')
+      .description(
+        "check the PKI's phase 2 (ADR-004) on every cluster with cert-manager: vault-issuer Ready, the bootstrap issuer and its certificates gone, every certificate Ready and outside its renew window, a test certificate issued through Vault and removed with its Secret; shows the expiry of every certificate and CA",
+      )
+      .argument('<action>', 'check', (value: string) => {
+        if (value !== 'check') throw new InvalidArgumentError('the only action is "check"');
+        return value;
+      })
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .addOption(clusterOption())
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        '\nExit status: 0 phase 2 is complete (warnings allowed), 1 a check failed (still phase 1, or an issuer or certificate not Ready), 2 usage.',
+      ),
+    'pki',
   );
 
   register(

@@ -82,9 +82,13 @@ function demandsOf(env: StepEnvironment, step: PlanStep): SecretDemand[] {
 
 const label = (demand: SecretDemand) => `Secret ${demand.namespace}/${demand.name}`;
 
-/** A copy whose producer cannot run here (kwok runs no cert-manager): when it is missing, nothing to copy. */
+/**
+ * A copy whose producer cannot run here: when it is missing, nothing to copy. Every copy is of a
+ * certificate cert-manager issues, which a simulation produces only when its provider runs
+ * cert-manager's controller on the host (kwok does).
+ */
 function unproducible(env: StepEnvironment, source: ValueSource): boolean {
-  return 'copy' in source && simulated(env);
+  return 'copy' in source && simulated(env) && !env.provider.hostControllers?.addons.includes('cert-manager');
 }
 
 function secretObject(demand: SecretDemand, data: Record<string, string>): KubeObject {
@@ -150,7 +154,7 @@ export function secretsRunner(env: StepEnvironment, step: PlanStep): Runner {
           let value = await resolve(source, stored, env);
           if ('missing' in value && unproducible(env, source)) {
             skipped.push(
-              `${label(demand)}: ${value.missing} (kwok runs no pods; TODO(#12): real cert-manager)`,
+              `${label(demand)}: ${value.missing} (this provider runs no cert-manager to issue it)`,
             );
             break;
           }

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
-import type { BundleRef, ObjectSelector } from '../addons/types.js';
+import type { BundleRef, ObjectRef, ObjectSelector } from '../addons/types.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { HelmClient } from '../clients/helm.js';
 import { latestRelease } from '../clients/helm-releases.js';
@@ -23,6 +23,7 @@ import { TransientError } from './errors.js';
 import { notReady, waitReady, waitReleaseReady } from './readiness.js';
 import { readSecret } from './secrets.js';
 import { type Runner, simulated, type StepEnvironment } from './step-environment.js';
+import { pkiHandoverRunner } from './pki-handover.js';
 import { kvDemandsOf, kvDrift, secretsRunner, writeKv } from './secret-steps.js';
 import type { StepState } from './state.js';
 import type { ExecutableStep, StepContext } from './types.js';
@@ -44,6 +45,8 @@ const TIMEOUTS: Record<StepKind, number> = {
   helm: 15 * MINUTE,
   'vault-configure': 10 * MINUTE,
   'vault-auth': 5 * MINUTE,
+  // cert-manager re-issues every certificate through Vault.
+  'pki-handover': 5 * MINUTE,
   // A copy of Vault's CA waits for cert-manager to issue its certificate.
   secrets: 10 * MINUTE,
 };
@@ -100,6 +103,20 @@ const SIMULATED_GATES = new Set([
   'apiregistration.k8s.io/v1',
 ]);
 
+/** Whether an object of this API version is waited for (its readiness counts). */
+type Gates = (apiVersion: string) => boolean;
+const ALL_GATES: Gates = () => true;
+
+/**
+ * Where pods run, every object's readiness counts. On a simulation only that of the kinds its
+ * simulation makes ready, and of those its host controllers reconcile (kwok: cert-manager's).
+ */
+function gatesOf(env: StepEnvironment): Gates {
+  if (!simulated(env)) return ALL_GATES;
+  const hosted = new Set(env.provider.hostControllers?.apiVersions ?? []);
+  return (apiVersion) => SIMULATED_GATES.has(apiVersion) || hosted.has(apiVersion);
+}
+
 function parseObjects(text: string | undefined): KubeObject[] {
   if (!text) return [];
   return parseAllDocuments(text)
@@ -146,7 +163,7 @@ async function apply(
 async function driftOf(
   client: KubeClient,
   objects: readonly KubeObject[],
-  simulated: boolean,
+  gates: Gates,
 ): Promise<string | undefined> {
   for (const object of objects) {
     let live: unknown;
@@ -160,14 +177,13 @@ async function driftOf(
     }
     if (live === undefined) return `${label(object)} is missing`;
     const reason = notReady(live);
-    if (reason && (!simulated || SIMULATED_GATES.has(object.apiVersion)))
-      return `${label(object)}: ${reason}`;
+    if (reason && gates(object.apiVersion)) return `${label(object)}: ${reason}`;
   }
   return undefined;
 }
 
-function gated(objects: readonly KubeObject[], simulated: boolean): KubeObject[] {
-  return simulated ? objects.filter((o) => SIMULATED_GATES.has(o.apiVersion)) : [...objects];
+function gated(objects: readonly KubeObject[], gates: Gates): KubeObject[] {
+  return objects.filter((o) => gates(o.apiVersion));
 }
 
 function remaining(deadline: number): number {
@@ -253,19 +269,29 @@ function bootstrapRunner(env: StepEnvironment, step: PlanStep): Runner {
   };
 }
 
+/** The object a phase-1 step gives way to exists (PKI phase 2 is in place, ADR-004). */
+async function superseded(client: KubeClient, ref: ObjectRef | undefined): Promise<boolean> {
+  if (!ref) return false;
+  const path = await client.pathFor(ref.apiVersion, ref.kind, ref.namespace, ref.name).catch(() => undefined);
+  return path !== undefined && (await client.getOptional(path)) !== undefined;
+}
+
 function manifestsRunner(env: StepEnvironment, step: PlanStep): Runner {
   const objects = objectsOf(step, env.contents);
   return {
     async check() {
       if (objects.length === 0) return undefined;
-      return driftOf(await env.kube(step.cluster), objects, simulated(env));
+      const client = await env.kube(step.cluster);
+      // Never phase 1 over phase 2: once its successor exists, what this step applied may go.
+      if (await superseded(client, step.supersededBy)) return undefined;
+      return driftOf(client, objects, gatesOf(env));
     },
     async work(context) {
       if (objects.length === 0) return { outcome: 'succeeded', detail: 'nothing to apply' };
       const deadline = Date.now() + TIMEOUTS.manifests;
       const client = await env.kube(step.cluster);
       await apply(client, objects, context);
-      await waitReady(client, gated(objects, simulated(env)), {
+      await waitReady(client, gated(objects, gatesOf(env)), {
         signal: context.signal,
         timeoutMs: remaining(deadline),
         log: context.log,
@@ -309,6 +335,15 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
     ADDON_CATALOG[addon].plan?.providesCni && !simulated(env)
       ? nodeObjects(clusterOf(env, step.cluster))
       : [];
+  // SIMULATION: where the provider runs the add-on's controller on the host (kwok: cert-manager),
+  // that process is part of the release: started once the release is in, and a dead one is drift.
+  const hosted = env.provider.hostControllers?.addons.includes(addon)
+    ? env.provider.hostControllers
+    : undefined;
+  const hostControllerDrift = async () =>
+    hosted && !(await hosted.running(clusterOf(env, step.cluster), addon, env))
+      ? `the ${addon} controller is not running on the host`
+      : undefined;
   return {
     async check() {
       // Read from helm's release Secret through the API: no helm process per check.
@@ -323,8 +358,9 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
         o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } },
       );
       return (
-        (await driftOf(client, manifest, simulated(env))) ??
-        (nodes.length > 0 ? await driftOf(client, nodes, false) : undefined)
+        (await driftOf(client, manifest, gatesOf(env))) ??
+        (nodes.length > 0 ? await driftOf(client, nodes, ALL_GATES) : undefined) ??
+        (await hostControllerDrift())
       );
     },
     async work(context) {
@@ -365,9 +401,15 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
           timeoutMs: remaining(deadline),
           log: context.log,
         });
+      const controller = hosted
+        ? await hosted.ensure(clusterOf(env, step.cluster), addon, providerContext(env, context))
+        : undefined;
       return {
         outcome: 'succeeded',
-        detail: `${ref.chart} ${ref.version} deployed${wait ? '' : ' (not waited for)'}${nodes.length > 0 ? `, ${nodes.length} node(s) Ready` : ''}`,
+        detail:
+          `${ref.chart} ${ref.version} deployed${wait ? '' : ' (not waited for)'}` +
+          (nodes.length > 0 ? `, ${nodes.length} node(s) Ready` : '') +
+          (controller ? `, its controller runs on the host (pid ${controller.pid})` : ''),
       };
     },
   };
@@ -390,7 +432,7 @@ function bundleRunner(env: StepEnvironment, step: PlanStep): Runner {
   const objects = async () => (cached ??= await bundleObjects(env, bundle));
   return {
     async check() {
-      return driftOf(await env.kube(step.cluster), await objects(), simulated(env));
+      return driftOf(await env.kube(step.cluster), await objects(), gatesOf(env));
     },
     async work(context) {
       const client = await env.kube(step.cluster);
@@ -506,6 +548,7 @@ const RUNNERS: Record<StepKind, (env: StepEnvironment, step: PlanStep) => Runner
   'vault-configure': vaultConfigureRunner,
   'vault-auth': vaultAuthRunner,
   secrets: secretsRunner,
+  'pki-handover': (env, step) => pkiHandoverRunner(env, step, objectsOf(step, env.contents)),
 };
 
 /** Whether a recorded step still stands for this plan's step: it succeeded with the same inputs. */

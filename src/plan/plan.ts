@@ -10,7 +10,14 @@ import { createHash } from 'node:crypto';
 import { ADDON_CATALOG, requirementsFor } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
 import type { AddonName } from '../addons/names.js';
-import type { AddonDependency, AddonStep, BundleRef, ObjectSelector, Phase } from '../addons/types.js';
+import type {
+  AddonDependency,
+  AddonStep,
+  BundleRef,
+  ObjectRef,
+  ObjectSelector,
+  Phase,
+} from '../addons/types.js';
 import type { AddonDefinition } from '../addons/definition.js';
 import { providerTraits } from '../providers/traits.js';
 import type { Artifact } from '../render/artifacts.js';
@@ -18,7 +25,15 @@ import type { Platform, PlatformCluster } from '../spec/model.js';
 import type { Provider as ProviderName } from '../spec/types.js';
 
 export type StepKind =
-  'provision' | 'bootstrap' | 'manifests' | 'bundle' | 'helm' | 'secrets' | 'vault-configure' | 'vault-auth';
+  | 'provision'
+  | 'bootstrap'
+  | 'manifests'
+  | 'bundle'
+  | 'helm'
+  | 'secrets'
+  | 'vault-configure'
+  | 'vault-auth'
+  | 'pki-handover';
 
 export interface PlanStep {
   /** `<cluster>/<what>`, e.g. `app1/external-secrets/release`. */
@@ -34,6 +49,8 @@ export interface PlanStep {
   readonly artifacts: readonly string[];
   /** `manifests`: which objects of its artifacts it applies. */
   readonly objects?: ObjectSelector;
+  /** `manifests`: needed only until this object exists (PKI phase 1, ADR-004). */
+  readonly supersededBy?: ObjectRef;
   /** `bundle`: the published bundle it applies. */
   readonly bundle?: BundleRef;
   /** `helm`: whether helm waits for the release's workloads (default true). */
@@ -81,7 +98,8 @@ export function stepsOf(
   ];
   return declared.filter((step) => {
     if (step.kind === 'helm') return chartFor(definition.name) !== undefined;
-    if (step.kind === 'manifests' || step.kind === 'secrets') return tree.has(`${dir}/${fileOf(step)}`);
+    if (step.kind === 'manifests' || step.kind === 'secrets' || step.kind === 'pki-handover')
+      return tree.has(`${dir}/${fileOf(step)}`);
     return true;
   });
 }
@@ -110,7 +128,7 @@ function addonDrafts(cluster: PlatformCluster, tree: ReadonlySet<string>, base: 
       const artifacts =
         step.kind === 'helm'
           ? [`${dir}/release.json`, ...(tree.has(`${dir}/values.yaml`) ? [`${dir}/values.yaml`] : [])]
-          : step.kind === 'manifests' || step.kind === 'secrets'
+          : step.kind === 'manifests' || step.kind === 'secrets' || step.kind === 'pki-handover'
             ? [`${dir}/${fileOf(step)}`]
             : step.kind === 'vault-configure'
               ? ['pki/plan.json'].filter((a) => tree.has(a))
@@ -126,6 +144,7 @@ function addonDrafts(cluster: PlatformCluster, tree: ReadonlySet<string>, base: 
         expectedDurationMs: step.seconds * SECOND,
         artifacts,
         ...(step.objects ? { objects: step.objects } : {}),
+        ...(step.supersededBy ? { supersededBy: step.supersededBy } : {}),
         ...(step.bundle ? { bundle: step.bundle } : {}),
         ...(step.wait === false ? { wait: false } : {}),
       });
@@ -355,7 +374,10 @@ export function longestPath(steps: readonly Pick<PlanStep, 'id' | 'dependsOn' | 
 }
 
 export function hashInputs(
-  step: Pick<PlanStep, 'id' | 'kind' | 'dependsOn' | 'artifacts' | 'objects' | 'bundle' | 'wait'>,
+  step: Pick<
+    PlanStep,
+    'id' | 'kind' | 'dependsOn' | 'artifacts' | 'objects' | 'bundle' | 'wait' | 'supersededBy'
+  >,
   contents: ReadonlyMap<string, string>,
 ): string {
   const hash = createHash('sha256');
@@ -366,6 +388,8 @@ export function hashInputs(
       dependsOn: [...step.dependsOn].sort(),
       artifacts: step.artifacts,
       objects: step.objects ?? null,
+      // Only where set, so that the hashes of every other step stay what they were.
+      ...(step.supersededBy ? { supersededBy: step.supersededBy } : {}),
       bundle: step.bundle ?? null,
       wait: step.wait ?? true,
     }),

@@ -9,6 +9,7 @@ import type { CommandRunner } from '../clients/exec.js';
 import type { VaultEndpoint } from '../clients/vault.js';
 import type { ProjectLayout } from '../project/layout.js';
 import type { ClusterRole } from '../addons/types.js';
+import type { AddonName } from '../addons/names.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
 import type { ProviderTraits } from './traits.js';
 
@@ -169,6 +170,31 @@ export interface ClusterProvider {
     cluster: PlatformCluster,
     context: Pick<ProviderContext, 'layout'>,
   ): Promise<PostRenderer>;
+  /** Controllers this provider runs on the host instead of in pods (kwok); absent where pods run. */
+  readonly hostControllers?: HostControllers;
+}
+
+/**
+ * SIMULATION seam (kwok runs no pods): add-on controllers the provider runs as host processes,
+ * each against one cluster's API server. The engine starts one once its add-on's release is in
+ * and counts a dead one as drift of that release.
+ */
+export interface HostControllers {
+  /** The add-ons whose controllers it runs. */
+  readonly addons: readonly AddonName[];
+  /** The API versions whose objects those controllers make Ready (so the engine waits for them). */
+  readonly apiVersions: readonly string[];
+  running(
+    cluster: PlatformCluster,
+    addon: AddonName,
+    context: Pick<ProviderContext, 'layout'>,
+  ): Promise<boolean>;
+  /** Starts it unless it runs and waits until it reconciles; `started` false when it already ran. */
+  ensure(
+    cluster: PlatformCluster,
+    addon: AddonName,
+    context: ProviderContext,
+  ): Promise<{ readonly started: boolean; readonly pid: number; readonly logFile: string }>;
 }
 
 /** An executable helm pipes a release's rendered manifests through (`--post-renderer`). */

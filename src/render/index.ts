@@ -148,6 +148,8 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
       if (early.length > 0)
         out.add(`${dir}/external-secrets.yaml`, objects(`${dir}/external-secrets.yaml`, early));
       if (late.length > 0) out.add(`${dir}/manifests.yaml`, objects(`${dir}/manifests.yaml`, late));
+      if (rendered.bootstrap && rendered.bootstrap.length > 0)
+        out.add(`${dir}/bootstrap.yaml`, objects(`${dir}/bootstrap.yaml`, rendered.bootstrap));
       if (rendered.secrets && rendered.secrets.length > 0)
         out.add(`${dir}/secrets.json`, json({ secrets: rendered.secrets }));
       kv.push(...(rendered.vaultKv ?? []));

@@ -18,6 +18,7 @@
  */
 import type { AddonName } from '../addons/names.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
+import { reachableAddress } from './endpoints.js';
 
 export const VAULT_NAMESPACE = 'vault';
 export const VAULT_PORT = 8200;
@@ -93,12 +94,12 @@ export const TOKEN_REVIEWER = {
   tokenSecret: 'vault-token-reviewer-token',
 } as const;
 
-/** The management cluster's Vault, as every cluster reaches it: its pinned LoadBalancer IP (correction 8). */
+/** The management cluster's Vault, as every cluster reaches it: its pinned LoadBalancer IP (correction 8; on kwok its loopback twin). */
 export function vaultAddress(platform: Platform): string {
   const management = platform.clusters.find((c) => c.name === platform.managementCluster);
   const ip = management?.addresses.services.vault;
   if (!ip) throw new Error(`vault is not enabled on the management cluster ${platform.managementCluster}`);
-  return `https://${ip}:${VAULT_PORT}`;
+  return `https://${reachableAddress(platform, ip)}:${VAULT_PORT}`;
 }
 
 // ---------------------------------------------------------------------------------------------

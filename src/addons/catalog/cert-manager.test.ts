@@ -34,7 +34,8 @@ describe('cert-manager', () => {
   });
 
   it.each(CLUSTERS)('%s: every manifest passes its schema', (cluster) => {
-    for (const object of rendered[cluster]!.manifests!) expect(() => validateObject(object)).not.toThrow();
+    for (const object of [...rendered[cluster]!.manifests!, ...rendered[cluster]!.bootstrap!])
+      expect(() => validateObject(object)).not.toThrow();
   });
 
   it('installs the CRDs with the chart and sets resources on every component', () => {
@@ -50,11 +51,17 @@ describe('cert-manager', () => {
     }
   });
 
-  it('has exactly one bootstrap issuer, named as the planner expects (correction 17)', () => {
+  it('has exactly one bootstrap issuer, named as the planner expects (correction 17), in phase 1 only', () => {
     for (const cluster of CLUSTERS) {
-      const issuers = rendered[cluster]!.manifests!.filter((m) => m.kind === 'ClusterIssuer');
+      const issuers = [...rendered[cluster]!.bootstrap!, ...rendered[cluster]!.manifests!].filter(
+        (m) => m.kind === 'ClusterIssuer',
+      );
       expect(issuers.map((i) => i.metadata.name)).toEqual(['selfsigned-bootstrap', 'vault-issuer']);
       expect(spec(issuers[0]!)).toEqual({ selfSigned: {} });
+      expect(rendered[cluster]!.bootstrap!.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+        'ClusterIssuer/selfsigned-bootstrap',
+        'Certificate/wildcard',
+      ]);
     }
     expect(PKI_BOOTSTRAP_ISSUER).toBe('selfsigned-bootstrap');
     expect(JSON.stringify(rendered)).not.toContain('selfsigned-issuer');
@@ -124,7 +131,7 @@ describe('cert-manager', () => {
     ]);
   });
 
-  it("issues each cluster's wildcard into gateway-system as wildcard-tls (001 §11.4, correction 19)", () => {
+  it("issues each cluster's wildcard into gateway-system as wildcard-tls (001 §11.4, correction 19): first from the bootstrap issuer, then from Vault", () => {
     const names = {
       mgmt: ['*.mgmt.local.dev', '*.local.dev', 'local.dev'],
       app1: ['*.app1.local.dev'],
@@ -141,6 +148,13 @@ describe('cert-manager', () => {
         renewBefore: '360h',
         privateKey: { algorithm: 'ECDSA', size: 256 },
       });
+      // Phase 1: the same Certificate, from the bootstrap issuer; only the issuer differs.
+      const first = rendered[cluster]!.bootstrap!.find((m) => m.kind === 'Certificate')!;
+      expect(spec(first)).toEqual({
+        ...(spec(certificate) as object),
+        issuerRef: { name: 'selfsigned-bootstrap', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      });
+      expect(first.metadata).toEqual(certificate.metadata);
     }
   });
 
@@ -160,8 +174,9 @@ describe('cert-manager', () => {
         c.role === 'management' ? { ...c, addons: c.addons.filter((a) => a !== 'vault') } : c,
       ),
     };
-    const manifests = renderCertManager(renderContext(noVault, noVault.clusters[1]!)).manifests!;
-    expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+    const { manifests, bootstrap } = renderCertManager(renderContext(noVault, noVault.clusters[1]!));
+    expect(manifests).toEqual([]);
+    expect(bootstrap!.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
       'ClusterIssuer/selfsigned-bootstrap',
     ]);
   });

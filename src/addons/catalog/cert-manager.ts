@@ -86,14 +86,18 @@ export function wildcardDnsNames(ctx: RenderContext): string[] {
   return names;
 }
 
-/** 001 §11.4 with correction 19: per cluster, in the Gateway's namespace, under the name the Gateway expects. */
-function wildcardCertificate(ctx: RenderContext): KubeObject {
+/**
+ * 001 §11.4 with correction 19: per cluster, in the Gateway's namespace, under the name the
+ * Gateway expects. Issued first by the bootstrap issuer (phase 1), then by the Vault issuer
+ * (phase 2), which cert-manager does by itself once the issuerRef changes.
+ */
+function wildcardCertificate(ctx: RenderContext, issuer: string): KubeObject {
   return plain(
     Certificate({
       metadata: { name: WILDCARD_CERTIFICATE, namespace: GATEWAY_NAMESPACE, labels: { ...MANAGED_BY } },
       spec: {
         secretName: GATEWAY_TLS_SECRET,
-        issuerRef: { name: VAULT_ISSUER, kind: 'ClusterIssuer', group: 'cert-manager.io' },
+        issuerRef: { name: issuer, kind: 'ClusterIssuer', group: 'cert-manager.io' },
         dnsNames: wildcardDnsNames(ctx),
         duration: '720h',
         renewBefore: '360h',
@@ -114,13 +118,17 @@ export function renderCertManager(ctx: RenderContext): RenderedAddon {
     cainjector: { resources: structuredClone(RESOURCES.small) },
     startupapicheck: { resources: structuredClone(RESOURCES.small) },
   };
-  const manifests: KubeObject[] = [bootstrapIssuer()];
+  const bootstrap: KubeObject[] = [bootstrapIssuer()];
+  const manifests: KubeObject[] = [];
   // Phase 2 needs the management cluster's Vault; without it only the bootstrap issuer exists.
   if (ctx.enabled('vault', ctx.management.name)) {
     manifests.push(...loginIdentity(), vaultIssuer(ctx));
-    if (ctx.enabled('gateway-api')) manifests.push(wildcardCertificate(ctx));
+    if (ctx.enabled('gateway-api')) {
+      bootstrap.push(wildcardCertificate(ctx, BOOTSTRAP_ISSUER));
+      manifests.push(wildcardCertificate(ctx, VAULT_ISSUER));
+    }
   }
-  return { values, manifests };
+  return { values, manifests, bootstrap };
 }
 
 export const certManager: AddonDefinition = {
@@ -142,16 +150,17 @@ export const certManager: AddonDefinition = {
       {
         name: 'bootstrap-issuer',
         kind: 'manifests',
-        description: `apply the ${BOOTSTRAP_ISSUER} ClusterIssuer (PKI phase 1, ADR-004)`,
+        file: 'bootstrap.yaml',
+        description: `apply the ${BOOTSTRAP_ISSUER} ClusterIssuer and the first certificates it issues (PKI phase 1, ADR-004)`,
         seconds: 5,
-        objects: { only: [{ kind: 'ClusterIssuer', name: BOOTSTRAP_ISSUER }] },
+        // Phase 1 stands until phase 2's issuer exists, and is never re-applied over it.
+        supersededBy: { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', name: VAULT_ISSUER },
       },
       {
         name: 'manifests',
         kind: 'manifests',
         description: 'the Vault issuer and the certificates it issues (PKI phase 2, ADR-004)',
         seconds: 10,
-        objects: { except: [{ kind: 'ClusterIssuer', name: BOOTSTRAP_ISSUER }] },
         after: [
           {
             addon: 'vault',
@@ -160,6 +169,13 @@ export const certManager: AddonDefinition = {
             why: 'the Vault issuer needs Vault initialised and its PKI configured',
           },
         ],
+      },
+      {
+        name: 'handover',
+        kind: 'pki-handover',
+        file: 'manifests.yaml',
+        description: `once every certificate is re-issued through Vault, remove ${BOOTSTRAP_ISSUER} (end of PKI phase 1, ADR-004)`,
+        seconds: 15,
       },
     ],
     // Usable once its bootstrap issuer exists: Vault takes its own certificate from it, and the

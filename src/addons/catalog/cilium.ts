@@ -19,6 +19,7 @@ import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { RenderContext } from '../../render/context.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import { reachableAddress } from '../../render/endpoints.js';
 
 /** The Secret (kube-system) holding the shared Cilium CA; created by the engine, identical on every cluster. */
 export const CILIUM_CA_SECRET = 'cilium-ca';
@@ -37,7 +38,7 @@ export function meshPeers(ctx: RenderContext): { name: string; address: string }
   return ctx.platform.clusters.flatMap((other) => {
     if (other.name === ctx.cluster.name || !ctx.enabled('cilium', other.name)) return [];
     const address = ctx.addresses(other.name).services['clustermesh-apiserver'];
-    return address ? [{ name: other.name, address }] : [];
+    return address ? [{ name: other.name, address: reachableAddress(ctx.platform, address) }] : [];
   });
 }
 

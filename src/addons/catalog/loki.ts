@@ -20,6 +20,7 @@ import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import { objectStoreUser, s3Credentials } from './minio.js';
 import { detach, minioHostPort } from './prometheus.js';
+import { reachableAddress } from '../../render/endpoints.js';
 
 const NAMESPACE = 'logging';
 
@@ -43,7 +44,7 @@ export function lokiInClusterUrl(): string {
 export function lokiPinnedUrl(ctx: RenderContext): string {
   const address = ctx.addresses(ctx.management.name).services.loki;
   if (!address) throw new Error(`Loki has no pinned address on ${ctx.management.name}`);
-  return `http://${address}:${LOKI_PORT}`;
+  return `http://${reachableAddress(ctx.platform, address)}:${LOKI_PORT}`;
 }
 
 export function renderLoki(ctx: RenderContext): RenderedAddon {

@@ -22,6 +22,7 @@ import type { RenderContext } from '../../render/context.js';
 import { pinnedAddress } from '../../kube/objects.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
+import { reachableAddress } from '../../render/endpoints.js';
 
 export const MINIO_NAMESPACE = 'minio';
 /** chart value fullnameOverride: the Deployment, PVC and S3 Service are `minio`, the console `minio-console`. */
@@ -112,7 +113,7 @@ function policyOf(user: ObjectStoreUser) {
 export function minioEndpoint(ctx: RenderContext): string {
   const address = ctx.addresses(ctx.management.name).services.minio;
   if (!address) throw new Error(`minio is not enabled on the management cluster ${ctx.management.name}`);
-  return `http://${address}:${MINIO_API_PORT}`;
+  return `http://${reachableAddress(ctx.platform, address)}:${MINIO_API_PORT}`;
 }
 
 export function renderMinio(ctx: RenderContext): RenderedAddon {

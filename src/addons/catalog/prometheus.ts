@@ -30,6 +30,7 @@ import type { RenderContext } from '../../render/context.js';
 import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import { MINIO_API_PORT, objectStoreUser, s3Credentials } from './minio.js';
+import { reachableAddress } from '../../render/endpoints.js';
 
 const NAMESPACE = 'monitoring';
 
@@ -86,7 +87,7 @@ export function detach<T>(values: T): T {
 export function minioHostPort(ctx: RenderContext): string {
   const address = ctx.addresses(ctx.management.name).services.minio;
   if (!address) throw new Error(`MinIO has no pinned address on ${ctx.management.name}`);
-  return `${address}:${MINIO_API_PORT}`;
+  return `${reachableAddress(ctx.platform, address)}:${MINIO_API_PORT}`;
 }
 
 /** Container environment with the S3 credentials from an engine-created Secret. */
@@ -114,7 +115,7 @@ export function thanosObjstoreConfig(ctx: RenderContext) {
 export function thanosReceiveUrl(ctx: RenderContext): string {
   const address = ctx.addresses(ctx.management.name).services['thanos-receive'];
   if (!address) throw new Error(`Thanos Receive has no pinned address on ${ctx.management.name}`);
-  return `http://${address}:${THANOS_RECEIVE_PORT}/api/v1/receive`;
+  return `http://${reachableAddress(ctx.platform, address)}:${THANOS_RECEIVE_PORT}/api/v1/receive`;
 }
 
 /** Thanos Query inside the management cluster (Grafana and the Thanos Ruler run there too). */

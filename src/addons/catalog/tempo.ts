@@ -28,6 +28,7 @@ import {
   THANOS_NAMESPACE,
   THANOS_RECEIVE_PORT,
 } from './prometheus.js';
+import { reachableAddress } from '../../render/endpoints.js';
 
 const NAMESPACE = 'tracing';
 
@@ -52,7 +53,7 @@ export function tempoInClusterUrl(): string {
 export function tempoOtlpGrpcEndpoint(ctx: RenderContext): string {
   const address = ctx.addresses(ctx.management.name).services.tempo;
   if (!address) throw new Error(`Tempo has no pinned address on ${ctx.management.name}`);
-  return `${address}:${TEMPO_OTLP_GRPC_PORT}`;
+  return `${reachableAddress(ctx.platform, address)}:${TEMPO_OTLP_GRPC_PORT}`;
 }
 
 export function renderTempo(ctx: RenderContext): RenderedAddon {

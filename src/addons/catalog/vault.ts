@@ -24,6 +24,7 @@ import { RESOURCES } from '../../render/sizing.js';
 import type { AddonDefinition, RenderedAddon } from '../definition.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { BOOTSTRAP_ISSUER } from './cert-manager.js';
+import { reachableAddress } from '../../render/endpoints.js';
 
 /** The bootstrap CA (Certificate, its Secret and the namespaced CA Issuer share the name). */
 export const VAULT_BOOTSTRAP_CA = 'vault-bootstrap-ca';
@@ -64,8 +65,9 @@ export function vaultServerNames(ctx: RenderContext): { dnsNames: string[]; ipAd
   return {
     // Within the PKI role's allowed domains too, so that phase 2 can reissue it from Vault.
     dnsNames: [ctx.hostname('vault'), `${FULLNAME}.${VAULT_NAMESPACE}.svc.cluster.local`],
-    // The pinned address every cluster uses, and the loopback the in-pod CLI uses (VAULT_ADDR).
-    ipAddresses: [address, '127.0.0.1'],
+    // The pinned address every cluster uses, and the loopback the in-pod CLI uses (VAULT_ADDR);
+    // on kwok also the pinned address's loopback twin, where the simulated Vault listens.
+    ipAddresses: [...new Set([address, reachableAddress(ctx.platform, address), '127.0.0.1'])],
   };
 }
 

@@ -4,14 +4,14 @@
  * nodes named and labelled as the spec says. Bound to 127.0.0.1 only; nothing is downloaded.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { CommandRunner } from '../../clients/exec.js';
 import { KubeClient } from '../../clients/kube.js';
-import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
+import type { VaultEndpoint } from '../../clients/vault.js';
 import type { KubeObject } from '../../kube/objects.js';
 import type { ProjectLayout } from '../../project/layout.js';
 import type { Platform, PlatformCluster, PlatformNode } from '../../spec/model.js';
@@ -44,6 +44,8 @@ import type {
 } from '../types.js';
 import { ProviderError } from '../types.js';
 import { kwokEtcdSnapshot } from './etcd-snapshot.js';
+import { hostedBinaries, KwokHostControllers } from './host-controllers.js';
+import { SimulatedVault } from './vault.js';
 
 const BINARIES = [
   'kwokctl',
@@ -177,21 +179,16 @@ async function waitForListener(port: number, timeoutMs: number, logFile: string)
   }
 }
 
-async function vaultAnswers(endpoint: VaultEndpoint): Promise<boolean> {
-  return new VaultClient(endpoint)
-    .sealStatus()
-    .then(() => true)
-    .catch(() => false);
-}
-
 export class KwokProvider implements ClusterProvider {
   readonly traits = PROVIDER_TRAITS.kwok;
 
   async preflight(platform: Platform, context: PreflightContext): Promise<PreflightCheck[]> {
-    // The simulated Vault runs from the harness's vault binary.
-    const wanted: readonly string[] = platform.clusters.some((c) => c.addons.includes('vault'))
-      ? [...BINARIES, 'vault']
-      : BINARIES;
+    // The simulated Vault and the host controllers run from the harness's binaries too.
+    const wanted: readonly string[] = [
+      ...BINARIES,
+      ...(platform.clusters.some((c) => c.addons.includes('vault')) ? ['vault'] : []),
+      ...new Set(hostedBinaries(platform.clusters.flatMap((c) => c.addons))),
+    ];
     return wanted.map((name): PreflightCheck => {
       try {
         const found: Record<string, string> = findBinaries([name], {
@@ -212,9 +209,18 @@ export class KwokProvider implements ClusterProvider {
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #runner: CommandRunner;
 
+  readonly #vault: SimulatedVault;
+  /** SIMULATION: the controllers kwok's pods cannot run (host-controllers.ts). */
+  readonly hostControllers: KwokHostControllers;
+
   constructor(deps: ProviderDeps) {
     this.#env = deps.env;
     this.#runner = deps.runner;
+    this.#vault = new SimulatedVault(deps, (layout) => kwokPaths(layout).vaultDir);
+    this.hostControllers = new KwokHostControllers({
+      ...deps,
+      workdirOf: (layout, cluster) => kwokPaths(layout).workdirOf(cluster),
+    });
   }
 
   private binaries(layout: ProjectLayout) {
@@ -449,70 +455,13 @@ export class KwokProvider implements ClusterProvider {
       context,
     );
 
-  /**
-   * SIMULATION: kwok nodes run no containers, so the Vault the chart would run in the management
-   * cluster runs here instead, as a real Vault server from the harness build on 127.0.0.1, with
-   * integrated storage (raft, one node) under .platformctl/kwok/vault. The engine then initialises, unseals and
-   * configures it exactly as it would the in-cluster one.
-   */
+  /** SIMULATION: the management cluster's Vault, on the host (vault.ts). */
   async runningVault(context: Pick<ProviderContext, 'layout'>): Promise<VaultEndpoint | undefined> {
-    const known = await runningProcess(join(kwokPaths(context.layout).vaultDir, 'server.json'));
-    if (!known || typeof known['port'] !== 'number') return undefined;
-    const endpoint = { address: `http://127.0.0.1:${known['port']}` };
-    return (await vaultAnswers(endpoint)) ? endpoint : undefined;
+    return this.#vault.running(context.layout);
   }
 
   async vaultEndpoint(platform: Platform, context: ProviderContext): Promise<VaultEndpoint> {
-    void platform;
-    const dir = kwokPaths(context.layout).vaultDir;
-    const pidFile = join(dir, 'server.json');
-    const running = await this.runningVault(context);
-    if (running) return running;
-    const { vault } = findBinaries(['vault'] as const, { env: this.#env, projectDir: context.layout.root });
-    // Integrated storage (raft), one node, so that `backup --what vault` takes a real raft
-    // snapshot. A Vault an earlier version started with file storage keeps it: its data and the
-    // keys in secrets/vault.json belong together (its backup then says raft is needed).
-    const legacyFile = (await readdir(join(dir, 'data')).catch(() => [])).length > 0;
-    const storage = legacyFile ? 'file' : 'raft';
-    const dataDir = join(dir, legacyFile ? 'data' : 'raft');
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const port = await freePort();
-    const clusterPort = await freePort();
-    const config = join(dir, 'server.hcl');
-    await writeFile(
-      config,
-      [
-        legacyFile
-          ? `storage "file" { path = "${dataDir}" }`
-          : `storage "raft" {\n  path = "${dataDir}"\n  node_id = "vault-0"\n}`,
-        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}`,
-        // Vault's docs: raft wants mlock off (and swap off); cluster_addr is required with raft.
-        'disable_mlock = true',
-        `api_addr = "http://127.0.0.1:${port}"`,
-        `cluster_addr = "http://127.0.0.1:${clusterPort}"`,
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
-    const started = await startRecorded(this.#runner, pidFile, vault, ['server', `-config=${config}`], {
-      cwd: dir,
-      logFile: join(dir, 'server.log'),
-      record: { port, clusterPort, storage },
-    });
-    const endpoint = { address: `http://127.0.0.1:${port}` };
-    const deadline = Date.now() + 30_000;
-    while (!(await vaultAnswers(endpoint))) {
-      if (Date.now() > deadline)
-        throw new ProviderError(
-          `the simulated Vault did not answer within 30s; see ${join(dir, 'server.log')}`,
-          {
-            code: 'provider.vault-not-answering',
-          },
-        );
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    context.log({ message: `simulated Vault started (pid ${started.pid}) on ${endpoint.address}` });
-    return endpoint;
+    return this.#vault.ensure(platform, context);
   }
 
   /**
@@ -592,6 +541,7 @@ export class KwokProvider implements ClusterProvider {
     const paths = kwokPaths(layout);
     const deleted: string[] = [];
     for (const { cluster, role } of targets) {
+      await this.hostControllers.stopAll(layout, cluster);
       await stopRecorded(paths.simulatorPidOf(cluster));
       if (await this.exists(layout, cluster, context)) {
         context.log({ cluster, message: 'deleting kwok cluster' });
@@ -607,18 +557,8 @@ export class KwokProvider implements ClusterProvider {
       // Retries: kwokctl's components may still be closing files in it.
       await rm(paths.workdirOf(cluster), { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
       await rm(layout.kubeconfig(cluster), { force: true });
-      if (role === 'management') await this.removeSimulatedVault(layout);
+      if (role === 'management') await this.#vault.remove(layout);
     }
     return { deleted };
-  }
-
-  /**
-   * The simulated Vault belongs to the management cluster: it goes when that cluster goes, with
-   * its storage (its keys then open nothing).
-   */
-  private async removeSimulatedVault(layout: ProjectLayout): Promise<void> {
-    const dir = kwokPaths(layout).vaultDir;
-    await stopRecorded(join(dir, 'server.json'));
-    await rm(dir, { recursive: true, force: true });
   }
 }

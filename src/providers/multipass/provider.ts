@@ -43,7 +43,7 @@ import { access as fileAccess } from 'node:fs/promises';
 import { KubeClient } from '../../clients/kube.js';
 import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
 import { accepts } from '../../clients/http.js';
-import { findVault, runningVault, VAULT_SECRET_PATH } from './vault.js';
+import { findVault, runningVault, VAULT_SECRET_PATH } from '../shared/pinned-vault.js';
 
 /** How long `status` and `verify` give an address on the node network to accept a connection. */
 const LOOK_MS = 2_000;

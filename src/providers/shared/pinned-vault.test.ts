@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testPlatform } from '../../test-support/render.js';
-import { findVault, pinnedVaultEndpoint, runningVault } from './vault.js';
+import { findVault, pinnedVaultEndpoint, runningVault } from './pinned-vault.js';
 
 const platform = testPlatform();
 const address = platform.clusters.find((c) => c.name === 'mgmt')!.addresses.services.vault!;

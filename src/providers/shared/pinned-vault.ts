@@ -1,7 +1,8 @@
 /**
- * Where the engine reaches the management cluster's Vault on Multipass VMs: at its pinned
- * load-balancer address (MetalLB answers for it on the node network, which the host shares with
- * the VMs), over TLS with the CA of Vault's serving certificate, read from that cluster's
+ * Where the engine reaches the management cluster's Vault: at its pinned load-balancer address
+ * (on Multipass MetalLB answers for it on the node network, which the host shares with the VMs;
+ * on kwok the simulated Vault listens on the address's loopback twin, see render/endpoints.ts),
+ * over TLS with the CA of Vault's serving certificate, read from that cluster's
  * `vault-server-tls` Secret. Waited for while cert-manager issues the certificate and the pod
  * starts; when the address never answers from this machine the step fails saying so. `status`
  * and `verify` take one bounded look at the same address (runningVault), starting nothing.
@@ -9,7 +10,7 @@
  * the host (a VPN, or a Multipass network the host is not on).
  */
 import type { VaultEndpoint } from '../../clients/vault.js';
-import { VAULT_CA_KEY, VAULT_NAMESPACE, VAULT_PORT, VAULT_TLS_SECRET } from '../../render/pki.js';
+import { VAULT_CA_KEY, VAULT_NAMESPACE, VAULT_TLS_SECRET, vaultAddress } from '../../render/pki.js';
 import type { Platform } from '../../spec/model.js';
 import { ProviderError, type ProviderEvent } from '../types.js';
 
@@ -37,7 +38,7 @@ export function pinnedVaultEndpoint(
       waiting: `Secret ${VAULT_NAMESPACE}/${VAULT_TLS_SECRET} on ${mgmt.name} has no ${VAULT_CA_KEY} yet (cert-manager issues it)`,
     };
   return {
-    endpoint: { address: `https://${address}:${VAULT_PORT}`, ca: Buffer.from(ca, 'base64').toString('utf8') },
+    endpoint: { address: vaultAddress(platform), ca: Buffer.from(ca, 'base64').toString('utf8') },
   };
 }
 
