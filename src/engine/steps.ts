@@ -539,9 +539,12 @@ export function executableSteps(env: StepEnvironment): ExecutableStep[] {
       expectedDurationMs: step.expectedDurationMs,
       timeoutMs: TIMEOUTS[step.kind],
       async run(context) {
-        if (settled(step, env.recorded[step.id])) {
+        const last = env.recorded[step.id];
+        if (settled(step, last)) {
           const drift = await runner.check(context);
-          if (drift === undefined) return { outcome: 'unchanged', detail: 'no drift' };
+          // What the step's work recorded (the nodes' addresses) still holds: the record keeps it.
+          if (drift === undefined)
+            return { outcome: 'unchanged', detail: 'no drift', ...(last?.outputs ? { outputs: last.outputs } : {}) };
           context.log(`drift: ${drift}`);
           const result = await runner.work(context);
           return { ...result, outcome: 'succeeded', outputs: { ...result.outputs, drift } };

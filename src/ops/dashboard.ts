@@ -127,12 +127,13 @@ const PINNED_OF: Partial<Record<AddonName, string>> = {
   minio: 'minio',
 };
 
-/** Node addresses by node name, as the provision steps recorded them. */
+/** Node addresses by node name, as the provision steps recorded them, else the bootstrap steps. */
 function recordedNodeAddresses(state: PlatformState | undefined): Map<string, string> {
   const out = new Map<string, string>();
-  for (const byNode of recordedAddresses(state?.steps ?? {}).values())
-    for (const [node, address] of Object.entries(byNode))
-      if (typeof address === 'string') out.set(node, address);
+  for (const kind of ['bootstrap', 'provision'] as const)
+    for (const byNode of recordedAddresses(state?.steps ?? {}, kind).values())
+      for (const [node, address] of Object.entries(byNode))
+        if (typeof address === 'string') out.set(node, address);
   return out;
 }
 

@@ -24,7 +24,7 @@ import {
   renamedKubeconfig,
   writeMergedKubeconfig,
 } from '../shared/kubeconfig.js';
-import { listNodes, waitForNodesReady, waitingNodes } from '../shared/nodes.js';
+import { listNodes, registeredAddresses, waitForNodesReady, waitingNodes } from '../shared/nodes.js';
 import { tightenTree, writePrivateFile } from '../shared/private-files.js';
 import { runningProcess, startRecorded, stopRecorded } from '../shared/processes.js';
 import { PROVIDER_TRAITS } from '../traits.js';
@@ -340,7 +340,7 @@ export class KwokProvider implements ClusterProvider {
   async provision(request: ClusterRequest, context: ProviderContext): Promise<ProvisionResult> {
     const { cluster } = request;
     const layout = context.layout;
-    // Simulated nodes have no addresses of their own.
+    // No node exists before bootstrap registers them: bootstrap records their addresses.
     const simulated = {};
     this.binaries(layout); // fail early, naming every missing binary
     if (!(await this.exists(layout, cluster.name, context))) {
@@ -396,7 +396,7 @@ export class KwokProvider implements ClusterProvider {
       if (!(await client.getOptional(`/api/v1/nodes/${node.name}`))) registered++;
       await client.apply(JSON.parse(JSON.stringify(nodeObject(cluster, node))) as KubeObject);
     }
-    await waitForNodesReady(client, cluster, {
+    const nodes = await waitForNodesReady(client, cluster, {
       timeoutMs: NODES_READY_TIMEOUT_MS,
       ...(context.signal ? { signal: context.signal } : {}),
     });
@@ -410,7 +410,8 @@ export class KwokProvider implements ClusterProvider {
     return {
       access,
       changed: registered > 0 || simulatorStarted,
-      addresses: {},
+      // What kwok gave the simulated nodes (their Node objects' InternalIP): shown, never dialled.
+      addresses: registeredAddresses(nodes),
     };
   }
 
