@@ -544,7 +544,11 @@ export function executableSteps(env: StepEnvironment): ExecutableStep[] {
           const drift = await runner.check(context);
           // What the step's work recorded (the nodes' addresses) still holds: the record keeps it.
           if (drift === undefined)
-            return { outcome: 'unchanged', detail: 'no drift', ...(last?.outputs ? { outputs: last.outputs } : {}) };
+            return {
+              outcome: 'unchanged',
+              detail: 'no drift',
+              ...(last?.outputs ? { outputs: last.outputs } : {}),
+            };
           context.log(`drift: ${drift}`);
           const result = await runner.work(context);
           return { ...result, outcome: 'succeeded', outputs: { ...result.outputs, drift } };

@@ -1,6 +1,6 @@
 // The dashboard page: three views (topology, run, health) from the server's JSON, and the
-// engine's events by server-sent events, applied as they come (no reload). Plain DOM, no
-// dependencies: everything the page needs ships in the package.
+// latest run as the server folds it from the engine's events, by server-sent events, drawn as
+// it comes (no reload). Plain DOM, no dependencies: everything the page needs ships in the package.
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -451,50 +451,14 @@ function stateOf(step) {
   return step.status;
 }
 
-/** The run's state applied one event at a time: the same rules as src/ops/dashboard-run.ts applyEvent. */
-function applyEvent(current, event) {
-  switch (event.type) {
-    case 'run-started':
-      return { runId: event.runId, startedAt: event.at, total: event.steps, steps: {} };
-    case 'run-finished':
-      return { ...current, finishedAt: event.at, ok: event.ok, durationMs: event.durationMs };
-    case 'step-started':
-      return {
-        ...current,
-        steps: {
-          ...current.steps,
-          [event.id]: {
-            id: event.id,
-            state: 'running',
-            attempt: event.attempt,
-            startedAt: current.steps[event.id]?.startedAt ?? event.at,
-          },
-        },
-      };
-    case 'step-retry':
-      return {
-        ...current,
-        steps: {
-          ...current.steps,
-          [event.id]: {
-            ...current.steps[event.id],
-            id: event.id,
-            state: 'retrying',
-            attempt: event.attempt,
-            error: event.error,
-          },
-        },
-      };
-    case 'step-finished': {
-      const done = { id: event.id, state: event.outcome, attempt: event.attempts };
-      for (const key of ['startedAt', 'finishedAt', 'durationMs', 'error', 'detail', 'blockedBy'])
-        if (event[key] !== undefined) done[key] = event[key];
-      return { ...current, steps: { ...current.steps, [event.id]: done } };
-    }
-    default:
-      return current;
-  }
+/** The steps whose view differs between two views of the same run. */
+function changedSteps(before, after) {
+  return Object.keys({ ...before.steps, ...after.steps }).filter(
+    (id) => JSON.stringify(before.steps[id]) !== JSON.stringify(after.steps[id]),
+  );
 }
+
+const runWord = (view) => (view.finishedAt ? (view.ok ? 'succeeded' : 'failed') : 'running');
 
 function runSummary() {
   const target = document.getElementById('run-summary');
@@ -813,24 +777,23 @@ function connect() {
   const source = new EventSource('/api/events');
   source.addEventListener('open', () => live('live: following the engine’s events'));
   source.addEventListener('error', () => live('connection lost: reconnecting…'));
-  source.addEventListener('engine', (message) => {
-    const event = JSON.parse(message.data);
+  // The server folds the engine's events: each message is the whole run as it stands now.
+  source.addEventListener('run', (message) => {
+    const view = JSON.parse(message.data);
     const previous = run.current;
-    if (event.type === 'run-started' || !previous || previous.runId !== (event.runId ?? previous.runId)) {
-      run.current = applyEvent(previous ?? { steps: {} }, event);
-      if (run.graph) drawRun();
-      live(`live: run ${event.runId ?? run.current.runId} running`);
+    run.current = view;
+    live(`live: run ${view.runId} ${runWord(view)}`);
+    if (!run.graph) return;
+    if (!previous || previous.runId !== view.runId) {
+      drawRun();
       return;
     }
-    run.current = applyEvent(previous, event);
-    if (!run.graph) return;
-    if (event.type === 'run-finished') {
-      live(`live: run ${event.runId} ${event.ok ? 'succeeded' : 'failed'}`);
+    if (view.finishedAt && !previous.finishedAt) {
       // The plan's statuses changed with the run: read them again (no reload).
       loadRun().catch((error) => failed('run', error));
       return;
     }
-    if (event.id) updateStep(event.id);
+    for (const id of changedSteps(previous, view)) updateStep(id);
     scheduleRedraw();
   });
 }
