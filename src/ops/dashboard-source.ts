@@ -14,6 +14,7 @@ import {
 } from './dashboard-run.js';
 import type { ProjectLayout } from '../project/layout.js';
 import type { Project } from './project.js';
+import { savedReports } from './reports.js';
 
 export interface RunPage {
   readonly graph: RunGraph;
@@ -40,13 +41,20 @@ export function projectSource(project: Project, now: () => Date = () => new Date
   const gatherHealth = async (): Promise<HealthView> => {
     const errors: string[] = [];
     const status = await project.status().catch((e: unknown) => void errors.push(errorLine('status', e)));
-    const verify = await project.verify().catch((e: unknown) => void errors.push(errorLine('verify', e)));
-    const findings = await project.analyze().catch((e: unknown) => void errors.push(errorLine('analyze', e)));
+    // Not saved: the dashboard changes nothing, the saved reports are the ones run elsewhere.
+    const verify = await project
+      .verify({ save: false })
+      .catch((e: unknown) => void errors.push(errorLine('verify', e)));
+    const findings = await project
+      .analyze({ save: false })
+      .catch((e: unknown) => void errors.push(errorLine('analyze', e)));
+    const saved = await savedReports(project.layout);
     return healthView({
       at: now(),
       ...(status ? { status } : {}),
       ...(verify ? { verify } : {}),
       ...(findings ? { findings } : {}),
+      saved,
       errors,
     });
   };

@@ -234,6 +234,25 @@ describe('health', () => {
     expect(healthView({ at }).healthy).toBe(false);
   });
 
+  it('carries the latest saved verify and analyze reports with their times; an old failure there does not make it unhealthy', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    const verify = { ok: true, checks: [] };
+    const saved = {
+      verify: {
+        kind: 'verify' as const,
+        at: '2025-12-31T23:00:00.000Z',
+        report: {
+          ok: false,
+          checks: [{ id: 'vault.unsealed', status: 'fail' as const, evidence: 'sealed' }],
+        },
+      },
+    };
+    const view = healthView({ at, status: status(true), verify, findings: [], saved });
+    expect(view.saved).toEqual(saved);
+    expect(view.healthy).toBe(true);
+    expect(healthView({ at }).saved).toEqual({});
+  });
+
   it("lists status's drifted steps with what drifted", () => {
     const view = healthView({
       at: new Date(),

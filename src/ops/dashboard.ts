@@ -16,6 +16,7 @@ import { VAULT_PORT } from '../render/pki.js';
 import type { Platform } from '../spec/model.js';
 import type { Finding } from './analyze.js';
 import type { StatusReport } from './project.js';
+import type { SavedReports } from './reports.js';
 import type { VerifyReport } from './verify.js';
 
 export interface TopologyNode {
@@ -332,6 +333,8 @@ export interface HealthView {
   readonly drift: ReadonlyArray<{ readonly id: string; readonly drift: string }>;
   readonly verify?: VerifyReport;
   readonly findings?: readonly Finding[];
+  /** The latest `verify` and `analyze` run from a terminal (or a script), with when they ran. */
+  readonly saved: SavedReports;
   /** A check that could not run, with why (a cluster that does not serve, a missing provider). */
   readonly errors: readonly string[];
 }
@@ -341,6 +344,7 @@ export function healthView(inputs: {
   status?: StatusReport;
   verify?: VerifyReport;
   findings?: readonly Finding[];
+  saved?: SavedReports;
   errors?: readonly string[];
 }): HealthView {
   const drift = (inputs.status?.steps ?? [])
@@ -357,6 +361,7 @@ export function healthView(inputs: {
     drift,
     ...(inputs.verify ? { verify: inputs.verify } : {}),
     ...(inputs.findings ? { findings: inputs.findings } : {}),
+    saved: inputs.saved ?? {},
     errors,
   };
 }

@@ -37,7 +37,7 @@ function source(): DashboardSource & {
     run: async () => ({ graph: { steps: [], criticalPath: { ids: [], lengthMs: 0 } }, runs: [] }),
     health: async (refresh) => {
       healthCalls.push(refresh);
-      return { at: 'now', healthy: true, problems: [], drift: [], errors: [] };
+      return { at: 'now', healthy: true, problems: [], drift: [], saved: {}, errors: [] };
     },
     logTail: async (runId, stepId) => (runId === RUN_A && stepId === 'a/x' ? ['l1', 'l2'] : undefined),
   };

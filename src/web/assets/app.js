@@ -801,6 +801,113 @@ function connect() {
 // ---------------------------------------------------------------------------------------------
 // Health
 
+function checksTable(id, checks) {
+  return h(
+    'div',
+    { class: 'scroll' },
+    h(
+      'table',
+      { id },
+      h('thead', {}, h('tr', {}, h('th', {}, 'check'), h('th', {}, 'status'), h('th', {}, 'evidence'))),
+      h(
+        'tbody',
+        {},
+        checks.map((c) =>
+          h(
+            'tr',
+            { 'data-check': c.id },
+            h('td', { class: 'mono' }, c.id),
+            h('td', {}, stateBadge(c.status)),
+            h('td', {}, c.evidence),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function findingsTable(id, findings) {
+  if (!findings.length) return h('p', { class: 'muted' }, 'no findings');
+  return h(
+    'div',
+    { class: 'scroll' },
+    h(
+      'table',
+      { id },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'cluster'),
+          h('th', {}, 'severity'),
+          h('th', {}, 'object'),
+          h('th', {}, 'evidence'),
+          h('th', {}, 'fix'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        findings.map((f) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, f.cluster),
+            h('td', {}, stateBadge(f.severity)),
+            h('td', { class: 'mono' }, f.object),
+            h('td', {}, f.evidence),
+            h('td', {}, f.hint),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The latest `platformctl verify` or `analyze` run elsewhere (a terminal, a script), with its time. */
+function savedReport(kind, saved) {
+  const title = h('h4', {}, `platformctl ${kind}`);
+  if (!saved)
+    return h(
+      'section',
+      { class: 'saved', id: `saved-${kind}` },
+      title,
+      h('p', { class: 'muted' }, `none saved yet: run platformctl ${kind} in this project`),
+    );
+  const scope = [
+    saved.clusters ? `clusters ${saved.clusters.join(', ')}` : 'every cluster',
+    saved.filter ? `analyzers ${saved.filter.join(', ')}` : '',
+  ].filter(Boolean);
+  const summary =
+    kind === 'verify'
+      ? `${saved.report.checks.length} checks, ${saved.report.checks.filter((c) => c.status === 'fail').length} failed`
+      : `${saved.findings.length} findings, ${saved.findings.filter((f) => f.severity === 'error').length} errors`;
+  return h(
+    'section',
+    { class: 'saved', id: `saved-${kind}`, 'data-at': saved.at },
+    title,
+    h(
+      'p',
+      {},
+      kind === 'verify' ? stateBadge(saved.report.ok ? 'pass' : 'fail') : '',
+      kind === 'verify' ? ' ' : '',
+      'run ',
+      h('time', { datetime: saved.at }, new Date(saved.at).toLocaleString()),
+      ` on ${scope.join(', ')}: ${summary}`,
+    ),
+    h(
+      'details',
+      {},
+      h('summary', {}, kind === 'verify' ? 'its checks' : 'its findings'),
+      kind === 'verify'
+        ? checksTable(`saved-verify-checks`, saved.report.checks)
+        : findingsTable('saved-findings', saved.findings),
+    ),
+  );
+}
+
 async function loadHealth(refresh = false) {
   const target = document.getElementById('health-body');
   const button = document.getElementById('health-refresh');
@@ -844,67 +951,12 @@ async function loadHealth(refresh = false) {
           )
         : h('p', { class: 'muted' }, 'nothing drifted'),
       h('h3', {}, `verify (${checks.length} checks)`),
-      h(
-        'div',
-        { class: 'scroll' },
-        h(
-          'table',
-          { id: 'verify' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'check'), h('th', {}, 'status'), h('th', {}, 'evidence'))),
-          h(
-            'tbody',
-            {},
-            checks.map((c) =>
-              h(
-                'tr',
-                { 'data-check': c.id },
-                h('td', { class: 'mono' }, c.id),
-                h('td', {}, stateBadge(c.status)),
-                h('td', {}, c.evidence),
-              ),
-            ),
-          ),
-        ),
-      ),
+      checksTable('verify', checks),
       h('h3', {}, `analyze (${findings.length} findings)`),
-      findings.length
-        ? h(
-            'div',
-            { class: 'scroll' },
-            h(
-              'table',
-              { id: 'findings' },
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  h('th', {}, 'cluster'),
-                  h('th', {}, 'severity'),
-                  h('th', {}, 'object'),
-                  h('th', {}, 'evidence'),
-                  h('th', {}, 'fix'),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                findings.map((f) =>
-                  h(
-                    'tr',
-                    {},
-                    h('td', {}, f.cluster),
-                    h('td', {}, stateBadge(f.severity)),
-                    h('td', { class: 'mono' }, f.object),
-                    h('td', {}, f.evidence),
-                    h('td', {}, f.hint),
-                  ),
-                ),
-              ),
-            ),
-          )
-        : h('p', { class: 'muted' }, 'no findings'),
+      findingsTable('findings', findings),
+      h('h3', {}, 'Saved reports'),
+      savedReport('verify', health.saved.verify),
+      savedReport('analyze', health.saved.analyze),
     );
   } finally {
     button.disabled = false;
