@@ -5,13 +5,12 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
 import type { BundleRef, ObjectSelector } from '../addons/types.js';
-import type { KubeObject } from '../kube/objects.js';
+import { parseObjects, type KubeObject } from '../kube/objects.js';
 import type { HelmClient } from '../clients/helm.js';
-import { latestRelease } from '../clients/helm-releases.js';
+import { latestRelease, releaseObjects } from '../clients/helm-releases.js';
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { VaultClient } from '../clients/vault.js';
 import type { PlanStep, StepKind } from '../plan/plan.js';
@@ -20,7 +19,7 @@ import type { PkiPlan } from '../render/pki.js';
 import type { PlatformCluster } from '../spec/model.js';
 import { resolveBundle, resolveChart } from './chart-source.js';
 import { TransientError } from './errors.js';
-import { notReady, waitReady, waitReleaseReady } from './readiness.js';
+import { gated, notReady, SIMULATED_GATES, waitReady, waitReleaseReady } from './readiness.js';
 import { readSecret } from './secrets.js';
 import { type Runner, simulated, type StepEnvironment } from './step-environment.js';
 import { kvDemandsOf, kvDrift, secretsRunner, writeKv } from './secret-steps.js';
@@ -91,22 +90,6 @@ export function installOrder(objects: readonly KubeObject[]): KubeObject[] {
     .map((e) => e.object);
 }
 
-/** Groups whose readiness the API server or kwok itself provides; others need their controllers. */
-const SIMULATED_GATES = new Set([
-  'v1',
-  'apps/v1',
-  'batch/v1',
-  'apiextensions.k8s.io/v1',
-  'apiregistration.k8s.io/v1',
-]);
-
-function parseObjects(text: string | undefined): KubeObject[] {
-  if (!text) return [];
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null && typeof o === 'object');
-}
-
 const label = (o: KubeObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
@@ -164,10 +147,6 @@ async function driftOf(
       return `${label(object)}: ${reason}`;
   }
   return undefined;
-}
-
-function gated(objects: readonly KubeObject[], simulated: boolean): KubeObject[] {
-  return simulated ? objects.filter((o) => SIMULATED_GATES.has(o.apiVersion)) : [...objects];
 }
 
 function remaining(deadline: number): number {
@@ -318,10 +297,7 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
       if (release.status !== 'deployed') return `release ${addon} is ${release.status}`;
       if (release.chart !== `${ref.chart}-${ref.version}`)
         return `release ${addon} runs ${release.chart}, not ${ref.chart}-${ref.version}`;
-      // Helm leaves the namespace out of namespaced templates: they live in the release's.
-      const manifest = parseObjects(release.manifest).map((o) =>
-        o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } },
-      );
+      const manifest = releaseObjects(release);
       return (
         (await driftOf(client, manifest, simulated(env))) ??
         (nodes.length > 0 ? await driftOf(client, nodes, false) : undefined)

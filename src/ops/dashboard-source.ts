@@ -13,6 +13,8 @@ import {
   type RunView,
 } from './dashboard-run.js';
 import type { ProjectLayout } from '../project/layout.js';
+import { KubeClient } from '../clients/kube.js';
+import { addonLive, type AddonLive } from './addon-live.js';
 import type { Project } from './project.js';
 import { savedReports } from './reports.js';
 
@@ -23,10 +25,22 @@ export interface RunPage {
   readonly runs: readonly string[];
 }
 
+/** A cluster's add-ons as they run: each release's status and its objects' readiness. */
+export interface ClusterAddons {
+  readonly cluster: string;
+  /** When they were read. */
+  readonly at: string;
+  readonly addons: readonly AddonLive[];
+  /** Why none could be read (no kubeconfig yet). */
+  readonly error?: string;
+}
+
 /** What the web server asks for; tests give their own. */
 export interface DashboardSource {
   readonly layout: ProjectLayout;
   topology(): Promise<Topology>;
+  /** Undefined for a cluster the spec does not have. Asked when its detail opens: it reads every release. */
+  addons(cluster: string): Promise<ClusterAddons | undefined>;
   run(): Promise<RunPage>;
   /** The checks are slow (every cluster's API): kept until `refresh`. */
   health(refresh: boolean): Promise<HealthView>;
@@ -70,6 +84,24 @@ export function projectSource(project: Project, now: () => Date = () => new Date
         state,
         ...(live ? { live } : {}),
       });
+    },
+    async addons(name) {
+      const cluster = project.platform.clusters.find((c) => c.name === name);
+      if (!cluster) return undefined;
+      const at = now().toISOString();
+      const provider = project.provider();
+      const access = provider.access(project.platform, cluster, { layout: project.layout });
+      const client = await KubeClient.fromFile(access.kubeconfig, access.context).catch(
+        (error: unknown) => error as Error,
+      );
+      if (client instanceof Error)
+        return { cluster: name, at, addons: [], error: errorLine('kubeconfig', client) };
+      const simulated = !provider.traits.runsWorkloads;
+      const addons: AddonLive[] = [];
+      // One add-on at a time: each reads its objects one by one, as the gates do.
+      for (const addon of cluster.addons)
+        addons.push(await addonLive(client, addon, project.platform.addonNamespaces[addon], { simulated }));
+      return { cluster: name, at, addons };
     },
     async run() {
       const { plan } = await project.plan();

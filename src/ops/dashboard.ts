@@ -36,8 +36,8 @@ export interface TopologyAddon {
   readonly name: AddonName;
   readonly namespace: string;
   /**
-   * Each of its steps with what the last run that touched it recorded.
-   * TODO(#15): the release's live status (helm status) and its objects' readiness beside it.
+   * Each of its steps with what the last run that touched it recorded. Its release's live status
+   * and its objects' readiness are the cluster detail's (`DashboardSource.addons`, addon-live.ts).
    */
   readonly steps: ReadonlyArray<{ readonly id: string; readonly outcome: string; readonly detail?: string }>;
 }

@@ -34,6 +34,10 @@ function source(): DashboardSource & {
       appendFileSync(layout.runEvents(runId), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     },
     topology: async () => ({ platform: 'lab' }) as never,
+    addons: async (cluster) =>
+      cluster === 'app1'
+        ? { cluster, at: 'now', addons: [{ name: 'cert-manager', release: { installed: false } }] }
+        : undefined,
     run: async () => ({ graph: { steps: [], criticalPath: { ids: [], lengthMs: 0 } }, runs: [] }),
     health: async (refresh) => {
       healthCalls.push(refresh);
@@ -204,7 +208,7 @@ describe('the dashboard server', () => {
     expect(JSON.parse((await get(dashboard, '/api/topology', cookie)).body)).toEqual({ platform: 'lab' });
   });
 
-  it('serves the views, the health checks again only when asked, and a known step log', async () => {
+  it("serves the views, a known cluster's add-ons, the health checks again only when asked, and a known step log", async () => {
     const { dashboard, src, cookie } = await start();
     expect(JSON.parse((await get(dashboard, '/api/run', cookie)).body).runs).toEqual([]);
     await get(dashboard, '/api/health', cookie);
@@ -215,6 +219,11 @@ describe('the dashboard server', () => {
     });
     expect((await get(dashboard, `/api/log?run=${RUN_A}&step=../../secrets`, cookie)).status).toBe(404);
     expect((await get(dashboard, '/nothing', cookie)).status).toBe(404);
+    expect(JSON.parse((await get(dashboard, '/api/addons?cluster=app1', cookie)).body)).toMatchObject({
+      cluster: 'app1',
+      addons: [{ name: 'cert-manager', release: { installed: false } }],
+    });
+    expect((await get(dashboard, '/api/addons?cluster=nope', cookie)).status).toBe(404);
   });
 
   it('is read-only: anything but GET and HEAD is refused', async () => {

@@ -175,6 +175,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     switch (url.pathname) {
       case '/api/topology':
         return json(res, await options.source.topology());
+      case '/api/addons': {
+        const addons = await options.source.addons(url.searchParams.get('cluster') ?? '');
+        return addons ? json(res, addons) : json(res, { error: 'no such cluster' }, 404);
+      }
       case '/api/run':
         return json(res, await options.source.run());
       case '/api/health':

@@ -291,8 +291,9 @@ function clusterCard(cluster) {
     ),
     h(
       'details',
-      {},
+      { class: 'addons', ontoggle: (event) => event.target.open && loadAddons(cluster.name) },
       h('summary', {}, `Add-ons (${cluster.addons.length})`),
+      h('p', { class: 'muted addons-at', 'aria-live': 'polite' }, ''),
       h(
         'ul',
         {},
@@ -310,11 +311,79 @@ function clusterCard(cluster) {
                   ' ',
                   stateBadge(step.outcome),
                 ]),
+            h('div', { class: 'addon-live' }),
           ),
         ),
       ),
     ),
   );
+}
+
+/** How a Helm release status reads: deployed is fine, failed is not, pending-* is on its way. */
+function releaseTone(status) {
+  if (status === 'deployed') return 'pass';
+  if (status === 'failed') return 'fail';
+  if (status.startsWith('pending-') || status === 'uninstalling') return 'running';
+  return 'warn';
+}
+
+function addonLiveView(live) {
+  if (live.error) return [h('span', { class: 'step-error' }, `cannot read it: ${live.error}`)];
+  if (!live.release) return [h('span', { class: 'muted' }, 'no Helm release (applied from manifests)')];
+  if (!live.release.installed)
+    return [
+      'release ',
+      h('span', { class: 'state state-new', 'data-release-status': 'not installed' }, 'not installed'),
+    ];
+  const { release, objects } = live;
+  const notJudged = objects.total - objects.judged;
+  return [
+    'release ',
+    h(
+      'span',
+      { class: `state state-${releaseTone(release.status)}`, 'data-release-status': release.status },
+      release.status,
+    ),
+    ` (revision ${release.revision}, ${release.chart}`,
+    release.expectedChart
+      ? h('span', { class: 'step-error' }, `, the spec pins ${release.expectedChart}`)
+      : '',
+    '); ',
+    h(
+      'span',
+      { 'data-objects-ready': `${objects.ready}/${objects.judged}` },
+      `${objects.ready} of ${objects.judged} objects ready`,
+    ),
+    notJudged
+      ? h('span', { class: 'muted' }, ` (${notJudged} not judged: their controllers do not run here)`)
+      : '',
+    objects.notReady.length
+      ? h(
+          'ul',
+          { class: 'not-ready' },
+          objects.notReady.map((o) => h('li', {}, h('code', {}, o.object), `: ${o.reason}`)),
+        )
+      : '',
+  ];
+}
+
+/** A cluster's add-ons as they run, read when its detail opens (every release, every object). */
+async function loadAddons(name) {
+  const card = document.getElementById(`cluster-${name}`);
+  const at = card.querySelector('.addons-at');
+  at.textContent = 'reading the releases…';
+  try {
+    const view = await api(`/api/addons?cluster=${encodeURIComponent(name)}`);
+    at.textContent = view.error
+      ? `cannot read them: ${view.error}`
+      : `live status read ${new Date(view.at).toLocaleTimeString()}`;
+    for (const live of view.addons) {
+      const target = card.querySelector(`li[data-addon="${CSS.escape(live.name)}"] .addon-live`);
+      if (target) target.replaceChildren(...addonLiveView(live));
+    }
+  } catch (error) {
+    at.textContent = `cannot read them: ${error.message}`;
+  }
 }
 
 async function loadTopology() {
