@@ -329,7 +329,8 @@ export function gated(objects: readonly KubeObject[], simulated: boolean): KubeO
   return simulated ? objects.filter((o) => SIMULATED_GATES.has(o.apiVersion)) : [...objects];
 }
 
-const labelOf = (object: KubeObject) => describe(object.kind, object.metadata.name, object.metadata.namespace);
+const labelOf = (object: KubeObject) =>
+  describe(object.kind, object.metadata.name, object.metadata.namespace);
 
 /**
  * Once, without waiting: each given object that is not ready, with why (what waitReady would
