@@ -343,9 +343,11 @@ export async function followRunViews(
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     signal: options.signal,
     onEvent: (event, at) => {
-      view = applyEvent(view?.runId === at.runId ? view : { runId: at.runId, steps: {} }, event);
+      const before = view?.runId === at.runId ? view : { runId: at.runId, steps: {} };
+      view = applyEvent(before, event);
       position = at;
-      if (live) options.onView(view, at);
+      // An event that changes nothing the page shows (none is written today) sends nothing.
+      if (live && view !== before) options.onView(view, at);
     },
     onCaughtUp: () => {
       if (!live && view && position) options.onView(view, position);

@@ -99,8 +99,14 @@ export function projectSource(project: Project, now: () => Date = () => new Date
       const simulated = !provider.traits.runsWorkloads;
       const addons: AddonLive[] = [];
       // One add-on at a time: each reads its objects one by one, as the gates do.
-      for (const addon of cluster.addons)
-        addons.push(await addonLive(client, addon, project.platform.addonNamespaces[addon], { simulated }));
+      for (const addon of cluster.addons) {
+        const first = addons.find((a) => a.release);
+        const failed = addons.find((a) => a.error);
+        // A cluster that answered none so far (not serving, no right to read Secrets) is not asked again.
+        if (failed && !first) addons.push({ name: addon, error: failed.error! });
+        else
+          addons.push(await addonLive(client, addon, project.platform.addonNamespaces[addon], { simulated }));
+      }
       return { cluster: name, at, addons };
     },
     async run() {
