@@ -303,6 +303,12 @@ export class KwokProvider implements ClusterProvider {
           name: 'kube-controller-manager',
           extraArgs: [{ key: 'service-cluster-ip-range', value: cluster.serviceCIDR.text }],
         },
+        // The simulated kubelets are kwok's controller, on loopback: each Node's InternalIP says
+        // so (kwokctl passes an empty node IP, which leaves Nodes without one).
+        {
+          name: 'kwok-controller',
+          extraArgs: [{ key: 'node-ip', value: '127.0.0.1', override: true }],
+        },
       ],
     };
     const path = join(kwokPaths(layout).workdirOf(cluster.name), 'kwokctl.yaml');
