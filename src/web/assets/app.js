@@ -12,7 +12,7 @@ function h(tag, attrs = {}, ...children) {
     if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
     else el.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -23,7 +23,7 @@ function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [key, value] of Object.entries(attrs))
     if (value !== undefined && value !== null) el.setAttribute(key, String(value));
-  for (const child of children.flat())
+  for (const child of children.flat(Infinity))
     if (child !== undefined && child !== null)
       el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   return el;
@@ -59,6 +59,8 @@ function show(view) {
     LOADERS[view]().catch((error) => failed(view, error));
   }
 }
+
+const isShown = (view) => document.querySelector(`[data-view="${view}"]`)?.hidden === false;
 
 /** Where each view says that it could not load. */
 const BODIES = { topology: 'topology-body', run: 'run-summary', health: 'health-body' };
@@ -369,20 +371,21 @@ function addonLiveView(live) {
 
 /** A cluster's add-ons as they run, read when its detail opens (every release, every object). */
 async function loadAddons(name) {
-  const card = document.getElementById(`cluster-${name}`);
-  const at = card.querySelector('.addons-at');
-  at.textContent = 'reading the releases…';
+  // The card as it is when the answer comes: the topology may have been drawn again meanwhile.
+  const card = () => document.getElementById(`cluster-${name}`);
+  const at = () => card().querySelector('.addons-at');
+  at().textContent = 'reading the releases…';
   try {
     const view = await api(`/api/addons?cluster=${encodeURIComponent(name)}`);
-    at.textContent = view.error
+    at().textContent = view.error
       ? `cannot read them: ${view.error}`
       : `live status read ${new Date(view.at).toLocaleTimeString()}`;
     for (const live of view.addons) {
-      const target = card.querySelector(`li[data-addon="${CSS.escape(live.name)}"] .addon-live`);
+      const target = card().querySelector(`li[data-addon="${CSS.escape(live.name)}"] .addon-live`);
       if (target) target.replaceChildren(...addonLiveView(live));
     }
   } catch (error) {
-    at.textContent = `cannot read them: ${error.message}`;
+    at().textContent = `cannot read them: ${error.message}`;
   }
 }
 
@@ -397,6 +400,10 @@ async function drawTopology() {
   document.title = `${topology.platform} · platformctl dashboard`;
   const target = document.getElementById('topology-body');
   target.classList.remove('loading');
+  // A cluster whose add-ons were open stays open, and reads them again.
+  const open = [...target.querySelectorAll('details.addons[open]')].map(
+    (d) => d.closest('[data-cluster]').dataset.cluster,
+  );
   target.replaceChildren(
     h(
       'div',
@@ -499,6 +506,10 @@ async function drawTopology() {
       ),
     ),
   );
+  for (const name of open) {
+    const details = document.querySelector(`#cluster-${CSS.escape(name)} details.addons`);
+    if (details) details.open = true; // its toggle event reads them
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -852,6 +863,9 @@ function connect() {
     const previous = run.current;
     run.current = view;
     live(`live: run ${view.runId} ${runWord(view)}`);
+    // What the run did shows in the topology's add-on steps: read again when it is next shown.
+    if (view.finishedAt && previous?.finishedAt !== view.finishedAt && !isShown('topology'))
+      loaded.delete('topology');
     if (!run.graph) return;
     if (!previous || previous.runId !== view.runId) {
       drawRun();
