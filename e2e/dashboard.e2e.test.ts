@@ -1,9 +1,11 @@
 /**
  * `platformctl dashboard` in a real browser (Chromium from Debian packages, driven by
  * playwright-core) against a kwok platform: the topology lists the three clusters and their
- * nodes with their addresses, the run page follows an `up` started here step by step without a
- * reload, a step failed on purpose shows its error and log, and requests without the token get
- * 401. Kept small: the clusters and their namespaces only (no add-on releases).
+ * nodes with the addresses kwok recorded, the run page follows an `up` started here step by step
+ * without a reload, a cluster's detail shows a real release (Cilium on app1) with its status and
+ * its objects' readiness, a step failed on purpose shows its error and log, the Health page shows
+ * the verify and analyze reports run from a terminal, and requests without the token get 401.
+ * Kept small: the clusters, their namespaces and one release.
  * Screenshots of each page go to .artifacts/dashboard/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestRelease } from '../src/clients/helm-releases.js';
 import { KubeClient } from '../src/clients/kube.js';
 import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
 
@@ -50,6 +53,7 @@ function upInBackground(...args: string[]): Promise<{ code: number | null; stdou
 }
 
 let dashboard: ChildProcess;
+let stopping = false;
 let url: URL;
 let browser: Browser;
 let page: Page;
@@ -69,7 +73,11 @@ async function startDashboard(): Promise<URL> {
       }
     });
     dashboard.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    dashboard.on('exit', (code) => reject(new Error(`the dashboard exited (${code}): ${out}`)));
+    dashboard.on('exit', (code, signal) => {
+      // Before the URL: the start failed; after it, a crash the later tests would only see as refused connections.
+      if (!stopping) console.error(`the dashboard exited (${code ?? signal}): ${out.slice(-4000)}`);
+      reject(new Error(`the dashboard exited (${code ?? signal}): ${out}`));
+    });
   });
 }
 
@@ -109,6 +117,17 @@ function watchConsole(on: Page) {
   on.on('pageerror', (e) => consoleProblems.push(`page error: ${e.message}`));
 }
 
+/** Node name → address, as the provision and bootstrap steps recorded them in the state. */
+function recordedAddresses(): Record<string, string> {
+  const state = JSON.parse(readFileSync(join(project, '.platformctl/state.json'), 'utf8')) as {
+    steps: Record<string, { outputs?: { addresses?: Record<string, string> } }>;
+  };
+  const out: Record<string, string> = {};
+  for (const kind of ['bootstrap', 'provision'])
+    for (const cluster of CLUSTERS) Object.assign(out, state.steps[`${cluster}/${kind}`]?.outputs?.addresses);
+  return out;
+}
+
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 
 beforeAll(async () => {
@@ -133,6 +152,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  stopping = true;
   dashboard?.kill('SIGTERM');
   const down = cli('down', '--provider', 'kwok');
   if (down.code !== 0) console.error(`down failed in ${project}:`, down.stderr);
@@ -158,27 +178,36 @@ describe('platformctl dashboard in Chromium', () => {
         .locator('[data-cluster]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-cluster'))),
     ).toEqual(CLUSTERS);
-    // What the provider recorded at provision, else what each Node object reports (kwok records none).
-    const state = JSON.parse(readFileSync(join(project, '.platformctl/state.json'), 'utf8')) as {
-      steps: Record<string, { outputs?: { addresses?: Record<string, string> } }>;
-    };
+    // What the provider recorded: kwok registers its nodes at bootstrap and records the address
+    // each Node object has (its InternalIP), which the page shows as recorded.
+    const recorded = recordedAddresses();
     const status = JSON.parse(cli('status', '--provider', 'kwok', '--no-check', '-o', 'json').stdout) as {
       clusters: Array<{ name: string; nodes: Array<{ name: string; address?: string }> }>;
     };
     for (const cluster of status.clusters) {
-      const recorded = state.steps[`${cluster.name}/provision`]?.outputs?.addresses ?? {};
       const rows = page.locator(`[data-cluster="${cluster.name}"] tr[data-node]`);
       const shown = await rows.evaluateAll((trs) =>
-        trs.map((tr) => [
-          tr.getAttribute('data-node'),
-          tr.querySelector('[data-address]')!.getAttribute('data-address'),
-        ]),
+        trs.map((tr) => {
+          const cell = tr.querySelector('[data-address]')!;
+          return [
+            tr.getAttribute('data-node'),
+            cell.getAttribute('data-address'),
+            cell.getAttribute('title'),
+          ];
+        }),
       );
       expect(shown.map(([name]) => name)).toEqual([`${cluster.name}-cp-0`, `${cluster.name}-worker-0`]);
       expect(cluster.nodes.map((n) => n.name).sort()).toEqual(shown.map(([name]) => name).sort());
-      for (const [name, address] of shown) {
-        const expected = recorded[name!] ?? cluster.nodes.find((n) => n.name === name)?.address ?? '';
-        expect({ name, address }).toEqual({ name, address: expected });
+      for (const [name, address, title] of shown) {
+        const registered = cluster.nodes.find((n) => n.name === name)?.address;
+        // kwok's controller simulates every kubelet, on loopback.
+        expect(registered).toBe('127.0.0.1');
+        expect({ name, recorded: recorded[name!] }).toEqual({ name, recorded: registered });
+        expect({ name, address, title }).toEqual({
+          name,
+          address: registered,
+          title: 'recorded by the provider',
+        });
       }
       await expect(page.locator(`[data-cluster="${cluster.name}"]`).innerText()).resolves.toContain(
         'serving',
@@ -224,6 +253,47 @@ describe('platformctl dashboard in Chromium', () => {
     await shot('run');
   });
 
+  it("shows each add-on's release status and its objects' readiness in the cluster's detail", async () => {
+    // A real release on app1 (Cilium, and what it needs); the nodes' addresses outlive re-runs.
+    const before = recordedAddresses();
+    const run = await upInBackground('--only', 'app1/cilium/release');
+    if (run.code !== 0) console.error(run.code, run.stderr, run.stdout.slice(-4000));
+    expect(run.code).toBe(0);
+    expect(recordedAddresses()).toEqual(before);
+    const kube = await KubeClient.fromFile(join(project, 'kubeconfigs/app1.conf'));
+    const topology = (await (
+      await fetch(`${url.origin}/api/topology?token=${url.searchParams.get('token')}`)
+    ).json()) as { clusters: Array<{ name: string; addons: Array<{ name: string; namespace: string }> }> };
+    const namespace = topology.clusters
+      .find((c) => c.name === 'app1')!
+      .addons.find((a) => a.name === 'cilium')!.namespace;
+    const release = await latestRelease(kube, 'cilium', namespace);
+    expect(release?.status).toBe('deployed');
+    await page.locator('a[data-nav="topology"]').click();
+    const card = page.locator('[data-cluster="app1"]');
+    await card.locator('details.addons summary').click();
+    const cilium = card.locator('li[data-addon="cilium"]');
+    await cilium.locator('[data-release-status]').waitFor({ timeout: 60_000 });
+    // The topology was read again after the run: the release step's outcome is beside its live status.
+    await expect(cilium.innerText()).resolves.toMatch(/release succeeded/);
+    await expect(cilium.locator('[data-release-status]').getAttribute('data-release-status')).resolves.toBe(
+      release!.status,
+    );
+    await expect(cilium.innerText()).resolves.toContain(`revision ${release!.revision}, ${release!.chart}`);
+    // The release step waited for its workloads: every object the gates judge here is ready.
+    const [ready, judged] = (await cilium.locator('[data-objects-ready]').getAttribute('data-objects-ready'))!
+      .split('/')
+      .map(Number);
+    expect(judged).toBeGreaterThan(0);
+    expect(ready).toBe(judged);
+    // An add-on not installed yet says so.
+    await expect(
+      card.locator('li[data-addon="kyverno"] [data-release-status]').getAttribute('data-release-status'),
+    ).resolves.toBe('not installed');
+    await cilium.scrollIntoViewIfNeeded();
+    await shot('topology-addons');
+  });
+
   it('shows the error and the log of a step that failed', async () => {
     // A policy on app2 refuses every new Namespace, so its namespaces step fails (not transient).
     const kube = await KubeClient.fromFile(join(project, 'kubeconfigs/app2.conf'));
@@ -267,6 +337,7 @@ describe('platformctl dashboard in Chromium', () => {
       if (i > 60) throw new Error('the admission policy never took effect');
       await new Promise((r) => setTimeout(r, 500));
     }
+    await page.locator('a[data-nav="run"]').click();
     const run = await upInBackground('--only', 'app2/namespaces');
     if (run.code !== 3) console.error(run.code, run.stderr, run.stdout.slice(-4000));
     expect(run.code).toBe(3);
@@ -285,6 +356,34 @@ describe('platformctl dashboard in Chromium', () => {
       .not.toMatch(/^loading/);
     await expect(page.locator('#log-tail').innerText()).resolves.toContain('denied on purpose');
     await shot('run-failed');
+  });
+
+  it('shows the latest verify and analyze run from a terminal, with when they ran', async () => {
+    cli('verify', '--provider', 'kwok', '-o', 'json');
+    cli('analyze', '--provider', 'kwok', '--cluster', 'app1', '-o', 'json');
+    const saved = (kind: string) =>
+      JSON.parse(readFileSync(join(project, `.platformctl/reports/${kind}.json`), 'utf8')) as {
+        at: string;
+        report?: { checks: unknown[] };
+        findings?: unknown[];
+      };
+    const verify = saved('verify');
+    const analyze = saved('analyze');
+    await page.locator('a[data-nav="health"]').click();
+    await page.locator('#health-overall').waitFor({ timeout: 120_000 });
+    await expect(page.locator('#saved-verify').getAttribute('data-at')).resolves.toBe(verify.at);
+    await expect(page.locator('#saved-verify time').getAttribute('datetime')).resolves.toBe(verify.at);
+    await expect(page.locator('#saved-verify').innerText()).resolves.toContain(
+      `${verify.report!.checks.length} checks`,
+    );
+    await expect(page.locator('#saved-analyze').getAttribute('data-at')).resolves.toBe(analyze.at);
+    await expect(page.locator('#saved-analyze').innerText()).resolves.toContain(
+      `on clusters app1: ${analyze.findings!.length} findings`,
+    );
+    // The dashboard's own checks are not saved: it changes nothing.
+    expect(saved('verify').at).toBe(verify.at);
+    await page.locator('#saved-verify').scrollIntoViewIfNeeded();
+    await shot('health');
   });
 
   it('is usable in a narrow window and by keyboard, with no console errors', async () => {

@@ -7,6 +7,7 @@
  * helm process, which is what makes live checks of every release cheap.
  */
 import { gunzipSync } from 'node:zlib';
+import { parseObjects, type KubeObject } from '../kube/objects.js';
 import type { KubeClient } from './kube.js';
 
 export interface StoredRelease {
@@ -46,7 +47,7 @@ export function decodeRelease(encoded: string): ReleaseJson {
 
 /** The newest revision of a release, or undefined when there is none. */
 export async function latestRelease(
-  client: KubeClient,
+  client: Pick<KubeClient, 'list'>,
   name: string,
   namespace: string,
 ): Promise<StoredRelease | undefined> {
@@ -69,4 +70,11 @@ export async function latestRelease(
     chart: `${chart?.name ?? '?'}-${chart?.version ?? '?'}`,
     manifest: release.manifest ?? '',
   };
+}
+
+/** The objects of a release's revision, each in its namespace: helm leaves the release's out of namespaced templates. */
+export function releaseObjects(release: Pick<StoredRelease, 'manifest' | 'namespace'>): KubeObject[] {
+  return parseObjects(release.manifest).map((o) =>
+    o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace: release.namespace } },
+  );
 }

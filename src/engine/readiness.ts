@@ -11,6 +11,7 @@
 import type { KubeObject } from '../kube/objects.js';
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { isTransient, TransientError } from './errors.js';
+import type { ClusterProvider } from '../providers/types.js';
 
 export interface ReadinessOptions {
   readonly signal?: AbortSignal;
@@ -315,31 +316,75 @@ async function whyNotReady(client: ReadinessClient, object: KubeObject): Promise
   }
 }
 
+/** Groups whose readiness the API server or kwok itself provides; others need their controllers. */
+export const SIMULATED_GATES: ReadonlySet<string> = new Set([
+  'v1',
+  'apps/v1',
+  'batch/v1',
+  'apiextensions.k8s.io/v1',
+  'apiregistration.k8s.io/v1',
+]);
+
+/** Whether the objects of an API version are waited for (their readiness counts). */
+export type Gates = (apiVersion: string) => boolean;
+
+/** Where workloads run: every object's readiness counts. */
+export const ALL_GATES: Gates = () => true;
+
+/**
+ * On a simulation (kwok): what the API server or kwok itself settles (SIMULATED_GATES), and the
+ * API versions whose objects its host controllers make Ready (kwok: cert-manager's).
+ */
+export function simulationGates(hosted: readonly string[] = []): Gates {
+  const reconciled = new Set(hosted);
+  return (apiVersion) => SIMULATED_GATES.has(apiVersion) || reconciled.has(apiVersion);
+}
+
+/** The gates of a provider: all where its workloads run, else what its simulation settles. */
+export function gatesFor(provider: Pick<ClusterProvider, 'traits' | 'hostControllers'>): Gates {
+  return provider.traits.runsWorkloads ? ALL_GATES : simulationGates(provider.hostControllers?.apiVersions);
+}
+
+/** The objects a gate can wait for. */
+export function gated(objects: readonly KubeObject[], gates: Gates): KubeObject[] {
+  return objects.filter((o) => gates(o.apiVersion));
+}
+
+const labelOf = (object: KubeObject) =>
+  describe(object.kind, object.metadata.name, object.metadata.namespace);
+
+/**
+ * Once, without waiting: each given object that is not ready, with why (what waitReady would
+ * still wait for), by its label (`Deployment ns/name`). Asked one at a time, as the gate does.
+ */
+export async function notReadyNow(
+  client: ReadinessClient,
+  objects: readonly KubeObject[],
+): Promise<Map<string, string>> {
+  const waiting = new Map<string, string>();
+  for (const object of objects) {
+    const reason = await whyNotReady(client, object);
+    if (reason !== undefined) waiting.set(labelOf(object), reason);
+  }
+  return waiting;
+}
+
 /** Waits until every given object (by apiVersion/kind/namespace/name) is ready; throws TransientError listing what is still not ready (object + reason) when timeoutMs passes; honours signal (throws the abort reason). */
 export async function waitReady(
   client: ReadinessClient,
   objects: readonly KubeObject[],
   options: ReadinessOptions,
 ): Promise<void> {
-  const label = (object: KubeObject) =>
-    describe(object.kind, object.metadata.name, object.metadata.namespace);
   let remaining = [...objects];
   await pollUntilReady(
     objects.length === 1 ? '1 object' : `${objects.length} objects`,
     async () => {
-      const waiting = new Map<string, string>();
-      const stillWaiting: KubeObject[] = [];
       // One at a time: a step may gate on hundreds of objects, and one request each in parallel
       // would open as many connections to the API server.
-      for (const object of remaining) {
-        const reason = await whyNotReady(client, object);
-        if (reason === undefined) continue;
-        waiting.set(label(object), reason);
-        stillWaiting.push(object);
-      }
+      const waiting = await notReadyNow(client, remaining);
       // Once ready, an object is not fetched again: the gate is "has become ready", and a
       // momentary blip of one object should not restart the wait for all of them.
-      remaining = stillWaiting;
+      remaining = remaining.filter((object) => waiting.has(labelOf(object)));
       return waiting;
     },
     options,

@@ -109,15 +109,21 @@ export interface Preparation {
   readonly planned: readonly PlannedStep[];
 }
 
-/** Node addresses by cluster, as the provision steps of earlier runs recorded them. */
+/**
+ * Node addresses by cluster, as the provision steps of earlier runs recorded them (what the
+ * machines got), or the bootstrap steps (what the nodes registered with: kwok's simulated nodes
+ * exist only from bootstrap on). Rendering uses the provision ones.
+ */
 export function recordedAddresses(
   recorded: Readonly<Record<string, StepState>>,
+  kind: 'provision' | 'bootstrap' = 'provision',
 ): Map<string, Readonly<Record<string, string>>> {
   const out = new Map<string, Readonly<Record<string, string>>>();
+  const suffix = `/${kind}`;
   for (const [id, step] of Object.entries(recorded)) {
     const addresses = step.outputs?.['addresses'];
-    if (!id.endsWith('/provision') || typeof addresses !== 'object' || addresses === null) continue;
-    out.set(id.slice(0, -'/provision'.length), addresses as Record<string, string>);
+    if (!id.endsWith(suffix) || typeof addresses !== 'object' || addresses === null) continue;
+    out.set(id.slice(0, -suffix.length), addresses as Record<string, string>);
   }
   return out;
 }

@@ -189,3 +189,45 @@ describe('the CNI release', () => {
     expect(result.detail).not.toMatch(/node\(s\) Ready/);
   });
 });
+
+describe('a settled step without drift', () => {
+  it('keeps what its work recorded (the nodes’ addresses) in the record of the run that only checked it', async () => {
+    const platform = testPlatform();
+    const tree = renderPlatform(platform);
+    const plan = buildPlan(platform, tree, 'kwok');
+    const provision = plan.steps.find((s) => s.id === 'mgmt/provision')!;
+    const outputs = { addresses: { 'mgmt-cp-0': '196.168.0.1' } };
+    const observed: string[] = [];
+    const env: StepEnvironment = {
+      platform,
+      plan,
+      contents: new Map(tree.map((a) => [a.path, a.content])),
+      provider: {
+        traits: PROVIDER_TRAITS.kwok,
+        observe: async (request: { cluster: { name: string } }) => {
+          observed.push(request.cluster.name);
+          return { exists: true, serving: true, ready: true };
+        },
+      } as unknown as ClusterProvider,
+      layout: projectLayout(tempDir()),
+      recorded: {
+        'mgmt/provision': {
+          inputsHash: provision.inputsHash,
+          outcome: 'succeeded',
+          runId: 'r1',
+          attempts: 1,
+          outputs,
+        },
+      },
+      addresses: new Map(),
+      kube: async () => ({}) as KubeClient,
+      helm: () => ({}) as HelmClient,
+      credentials: {} as CredentialStore,
+      environment: {},
+    };
+    const step = executableSteps(env).find((s) => s.id === 'mgmt/provision')!;
+    const result = await step.run({ signal: new AbortController().signal, attempt: 1, log: () => {} });
+    expect(observed).toEqual(['mgmt']);
+    expect(result).toEqual({ outcome: 'unchanged', detail: 'no drift', outputs });
+  });
+});

@@ -5,13 +5,12 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
 import type { BundleRef, ObjectRef, ObjectSelector } from '../addons/types.js';
-import type { KubeObject } from '../kube/objects.js';
+import { parseObjects, type KubeObject } from '../kube/objects.js';
 import type { HelmClient } from '../clients/helm.js';
-import { latestRelease } from '../clients/helm-releases.js';
+import { latestRelease, releaseObjects } from '../clients/helm-releases.js';
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { VaultClient } from '../clients/vault.js';
 import type { PlanStep, StepKind } from '../plan/plan.js';
@@ -20,7 +19,15 @@ import type { PkiPlan } from '../render/pki.js';
 import type { PlatformCluster } from '../spec/model.js';
 import { resolveBundle, resolveChart } from './chart-source.js';
 import { TransientError } from './errors.js';
-import { notReady, waitReady, waitReleaseReady } from './readiness.js';
+import {
+  ALL_GATES,
+  gated,
+  type Gates,
+  notReady,
+  gatesFor,
+  waitReady,
+  waitReleaseReady,
+} from './readiness.js';
 import { readSecret } from './secrets.js';
 import { type Runner, simulated, type StepEnvironment } from './step-environment.js';
 import { pkiHandoverRunner } from './pki-handover.js';
@@ -94,34 +101,12 @@ export function installOrder(objects: readonly KubeObject[]): KubeObject[] {
     .map((e) => e.object);
 }
 
-/** Groups whose readiness the API server or kwok itself provides; others need their controllers. */
-const SIMULATED_GATES = new Set([
-  'v1',
-  'apps/v1',
-  'batch/v1',
-  'apiextensions.k8s.io/v1',
-  'apiregistration.k8s.io/v1',
-]);
-
-/** Whether an object of this API version is waited for (its readiness counts). */
-type Gates = (apiVersion: string) => boolean;
-const ALL_GATES: Gates = () => true;
-
 /**
  * Where pods run, every object's readiness counts. On a simulation only that of the kinds its
  * simulation makes ready, and of those its host controllers reconcile (kwok: cert-manager's).
  */
 function gatesOf(env: StepEnvironment): Gates {
-  if (!simulated(env)) return ALL_GATES;
-  const hosted = new Set(env.provider.hostControllers?.apiVersions ?? []);
-  return (apiVersion) => SIMULATED_GATES.has(apiVersion) || hosted.has(apiVersion);
-}
-
-function parseObjects(text: string | undefined): KubeObject[] {
-  if (!text) return [];
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null && typeof o === 'object');
+  return gatesFor(env.provider);
 }
 
 const label = (o: KubeObject) =>
@@ -180,10 +165,6 @@ async function driftOf(
     if (reason && gates(object.apiVersion)) return `${label(object)}: ${reason}`;
   }
   return undefined;
-}
-
-function gated(objects: readonly KubeObject[], gates: Gates): KubeObject[] {
-  return objects.filter((o) => gates(o.apiVersion));
 }
 
 function remaining(deadline: number): number {
@@ -353,10 +334,7 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
       if (release.status !== 'deployed') return `release ${addon} is ${release.status}`;
       if (release.chart !== `${ref.chart}-${ref.version}`)
         return `release ${addon} runs ${release.chart}, not ${ref.chart}-${ref.version}`;
-      // Helm leaves the namespace out of namespaced templates: they live in the release's.
-      const manifest = parseObjects(release.manifest).map((o) =>
-        o.metadata.namespace ? o : { ...o, metadata: { ...o.metadata, namespace } },
-      );
+      const manifest = releaseObjects(release);
       return (
         (await driftOf(client, manifest, gatesOf(env))) ??
         (nodes.length > 0 ? await driftOf(client, nodes, ALL_GATES) : undefined) ??
@@ -582,9 +560,16 @@ export function executableSteps(env: StepEnvironment): ExecutableStep[] {
       expectedDurationMs: step.expectedDurationMs,
       timeoutMs: TIMEOUTS[step.kind],
       async run(context) {
-        if (settled(step, env.recorded[step.id])) {
+        const last = env.recorded[step.id];
+        if (settled(step, last)) {
           const drift = await runner.check(context);
-          if (drift === undefined) return { outcome: 'unchanged', detail: 'no drift' };
+          // What the step's work recorded (the nodes' addresses) still holds: the record keeps it.
+          if (drift === undefined)
+            return {
+              outcome: 'unchanged',
+              detail: 'no drift',
+              ...(last?.outputs ? { outputs: last.outputs } : {}),
+            };
           context.log(`drift: ${drift}`);
           const result = await runner.work(context);
           return { ...result, outcome: 'succeeded', outputs: { ...result.outputs, drift } };

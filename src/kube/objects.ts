@@ -2,6 +2,7 @@
  * Kubernetes objects as platformctl handles them: plain data, serialisable to YAML, and the
  * small builders every renderer shares. No dependency on the rest of platformctl.
  */
+import { parseAllDocuments } from 'yaml';
 
 /** A Kubernetes object as rendered: plain data, serialisable to YAML. */
 export interface KubeObject {
@@ -9,6 +10,14 @@ export interface KubeObject {
   readonly kind: string;
   readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
   readonly [key: string]: unknown;
+}
+
+/** The objects of a YAML stream (a manifest, a chart's rendered release); empty documents are left out. */
+export function parseObjects(text: string | undefined): KubeObject[] {
+  if (!text) return [];
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null && typeof o === 'object');
 }
 
 export type PsaLevel = 'privileged' | 'baseline' | 'restricted';

@@ -9,6 +9,7 @@ import { renderPlatform } from '../render/index.js';
 import { testPlatform } from '../test-support/render.js';
 import {
   followRuns,
+  followRunViews,
   foldRun,
   formatPosition,
   gantt,
@@ -18,6 +19,7 @@ import {
   runGraph,
   stepLogTail,
   type Position,
+  type RunView,
 } from './dashboard-run.js';
 
 const platform = testPlatform();
@@ -310,5 +312,64 @@ describe('following the runs as another process writes them', () => {
       await until(() => seen.length === 1);
     });
     expect(seen[0]![0]).toBe('run-started');
+  });
+});
+
+describe('the run folded as it is followed (what the page is sent)', () => {
+  it('one view of what was written before, then a whole view per event: a step seen running even when it finishes at once, and the next run', async () => {
+    const { layout, write } = project();
+    write(RUN_A, [runStarted(RUN_A), started('a/x', 1), finished('a/x', 1, 2)]);
+    const views: Array<[Position, Record<string, string>, boolean | undefined]> = [];
+    const controller = new AbortController();
+    const following = followRunViews(layout, {
+      pollMs: 20,
+      signal: controller.signal,
+      onView: (view, position) =>
+        views.push([
+          position,
+          Object.fromEntries(Object.values(view.steps).map((s) => [s.id, s.state])),
+          view.ok,
+        ]),
+    });
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(check()).toBe(true);
+    };
+    try {
+      await until(() => views.length === 1);
+      // Written at once, read in one go: still one view for each.
+      write(RUN_A, [started('a/y', 3), finished('a/y', 3, 3), runFinished(RUN_A, true)]);
+      await until(() => views.length === 4);
+      write(RUN_B, [runStarted(RUN_B), started('b/z', 5)]);
+      await until(() => views.length === 6);
+    } finally {
+      controller.abort();
+      await following;
+    }
+    expect(views).toEqual([
+      [{ runId: RUN_A, next: 3 }, { 'a/x': 'succeeded' }, undefined],
+      [{ runId: RUN_A, next: 4 }, { 'a/x': 'succeeded', 'a/y': 'running' }, undefined],
+      [{ runId: RUN_A, next: 5 }, { 'a/x': 'succeeded', 'a/y': 'succeeded' }, undefined],
+      [{ runId: RUN_A, next: 6 }, { 'a/x': 'succeeded', 'a/y': 'succeeded' }, true],
+      [{ runId: RUN_B, next: 1 }, {}, undefined],
+      [{ runId: RUN_B, next: 2 }, { 'b/z': 'running' }, undefined],
+    ]);
+  });
+
+  it('folds a resumed run from its start again: the view is whole', async () => {
+    const { layout, write } = project();
+    write(RUN_A, [runStarted(RUN_A), started('a/x', 1), finished('a/x', 1, 2)]);
+    const views: RunView[] = [];
+    const controller = new AbortController();
+    const following = followRunViews(layout, {
+      after: { runId: RUN_A, next: 2 },
+      pollMs: 20,
+      signal: controller.signal,
+      onView: (view) => views.push(view),
+    });
+    for (let i = 0; i < 200 && views.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await following;
+    expect(views).toEqual([foldRun(RUN_A, [runStarted(RUN_A), started('a/x', 1), finished('a/x', 1, 2)])]);
   });
 });

@@ -99,7 +99,7 @@ export interface RunView {
   readonly steps: Readonly<Record<string, StepRun>>;
 }
 
-/** One event applied to a run: the page does the same, event by event, as they arrive. */
+/** One event applied to a run: the one fold, for the run page's snapshot and the views the page is sent. */
 export function applyEvent(run: RunView, event: EngineEvent): RunView {
   switch (event.type) {
     case 'run-started':
@@ -276,6 +276,8 @@ export async function followRuns(
     pollMs?: number;
     signal: AbortSignal;
     onEvent: (event: EngineEvent, position: Position) => void;
+    /** Every event written so far is delivered: called before each wait for more. */
+    onCaughtUp?: () => void;
   },
 ): Promise<void> {
   const pollMs = options.pollMs ?? 200;
@@ -312,6 +314,44 @@ export async function followRuns(
         continue;
       }
     }
+    options.onCaughtUp?.();
     await sleep();
   }
+}
+
+/**
+ * The latest run as the page shows it, folded here (the page folds nothing): once every event
+ * written so far is read, one view of where the run stands; then a new view for every event
+ * written while it is followed, so the page sees each step turn from running to its outcome
+ * however fast it goes. `after` (a reconnect's Last-Event-ID) names the run to begin with, which
+ * is folded from its start again: each view is whole, so nothing the page missed is lost.
+ */
+export async function followRunViews(
+  layout: ProjectLayout,
+  options: {
+    after?: Position;
+    pollMs?: number;
+    signal: AbortSignal;
+    onView: (view: RunView, position: Position) => void;
+  },
+): Promise<void> {
+  let view: RunView | undefined;
+  let position: Position | undefined;
+  let live = false;
+  await followRuns(layout, {
+    ...(options.after ? { after: { runId: options.after.runId, next: 0 } } : {}),
+    ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    signal: options.signal,
+    onEvent: (event, at) => {
+      const before = view?.runId === at.runId ? view : { runId: at.runId, steps: {} };
+      view = applyEvent(before, event);
+      position = at;
+      // An event that changes nothing the page shows (none is written today) sends nothing.
+      if (live && view !== before) options.onView(view, at);
+    },
+    onCaughtUp: () => {
+      if (!live && view && position) options.onView(view, position);
+      live = true;
+    },
+  });
 }

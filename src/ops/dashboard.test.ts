@@ -79,6 +79,25 @@ describe('topology', () => {
     expect(view.clusters[1]!.serving).toBeUndefined();
   });
 
+  it('gives nodes the addresses their bootstrap recorded when provision recorded none (kwok registers its nodes at bootstrap)', () => {
+    const view = topology({
+      platform,
+      provider: 'kwok',
+      state: state({
+        'app1/provision': step({ addresses: {} }),
+        'app1/bootstrap': step({ addresses: { 'app1-cp-0': '196.168.0.1', 'app1-worker-0': '196.168.0.1' } }),
+        'mgmt/provision': step({ addresses: { 'mgmt-cp-0': '192.168.64.10' } }),
+        'mgmt/bootstrap': step({ addresses: { 'mgmt-cp-0': '192.168.64.99' } }),
+      }),
+    });
+    expect(view.clusters[1]!.nodes.map((n) => [n.name, n.address, n.addressFrom])).toEqual([
+      ['app1-cp-0', '196.168.0.1', 'recorded'],
+      ['app1-worker-0', '196.168.0.1', 'recorded'],
+    ]);
+    // What the machine got at provision comes first.
+    expect(view.clusters[0]!.nodes[0]).toMatchObject({ address: '192.168.64.10', addressFrom: 'recorded' });
+  });
+
   it("shows each add-on's steps with what the state recorded", () => {
     const view = topology({
       platform,
@@ -213,6 +232,25 @@ describe('health', () => {
       healthView({ at, status: status(true), verify, findings: [], errors: ['analyze: x'] }).healthy,
     ).toBe(false);
     expect(healthView({ at }).healthy).toBe(false);
+  });
+
+  it('carries the latest saved verify and analyze reports with their times; an old failure there does not make it unhealthy', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    const verify = { ok: true, checks: [] };
+    const saved = {
+      verify: {
+        kind: 'verify' as const,
+        at: '2025-12-31T23:00:00.000Z',
+        report: {
+          ok: false,
+          checks: [{ id: 'vault.unsealed', status: 'fail' as const, evidence: 'sealed' }],
+        },
+      },
+    };
+    const view = healthView({ at, status: status(true), verify, findings: [], saved });
+    expect(view.saved).toEqual(saved);
+    expect(view.healthy).toBe(true);
+    expect(healthView({ at }).saved).toEqual({});
   });
 
   it("lists status's drifted steps with what drifted", () => {

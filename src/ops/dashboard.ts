@@ -16,6 +16,7 @@ import { VAULT_PORT } from '../render/pki.js';
 import type { Platform } from '../spec/model.js';
 import type { Finding } from './analyze.js';
 import type { StatusReport } from './project.js';
+import type { SavedReports } from './reports.js';
 import type { VerifyReport } from './verify.js';
 
 export interface TopologyNode {
@@ -35,8 +36,8 @@ export interface TopologyAddon {
   readonly name: AddonName;
   readonly namespace: string;
   /**
-   * Each of its steps with what the last run that touched it recorded.
-   * TODO(#15): the release's live status (helm status) and its objects' readiness beside it.
+   * Each of its steps with what the last run that touched it recorded. Its release's live status
+   * and its objects' readiness are the cluster detail's (`DashboardSource.addons`, addon-live.ts).
    */
   readonly steps: ReadonlyArray<{ readonly id: string; readonly outcome: string; readonly detail?: string }>;
 }
@@ -127,12 +128,13 @@ const PINNED_OF: Partial<Record<AddonName, string>> = {
   minio: 'minio',
 };
 
-/** Node addresses by node name, as the provision steps recorded them. */
+/** Node addresses by node name, as the provision steps recorded them, else the bootstrap steps. */
 function recordedNodeAddresses(state: PlatformState | undefined): Map<string, string> {
   const out = new Map<string, string>();
-  for (const byNode of recordedAddresses(state?.steps ?? {}).values())
-    for (const [node, address] of Object.entries(byNode))
-      if (typeof address === 'string') out.set(node, address);
+  for (const kind of ['bootstrap', 'provision'] as const)
+    for (const byNode of recordedAddresses(state?.steps ?? {}, kind).values())
+      for (const [node, address] of Object.entries(byNode))
+        if (typeof address === 'string') out.set(node, address);
   return out;
 }
 
@@ -331,6 +333,8 @@ export interface HealthView {
   readonly drift: ReadonlyArray<{ readonly id: string; readonly drift: string }>;
   readonly verify?: VerifyReport;
   readonly findings?: readonly Finding[];
+  /** The latest `verify` and `analyze` run from a terminal (or a script), with when they ran. */
+  readonly saved: SavedReports;
   /** A check that could not run, with why (a cluster that does not serve, a missing provider). */
   readonly errors: readonly string[];
 }
@@ -340,6 +344,7 @@ export function healthView(inputs: {
   status?: StatusReport;
   verify?: VerifyReport;
   findings?: readonly Finding[];
+  saved?: SavedReports;
   errors?: readonly string[];
 }): HealthView {
   const drift = (inputs.status?.steps ?? [])
@@ -356,6 +361,7 @@ export function healthView(inputs: {
     drift,
     ...(inputs.verify ? { verify: inputs.verify } : {}),
     ...(inputs.findings ? { findings: inputs.findings } : {}),
+    saved: inputs.saved ?? {},
     errors,
   };
 }

@@ -62,6 +62,7 @@ import {
   type VerifyReport,
 } from './verify.js';
 import { hostChecks, hostFacts, stateDirCheck, toolChecks } from './doctor.js';
+import { saveReport } from './reports.js';
 import { computeBudget } from '../spec/budget.js';
 import { readSpecInput, SpecInvalidError, type SpecInput } from './spec.js';
 import { HelmClient } from '../clients/helm.js';
@@ -331,9 +332,11 @@ export class Project {
   /**
    * One health report: `status`'s observations as checks, LoadBalancer Services on their pinned
    * addresses, Vault unsealed and each cluster's auth mount logging in with its own identity.
+   * Saved as the latest verify report (`.platformctl/reports/`) unless `save` is false.
    */
-  async verify(options: { clusters?: readonly string[] } = {}): Promise<VerifyReport> {
-    const status = await this.status(options);
+  async verify(options: { clusters?: readonly string[]; save?: boolean } = {}): Promise<VerifyReport> {
+    const at = new Date().toISOString();
+    const status = await this.status(options.clusters ? { clusters: options.clusters } : {});
     const checks: VerifyCheck[] = statusChecks(status);
     const serving = status.clusters.filter((c) => c.serving);
     const clients = new Map(
@@ -375,7 +378,15 @@ export class Project {
       checks.push(
         check.status === 'fail' && /bootstrap/.test(check.id) ? { ...check, status: 'warn' } : check,
       );
-    return { ok: checks.every((c) => c.status !== 'fail'), checks };
+    const report: VerifyReport = { ok: checks.every((c) => c.status !== 'fail'), checks };
+    if (options.save !== false)
+      await saveReport(this.layout, {
+        kind: 'verify',
+        at,
+        ...(options.clusters ? { clusters: options.clusters } : {}),
+        report,
+      });
+    return report;
   }
 
   /** The serving clusters that run cert-manager, for the PKI checks. */
@@ -440,10 +451,14 @@ export class Project {
     return { ...report, ok: false, phase: 1, checks: [...extra, ...report.checks] };
   }
 
-  /** The analyzers over every serving cluster's live objects at once; a cluster that does not serve is a finding. */
+  /**
+   * The analyzers over every serving cluster's live objects at once; a cluster that does not
+   * serve is a finding. Saved as the latest findings (`.platformctl/reports/`) unless `save` is false.
+   */
   async analyze(
-    options: { clusters?: readonly string[]; filter?: readonly string[] } = {},
+    options: { clusters?: readonly string[]; filter?: readonly string[]; save?: boolean } = {},
   ): Promise<Finding[]> {
+    const at = new Date().toISOString();
     const observed = await this.#observeAll(options.clusters);
     const wanted = this.platform.clusters.filter(
       (c) => !options.clusters || options.clusters.includes(c.name),
@@ -510,7 +525,16 @@ export class Project {
         );
       }),
     );
-    return perCluster.flat();
+    const findings = perCluster.flat();
+    if (options.save !== false)
+      await saveReport(this.layout, {
+        kind: 'analyze',
+        at,
+        ...(options.clusters ? { clusters: options.clusters } : {}),
+        ...(options.filter ? { filter: options.filter } : {}),
+        findings,
+      });
+    return findings;
   }
 
   /** `helm template` of an add-on's chart with these values (written 0600 under `scratch`): no cluster is contacted. */

@@ -7,6 +7,7 @@
  *     lock                   the run that holds the platform (engine/lock.ts)
  *     provider.json          which provider created the clusters
  *     logs/<run>/            one log per step, events.jsonl for the run
+ *     reports/               the latest verify.json and analyze.json (ops/reports.ts)
  *     secrets/               0700, one 0600 file per generated secret
  *     releases/<c>/<addon>/  the values files helm reads
  *     <provider>/            the provider's own files (kwok workdirs, the simulated Vault)
@@ -34,6 +35,8 @@ export interface ProjectLayout {
   stepLog(runId: string, stepId: string): string;
   /** One engine event per line, readable by other processes while the run goes on. */
   runEvents(runId: string): string;
+  /** The latest report of `verify` or `analyze`, for the dashboard. */
+  reportFile(kind: 'verify' | 'analyze'): string;
   readonly secretsDir: string;
   secretFile(name: string): string;
   releaseValues(cluster: string, addon: string): string;
@@ -65,6 +68,7 @@ export function projectLayout(root: string): ProjectLayout {
     runLogDir: (runId) => join(logsDir, runId),
     stepLog: (runId, stepId) => join(logsDir, runId, `${stepFileName(stepId)}.log`),
     runEvents: (runId) => join(logsDir, runId, 'events.jsonl'),
+    reportFile: (kind) => join(stateDir, 'reports', `${kind}.json`),
     secretsDir,
     secretFile: (name) => join(secretsDir, `${name}.json`),
     releaseValues: (cluster, addon) => join(stateDir, 'releases', cluster, addon, 'values.yaml'),

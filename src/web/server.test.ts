@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../engine/types.js';
+import type { RunView } from '../ops/dashboard-run.js';
 import type { DashboardSource } from '../ops/dashboard-source.js';
 import { projectLayout } from '../project/layout.js';
 import { COOKIE, startDashboard, type Dashboard } from './server.js';
@@ -33,10 +34,14 @@ function source(): DashboardSource & {
       appendFileSync(layout.runEvents(runId), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     },
     topology: async () => ({ platform: 'lab' }) as never,
+    addons: async (cluster) =>
+      cluster === 'app1'
+        ? { cluster, at: 'now', addons: [{ name: 'cert-manager', release: { installed: false } }] }
+        : undefined,
     run: async () => ({ graph: { steps: [], criticalPath: { ids: [], lengthMs: 0 } }, runs: [] }),
     health: async (refresh) => {
       healthCalls.push(refresh);
-      return { at: 'now', healthy: true, problems: [], drift: [], errors: [] };
+      return { at: 'now', healthy: true, problems: [], drift: [], saved: {}, errors: [] };
     },
     logTail: async (runId, stepId) => (runId === RUN_A && stepId === 'a/x' ? ['l1', 'l2'] : undefined),
   };
@@ -47,6 +52,17 @@ const started = (id: string): EngineEvent => ({
   id,
   cluster: 'a',
   attempt: 1,
+  at: 't',
+});
+const finishedStep = (id: string): EngineEvent => ({
+  type: 'step-finished',
+  id,
+  cluster: 'a',
+  outcome: 'succeeded',
+  attempts: 1,
+  startedAt: 't',
+  finishedAt: 't',
+  durationMs: 3,
   at: 't',
 });
 const runStarted = (runId: string): EngineEvent => ({ type: 'run-started', runId, steps: 2, at: 't' });
@@ -83,14 +99,20 @@ function get(
   });
 }
 
+interface Seen {
+  id?: string;
+  event?: string;
+  data: RunView;
+}
+
 /** An SSE client: every event with its id, until `done` says it has seen enough. */
 function events(
   dashboard: Dashboard,
   headers: Record<string, string>,
-  done: (seen: Array<{ id?: string; data: EngineEvent }>) => boolean,
-): Promise<{ status: number; type?: string; seen: Array<{ id?: string; data: EngineEvent }> }> {
+  done: (seen: Seen[]) => boolean,
+): Promise<{ status: number; type?: string; seen: Seen[] }> {
   return new Promise((resolve, reject) => {
-    const seen: Array<{ id?: string; data: EngineEvent }> = [];
+    const seen: Seen[] = [];
     const req = request({ host: '127.0.0.1', port: dashboard.port, path: '/api/events', headers }, (res) => {
       const type = res.headers['content-type'];
       if (res.statusCode !== 200) {
@@ -107,8 +129,14 @@ function events(
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const id = /^id: (.*)$/m.exec(block)?.[1];
+          const event = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (data) seen.push({ ...(id ? { id } : {}), data: JSON.parse(data) as EngineEvent });
+          if (data)
+            seen.push({
+              ...(id ? { id } : {}),
+              ...(event ? { event } : {}),
+              data: JSON.parse(data) as RunView,
+            });
         }
         if (done(seen)) {
           req.destroy();
@@ -180,7 +208,7 @@ describe('the dashboard server', () => {
     expect(JSON.parse((await get(dashboard, '/api/topology', cookie)).body)).toEqual({ platform: 'lab' });
   });
 
-  it('serves the views, the health checks again only when asked, and a known step log', async () => {
+  it("serves the views, a known cluster's add-ons, the health checks again only when asked, and a known step log", async () => {
     const { dashboard, src, cookie } = await start();
     expect(JSON.parse((await get(dashboard, '/api/run', cookie)).body).runs).toEqual([]);
     await get(dashboard, '/api/health', cookie);
@@ -191,6 +219,11 @@ describe('the dashboard server', () => {
     });
     expect((await get(dashboard, `/api/log?run=${RUN_A}&step=../../secrets`, cookie)).status).toBe(404);
     expect((await get(dashboard, '/nothing', cookie)).status).toBe(404);
+    expect(JSON.parse((await get(dashboard, '/api/addons?cluster=app1', cookie)).body)).toMatchObject({
+      cluster: 'app1',
+      addons: [{ name: 'cert-manager', release: { installed: false } }],
+    });
+    expect((await get(dashboard, '/api/addons?cluster=nope', cookie)).status).toBe(404);
   });
 
   it('is read-only: anything but GET and HEAD is refused', async () => {
@@ -249,36 +282,57 @@ describe('the dashboard server', () => {
 });
 
 describe('the event stream', () => {
-  it("pushes the latest run's events with resumable ids, then those written while it is open, through the run's end", async () => {
+  it("pushes the latest run folded, once as it stands, then whole again on every event written while it is open, through the run's end", async () => {
     const { dashboard, src, cookie } = await start();
     src.write(RUN_A, runStarted(RUN_A), started('a/x'));
     const stream = events(dashboard, cookie, (seen) => {
-      if (seen.length === 2) src.write(RUN_A, started('a/y'), runFinished(RUN_A));
+      if (seen.length === 1) src.write(RUN_A, started('a/y'), finishedStep('a/x'), runFinished(RUN_A));
       return seen.length === 4;
     });
     const { status, type, seen } = await stream;
     expect(status).toBe(200);
     expect(type).toContain('text/event-stream');
-    expect(seen.map((e) => e.data.type)).toEqual([
-      'run-started',
-      'step-started',
-      'step-started',
-      'run-finished',
+    expect(seen.every((e) => e.event === 'run')).toBe(true);
+    // The two events already written are one view; each later event is one.
+    expect(seen.map((e) => e.id)).toEqual([`${RUN_A}:2`, `${RUN_A}:3`, `${RUN_A}:4`, `${RUN_A}:5`]);
+    const states = seen.map((e) =>
+      Object.fromEntries(Object.values(e.data.steps).map((step) => [step.id, step.state])),
+    );
+    expect(states).toEqual([
+      { 'a/x': 'running' },
+      { 'a/x': 'running', 'a/y': 'running' },
+      { 'a/x': 'succeeded', 'a/y': 'running' },
+      { 'a/x': 'succeeded', 'a/y': 'running' },
     ]);
-    expect(seen.map((e) => e.id)).toEqual([`${RUN_A}:1`, `${RUN_A}:2`, `${RUN_A}:3`, `${RUN_A}:4`]);
+    expect(seen[0]!.data).toMatchObject({ runId: RUN_A, total: 2, startedAt: 't' });
+    expect(seen[2]!.data.steps['a/x']).toMatchObject({ attempt: 1, durationMs: 3 });
+    expect(seen.map((e) => e.data.ok)).toEqual([undefined, undefined, undefined, true]);
+    expect(seen[3]!.data).toMatchObject({ finishedAt: 't', durationMs: 5 });
   });
 
-  it('a reconnect with Last-Event-ID gets only what came after, and the next run when one starts', async () => {
+  it('a reconnect with Last-Event-ID gets that run whole, with what it missed, then the next run when one starts', async () => {
     const { dashboard, src, cookie } = await start();
     src.write(RUN_A, runStarted(RUN_A), started('a/x'), runFinished(RUN_A));
     const { seen } = await events(dashboard, { ...cookie, 'last-event-id': `${RUN_A}:2` }, (seen) => {
       if (seen.length === 1) src.write(RUN_B, runStarted(RUN_B));
       return seen.length === 2;
     });
-    expect(seen.map((e) => [e.id, e.data.type])).toEqual([
-      [`${RUN_A}:3`, 'run-finished'],
-      [`${RUN_B}:1`, 'run-started'],
-    ]);
+    expect(seen.map((e) => e.id)).toEqual([`${RUN_A}:3`, `${RUN_B}:1`]);
+    expect(seen[0]!.data).toMatchObject({ runId: RUN_A, ok: true, steps: { 'a/x': { state: 'running' } } });
+    expect(seen[1]!.data).toEqual({ runId: RUN_B, startedAt: 't', total: 2, steps: {} });
+  });
+
+  it('sends nothing until a first run starts, then that run', async () => {
+    const { dashboard, src, cookie } = await start();
+    let sent = false;
+    const { seen } = await events(dashboard, cookie, (seen) => {
+      if (!sent) {
+        sent = true;
+        setTimeout(() => src.write(RUN_A, runStarted(RUN_A)), 100);
+      }
+      return seen.length === 1;
+    });
+    expect(seen.map((e) => [e.id, e.data.runId])).toEqual([[`${RUN_A}:1`, RUN_A]]);
   });
 
   it('needs the token too', async () => {

@@ -2,14 +2,15 @@
  * The dashboard's HTTP server: 127.0.0.1 only, every request carrying the random token of the
  * printed URL (as `?token=`, then as the cookie the first visit sets), GET and HEAD only, the
  * page's assets from the package (nothing from the internet), JSON views from the data source,
- * and the engine's events as server-sent events (`/api/events`, resumable by Last-Event-ID).
+ * and the latest run folded from the engine's events, sent as server-sent events whenever it
+ * changes (`/api/events`, `event: run`, resumable by Last-Event-ID).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PlatformctlError } from '../errors.js';
-import { followRuns, formatPosition, parsePosition } from '../ops/dashboard-run.js';
+import { followRunViews, formatPosition, parsePosition } from '../ops/dashboard-run.js';
 import type { DashboardSource } from '../ops/dashboard-source.js';
 
 export const COOKIE = 'platformctl_dashboard';
@@ -125,12 +126,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const after = parsePosition(
       (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('after') ?? undefined,
     );
-    void followRuns(options.source.layout, {
+    void followRunViews(options.source.layout, {
       ...(after ? { after } : {}),
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       signal: controller.signal,
-      onEvent: (event, position) =>
-        res.write(`id: ${formatPosition(position)}\nevent: engine\ndata: ${JSON.stringify(event)}\n\n`),
+      onView: (view, position) =>
+        res.write(`id: ${formatPosition(position)}\nevent: run\ndata: ${JSON.stringify(view)}\n\n`),
     })
       .catch((error: unknown) => {
         if (!controller.signal.aborted)
@@ -174,6 +175,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     switch (url.pathname) {
       case '/api/topology':
         return json(res, await options.source.topology());
+      case '/api/addons': {
+        const addons = await options.source.addons(url.searchParams.get('cluster') ?? '');
+        return addons ? json(res, addons) : json(res, { error: 'no such cluster' }, 404);
+      }
       case '/api/run':
         return json(res, await options.source.run());
       case '/api/health':

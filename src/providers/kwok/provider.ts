@@ -24,7 +24,7 @@ import {
   renamedKubeconfig,
   writeMergedKubeconfig,
 } from '../shared/kubeconfig.js';
-import { listNodes, waitForNodesReady, waitingNodes } from '../shared/nodes.js';
+import { listNodes, registeredAddresses, waitForNodesReady, waitingNodes } from '../shared/nodes.js';
 import { tightenTree, writePrivateFile } from '../shared/private-files.js';
 import { runningProcess, startRecorded, stopRecorded } from '../shared/processes.js';
 import { PROVIDER_TRAITS } from '../traits.js';
@@ -309,6 +309,12 @@ export class KwokProvider implements ClusterProvider {
           name: 'kube-controller-manager',
           extraArgs: [{ key: 'service-cluster-ip-range', value: cluster.serviceCIDR.text }],
         },
+        // The simulated kubelets are kwok's controller, on loopback: each Node's InternalIP says
+        // so (kwokctl passes an empty node IP, which leaves Nodes without one).
+        {
+          name: 'kwok-controller',
+          extraArgs: [{ key: 'node-ip', value: '127.0.0.1', override: true }],
+        },
       ],
     };
     const path = join(kwokPaths(layout).workdirOf(cluster.name), 'kwokctl.yaml');
@@ -346,7 +352,7 @@ export class KwokProvider implements ClusterProvider {
   async provision(request: ClusterRequest, context: ProviderContext): Promise<ProvisionResult> {
     const { cluster } = request;
     const layout = context.layout;
-    // Simulated nodes have no addresses of their own.
+    // No node exists before bootstrap registers them: bootstrap records their addresses.
     const simulated = {};
     this.binaries(layout); // fail early, naming every missing binary
     if (!(await this.exists(layout, cluster.name, context))) {
@@ -402,7 +408,7 @@ export class KwokProvider implements ClusterProvider {
       if (!(await client.getOptional(`/api/v1/nodes/${node.name}`))) registered++;
       await client.apply(JSON.parse(JSON.stringify(nodeObject(cluster, node))) as KubeObject);
     }
-    await waitForNodesReady(client, cluster, {
+    const nodes = await waitForNodesReady(client, cluster, {
       timeoutMs: NODES_READY_TIMEOUT_MS,
       ...(context.signal ? { signal: context.signal } : {}),
     });
@@ -416,7 +422,8 @@ export class KwokProvider implements ClusterProvider {
     return {
       access,
       changed: registered > 0 || simulatorStarted,
-      addresses: {},
+      // What kwok gave the simulated nodes (their Node objects' InternalIP): shown, never dialled.
+      addresses: registeredAddresses(nodes),
     };
   }
 

@@ -35,6 +35,11 @@ export function nodeViews(nodes: readonly NodeObject[]): NodeView[] {
   });
 }
 
+/** Node name → the address its Node object reports (InternalIP), for the nodes that report one. */
+export function registeredAddresses(nodes: readonly NodeView[]): Record<string, string> {
+  return Object.fromEntries(nodes.flatMap((n) => (n.address ? [[n.name, n.address] as const] : [])));
+}
+
 /** The spec's nodes that are not registered and Ready. */
 export function waitingNodes(cluster: PlatformCluster, nodes: readonly NodeView[]): string[] {
   const ready = new Set(nodes.filter((n) => n.ready).map((n) => n.name));

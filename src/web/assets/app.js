@@ -1,6 +1,6 @@
 // The dashboard page: three views (topology, run, health) from the server's JSON, and the
-// engine's events by server-sent events, applied as they come (no reload). Plain DOM, no
-// dependencies: everything the page needs ships in the package.
+// latest run as the server folds it from the engine's events, by server-sent events, drawn as
+// it comes (no reload). Plain DOM, no dependencies: everything the page needs ships in the package.
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -12,7 +12,7 @@ function h(tag, attrs = {}, ...children) {
     if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
     else el.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -23,7 +23,7 @@ function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
   for (const [key, value] of Object.entries(attrs))
     if (value !== undefined && value !== null) el.setAttribute(key, String(value));
-  for (const child of children.flat())
+  for (const child of children.flat(Infinity))
     if (child !== undefined && child !== null)
       el.append(child instanceof Node ? child : document.createTextNode(String(child)));
   return el;
@@ -59,6 +59,8 @@ function show(view) {
     LOADERS[view]().catch((error) => failed(view, error));
   }
 }
+
+const isShown = (view) => document.querySelector(`[data-view="${view}"]`)?.hidden === false;
 
 /** Where each view says that it could not load. */
 const BODIES = { topology: 'topology-body', run: 'run-summary', health: 'health-body' };
@@ -291,8 +293,9 @@ function clusterCard(cluster) {
     ),
     h(
       'details',
-      {},
+      { class: 'addons', ontoggle: (event) => event.target.open && loadAddons(cluster.name) },
       h('summary', {}, `Add-ons (${cluster.addons.length})`),
+      h('p', { class: 'muted addons-at', 'aria-live': 'polite' }, ''),
       h(
         'ul',
         {},
@@ -310,11 +313,80 @@ function clusterCard(cluster) {
                   ' ',
                   stateBadge(step.outcome),
                 ]),
+            h('div', { class: 'addon-live' }),
           ),
         ),
       ),
     ),
   );
+}
+
+/** How a Helm release status reads: deployed is fine, failed is not, pending-* is on its way. */
+function releaseTone(status) {
+  if (status === 'deployed') return 'pass';
+  if (status === 'failed') return 'fail';
+  if (status.startsWith('pending-') || status === 'uninstalling') return 'running';
+  return 'warn';
+}
+
+function addonLiveView(live) {
+  if (live.error) return [h('span', { class: 'step-error' }, `cannot read it: ${live.error}`)];
+  if (!live.release) return [h('span', { class: 'muted' }, 'no Helm release (applied from manifests)')];
+  if (!live.release.installed)
+    return [
+      'release ',
+      h('span', { class: 'state state-new', 'data-release-status': 'not installed' }, 'not installed'),
+    ];
+  const { release, objects } = live;
+  const notJudged = objects.total - objects.judged;
+  return [
+    'release ',
+    h(
+      'span',
+      { class: `state state-${releaseTone(release.status)}`, 'data-release-status': release.status },
+      release.status,
+    ),
+    ` (revision ${release.revision}, ${release.chart}`,
+    release.expectedChart
+      ? h('span', { class: 'step-error' }, `, the spec pins ${release.expectedChart}`)
+      : '',
+    '); ',
+    h(
+      'span',
+      { 'data-objects-ready': `${objects.ready}/${objects.judged}` },
+      `${objects.ready} of ${objects.judged} objects ready`,
+    ),
+    notJudged
+      ? h('span', { class: 'muted' }, ` (${notJudged} not judged: their controllers do not run here)`)
+      : '',
+    objects.notReady.length
+      ? h(
+          'ul',
+          { class: 'not-ready' },
+          objects.notReady.map((o) => h('li', {}, h('code', {}, o.object), `: ${o.reason}`)),
+        )
+      : '',
+  ];
+}
+
+/** A cluster's add-ons as they run, read when its detail opens (every release, every object). */
+async function loadAddons(name) {
+  // The card as it is when the answer comes: the topology may have been drawn again meanwhile.
+  const card = () => document.getElementById(`cluster-${name}`);
+  const at = () => card().querySelector('.addons-at');
+  at().textContent = 'reading the releases…';
+  try {
+    const view = await api(`/api/addons?cluster=${encodeURIComponent(name)}`);
+    at().textContent = view.error
+      ? `cannot read them: ${view.error}`
+      : `live status read ${new Date(view.at).toLocaleTimeString()}`;
+    for (const live of view.addons) {
+      const target = card().querySelector(`li[data-addon="${CSS.escape(live.name)}"] .addon-live`);
+      if (target) target.replaceChildren(...addonLiveView(live));
+    }
+  } catch (error) {
+    at().textContent = `cannot read them: ${error.message}`;
+  }
 }
 
 async function loadTopology() {
@@ -328,6 +400,10 @@ async function drawTopology() {
   document.title = `${topology.platform} · platformctl dashboard`;
   const target = document.getElementById('topology-body');
   target.classList.remove('loading');
+  // A cluster whose add-ons were open stays open, and reads them again.
+  const open = [...target.querySelectorAll('details.addons[open]')].map(
+    (d) => d.closest('[data-cluster]').dataset.cluster,
+  );
   target.replaceChildren(
     h(
       'div',
@@ -430,6 +506,10 @@ async function drawTopology() {
       ),
     ),
   );
+  for (const name of open) {
+    const details = document.querySelector(`#cluster-${CSS.escape(name)} details.addons`);
+    if (details) details.open = true; // its toggle event reads them
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -451,50 +531,14 @@ function stateOf(step) {
   return step.status;
 }
 
-/** The run's state applied one event at a time: the same rules as src/ops/dashboard-run.ts applyEvent. */
-function applyEvent(current, event) {
-  switch (event.type) {
-    case 'run-started':
-      return { runId: event.runId, startedAt: event.at, total: event.steps, steps: {} };
-    case 'run-finished':
-      return { ...current, finishedAt: event.at, ok: event.ok, durationMs: event.durationMs };
-    case 'step-started':
-      return {
-        ...current,
-        steps: {
-          ...current.steps,
-          [event.id]: {
-            id: event.id,
-            state: 'running',
-            attempt: event.attempt,
-            startedAt: current.steps[event.id]?.startedAt ?? event.at,
-          },
-        },
-      };
-    case 'step-retry':
-      return {
-        ...current,
-        steps: {
-          ...current.steps,
-          [event.id]: {
-            ...current.steps[event.id],
-            id: event.id,
-            state: 'retrying',
-            attempt: event.attempt,
-            error: event.error,
-          },
-        },
-      };
-    case 'step-finished': {
-      const done = { id: event.id, state: event.outcome, attempt: event.attempts };
-      for (const key of ['startedAt', 'finishedAt', 'durationMs', 'error', 'detail', 'blockedBy'])
-        if (event[key] !== undefined) done[key] = event[key];
-      return { ...current, steps: { ...current.steps, [event.id]: done } };
-    }
-    default:
-      return current;
-  }
+/** The steps whose view differs between two views of the same run. */
+function changedSteps(before, after) {
+  return Object.keys({ ...before.steps, ...after.steps }).filter(
+    (id) => JSON.stringify(before.steps[id]) !== JSON.stringify(after.steps[id]),
+  );
 }
+
+const runWord = (view) => (view.finishedAt ? (view.ok ? 'succeeded' : 'failed') : 'running');
 
 function runSummary() {
   const target = document.getElementById('run-summary');
@@ -813,30 +857,139 @@ function connect() {
   const source = new EventSource('/api/events');
   source.addEventListener('open', () => live('live: following the engine’s events'));
   source.addEventListener('error', () => live('connection lost: reconnecting…'));
-  source.addEventListener('engine', (message) => {
-    const event = JSON.parse(message.data);
+  // The server folds the engine's events: each message is the whole run as it stands now.
+  source.addEventListener('run', (message) => {
+    const view = JSON.parse(message.data);
     const previous = run.current;
-    if (event.type === 'run-started' || !previous || previous.runId !== (event.runId ?? previous.runId)) {
-      run.current = applyEvent(previous ?? { steps: {} }, event);
-      if (run.graph) drawRun();
-      live(`live: run ${event.runId ?? run.current.runId} running`);
+    run.current = view;
+    live(`live: run ${view.runId} ${runWord(view)}`);
+    // What the run did shows in the topology's add-on steps: read again when it is next shown.
+    if (view.finishedAt && previous?.finishedAt !== view.finishedAt && !isShown('topology'))
+      loaded.delete('topology');
+    if (!run.graph) return;
+    if (!previous || previous.runId !== view.runId) {
+      drawRun();
       return;
     }
-    run.current = applyEvent(previous, event);
-    if (!run.graph) return;
-    if (event.type === 'run-finished') {
-      live(`live: run ${event.runId} ${event.ok ? 'succeeded' : 'failed'}`);
+    if (view.finishedAt && !previous.finishedAt) {
       // The plan's statuses changed with the run: read them again (no reload).
       loadRun().catch((error) => failed('run', error));
       return;
     }
-    if (event.id) updateStep(event.id);
+    for (const id of changedSteps(previous, view)) updateStep(id);
     scheduleRedraw();
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Health
+
+function checksTable(id, checks) {
+  return h(
+    'div',
+    { class: 'scroll' },
+    h(
+      'table',
+      { id },
+      h('thead', {}, h('tr', {}, h('th', {}, 'check'), h('th', {}, 'status'), h('th', {}, 'evidence'))),
+      h(
+        'tbody',
+        {},
+        checks.map((c) =>
+          h(
+            'tr',
+            { 'data-check': c.id },
+            h('td', { class: 'mono' }, c.id),
+            h('td', {}, stateBadge(c.status)),
+            h('td', {}, c.evidence),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function findingsTable(id, findings) {
+  if (!findings.length) return h('p', { class: 'muted' }, 'no findings');
+  return h(
+    'div',
+    { class: 'scroll' },
+    h(
+      'table',
+      { id },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'cluster'),
+          h('th', {}, 'severity'),
+          h('th', {}, 'object'),
+          h('th', {}, 'evidence'),
+          h('th', {}, 'fix'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        findings.map((f) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, f.cluster),
+            h('td', {}, stateBadge(f.severity)),
+            h('td', { class: 'mono' }, f.object),
+            h('td', {}, f.evidence),
+            h('td', {}, f.hint),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The latest `platformctl verify` or `analyze` run elsewhere (a terminal, a script), with its time. */
+function savedReport(kind, saved) {
+  const title = h('h4', {}, `platformctl ${kind}`);
+  if (!saved)
+    return h(
+      'section',
+      { class: 'saved', id: `saved-${kind}` },
+      title,
+      h('p', { class: 'muted' }, `none saved yet: run platformctl ${kind} in this project`),
+    );
+  const scope = [
+    saved.clusters ? `clusters ${saved.clusters.join(', ')}` : 'every cluster',
+    saved.filter ? `analyzers ${saved.filter.join(', ')}` : '',
+  ].filter(Boolean);
+  const summary =
+    kind === 'verify'
+      ? `${saved.report.checks.length} checks, ${saved.report.checks.filter((c) => c.status === 'fail').length} failed`
+      : `${saved.findings.length} findings, ${saved.findings.filter((f) => f.severity === 'error').length} errors`;
+  return h(
+    'section',
+    { class: 'saved', id: `saved-${kind}`, 'data-at': saved.at },
+    title,
+    h(
+      'p',
+      {},
+      kind === 'verify' ? stateBadge(saved.report.ok ? 'pass' : 'fail') : '',
+      kind === 'verify' ? ' ' : '',
+      'run ',
+      h('time', { datetime: saved.at }, new Date(saved.at).toLocaleString()),
+      ` on ${scope.join(', ')}: ${summary}`,
+    ),
+    h(
+      'details',
+      {},
+      h('summary', {}, kind === 'verify' ? 'its checks' : 'its findings'),
+      kind === 'verify'
+        ? checksTable(`saved-verify-checks`, saved.report.checks)
+        : findingsTable('saved-findings', saved.findings),
+    ),
+  );
+}
 
 async function loadHealth(refresh = false) {
   const target = document.getElementById('health-body');
@@ -881,67 +1034,12 @@ async function loadHealth(refresh = false) {
           )
         : h('p', { class: 'muted' }, 'nothing drifted'),
       h('h3', {}, `verify (${checks.length} checks)`),
-      h(
-        'div',
-        { class: 'scroll' },
-        h(
-          'table',
-          { id: 'verify' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'check'), h('th', {}, 'status'), h('th', {}, 'evidence'))),
-          h(
-            'tbody',
-            {},
-            checks.map((c) =>
-              h(
-                'tr',
-                { 'data-check': c.id },
-                h('td', { class: 'mono' }, c.id),
-                h('td', {}, stateBadge(c.status)),
-                h('td', {}, c.evidence),
-              ),
-            ),
-          ),
-        ),
-      ),
+      checksTable('verify', checks),
       h('h3', {}, `analyze (${findings.length} findings)`),
-      findings.length
-        ? h(
-            'div',
-            { class: 'scroll' },
-            h(
-              'table',
-              { id: 'findings' },
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  h('th', {}, 'cluster'),
-                  h('th', {}, 'severity'),
-                  h('th', {}, 'object'),
-                  h('th', {}, 'evidence'),
-                  h('th', {}, 'fix'),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                findings.map((f) =>
-                  h(
-                    'tr',
-                    {},
-                    h('td', {}, f.cluster),
-                    h('td', {}, stateBadge(f.severity)),
-                    h('td', { class: 'mono' }, f.object),
-                    h('td', {}, f.evidence),
-                    h('td', {}, f.hint),
-                  ),
-                ),
-              ),
-            ),
-          )
-        : h('p', { class: 'muted' }, 'no findings'),
+      findingsTable('findings', findings),
+      h('h3', {}, 'Saved reports'),
+      savedReport('verify', health.saved.verify),
+      savedReport('analyze', health.saved.analyze),
     );
   } finally {
     button.disabled = false;
