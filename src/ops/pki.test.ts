@@ -94,6 +94,9 @@ describe('pki check', () => {
       'pki.mgmt.no-bootstrap-certificates': 'fail',
       'pki.mgmt.certificates-ready': 'pass',
     });
+    expect(report.checks.find((c) => c.id === 'pki.mgmt.no-bootstrap-certificates')?.evidence).toBe(
+      'vault/vault-bootstrap-ca references selfsigned-bootstrap',
+    );
     expect(report.certificates).toEqual([
       expect.objectContaining({
         name: 'vault-bootstrap-ca',

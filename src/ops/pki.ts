@@ -158,7 +158,7 @@ export async function pkiCheck(input: PkiCheckInput): Promise<PkiReport> {
       evidence:
         referencing.length === 0
           ? `none of ${list.length} Certificate(s) references ${BOOTSTRAP_ISSUER}`
-          : `${referencing.map((c) => `${c.metadata.namespace}/${c.metadata.name}`).join(', ')} reference ${BOOTSTRAP_ISSUER}`,
+          : `${referencing.map((c) => `${c.metadata.namespace}/${c.metadata.name}`).join(', ')} ${referencing.length === 1 ? 'references' : 'reference'} ${BOOTSTRAP_ISSUER}`,
     });
 
     const notReady: string[] = [];
