@@ -21,6 +21,9 @@ export function printDiagnostics(io: CliIO, error: unknown): void {
   if (error instanceof SpecInvalidError) printSpecDiagnostics(io, error.input);
 }
 
+/** The mark before each check of a report (`verify`, `pki check`), one width for all. */
+export const CHECK_MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL', skipped: 'skip' } as const;
+
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -2,7 +2,7 @@ import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
 import { projectFor } from '../project.js';
-import { json } from '../report.js';
+import { CHECK_MARK as MARK, json } from '../report.js';
 
 interface PkiFlags {
   file?: string;
@@ -10,8 +10,6 @@ interface PkiFlags {
   cluster?: string[];
   output: OutputFormat;
 }
-
-const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL', skipped: 'skip' } as const;
 
 /** `pki check`: exit 0 when phase 2 is complete, 1 when a check fails. */
 export default async function pki(flags: PkiFlags, { io }: ActionContext): Promise<number> {

@@ -2,7 +2,7 @@ import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
 import { projectFor } from '../project.js';
-import { json } from '../report.js';
+import { CHECK_MARK as MARK, json } from '../report.js';
 
 interface VerifyFlags {
   file?: string;
@@ -10,8 +10,6 @@ interface VerifyFlags {
   cluster?: string[];
   output: OutputFormat;
 }
-
-const MARK = { pass: 'ok  ', warn: 'warn', fail: 'FAIL', skipped: 'skip' } as const;
 
 /** Exit 0 when nothing fails (warnings and skipped checks allowed), 1 when a check fails. */
 export default async function verify(flags: VerifyFlags, { io }: ActionContext): Promise<number> {
