@@ -80,7 +80,7 @@ describe('platformctl backup --what vault on kwok', () => {
       file: 'vault.snap',
       vaultVersion: '1.21.1',
       storageType: 'raft',
-      address: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      address: expect.stringMatching(/^https:\/\/127\.\d+\.64\.\d+:8200$/),
     });
     const [id] = readdirSync(backups);
     const dir = join(backups, id!);
@@ -107,7 +107,7 @@ describe('platformctl backup --what vault on kwok', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^ok {4}mgmt: backups\/mgmt\/\d{8}T\d{6}Z(-\d+)? \(/m);
     expect(run.stdout).toMatch(
-      /^ok {4}vault: backups\/vault\/\d{8}T\d{6}Z(-\d+)? \(.*raft index \d+, from http:\/\/127\.0\.0\.1:\d+, Vault 1\.21\.1\)/m,
+      /^ok {4}vault: backups\/vault\/\d{8}T\d{6}Z(-\d+)? \(.*raft index \d+, from https:\/\/127\.\d+\.64\.\d+:8200, Vault 1\.21\.1\)/m,
     );
     expect(run.stdout).toContain('2 snapshot(s) taken and verified; retention 7d');
     const ids = readdirSync(backups).sort();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { KubeClient } from '../clients/kube.js';
+import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { selfSignedCertificate } from '../util/certificates.js';
 import { pkiCheck } from './pki.js';
 
@@ -205,5 +205,37 @@ describe('pki check', () => {
       evidence: expect.stringMatching(/^not Ready within \ds: Ready is False \(Pending\)$/),
     });
     expect(never.deleted).toHaveLength(2);
+  });
+
+  it('reports a cluster whose cert-manager API is not served as a failed check, and still checks the others', async () => {
+    const { client: good } = cluster({ '/apis/cert-manager.io/v1/clusterissuers/vault-issuer': readyIssuer });
+    const unserved = {
+      async getOptional() {
+        return undefined;
+      },
+      async get(path: string) {
+        throw new KubeApiError(
+          'GET',
+          path,
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
+      },
+    } as unknown as KubeClient;
+    const report = await pkiCheck({
+      clusters: [
+        { name: 'app1', client: unserved, domain: 'local.dev' },
+        { name: 'app2', client: good, domain: 'local.dev' },
+      ],
+      testCertificate: false,
+    });
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => c.id === 'pki.app1.api')).toEqual({
+      id: 'pki.app1.api',
+      status: 'fail',
+      evidence: "cert-manager's API is not served on this cluster (is its release installed?)",
+    });
+    expect(report.checks.find((c) => c.id === 'pki.app2.certificates-ready')?.status).toBe('pass');
   });
 });

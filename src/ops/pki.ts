@@ -126,7 +126,9 @@ export async function pkiCheck(input: PkiCheckInput): Promise<PkiReport> {
     : undefined;
   let bootstrapLeft = false;
 
-  for (const { name: cluster, client, domain } of input.clusters) {
+  /** The checks of one cluster; true when its bootstrap issuer or a certificate referencing it remains. */
+  const clusterChecks = async (cluster: string, client: KubeClient, domain: string): Promise<boolean> => {
+    let left = false;
     const issuer = await client.getOptional<IssuerObject>(
       `/apis/cert-manager.io/v1/clusterissuers/${VAULT_ISSUER}`,
     );
@@ -140,7 +142,7 @@ export async function pkiCheck(input: PkiCheckInput): Promise<PkiReport> {
     });
 
     const bootstrap = await client.getOptional(`/apis/cert-manager.io/v1/clusterissuers/${BOOTSTRAP_ISSUER}`);
-    if (bootstrap) bootstrapLeft = true;
+    if (bootstrap) left = true;
     checks.push({
       id: `pki.${cluster}.bootstrap-issuer-removed`,
       status: bootstrap ? 'fail' : 'pass',
@@ -151,7 +153,7 @@ export async function pkiCheck(input: PkiCheckInput): Promise<PkiReport> {
 
     const list = await listCertificates(client);
     const referencing = list.filter((c) => c.spec.issuerRef.name === BOOTSTRAP_ISSUER);
-    if (referencing.length > 0) bootstrapLeft = true;
+    if (referencing.length > 0) left = true;
     checks.push({
       id: `pki.${cluster}.no-bootstrap-certificates`,
       status: referencing.length === 0 ? 'pass' : 'fail',
@@ -205,6 +207,24 @@ export async function pkiCheck(input: PkiCheckInput): Promise<PkiReport> {
               evidence: `${VAULT_ISSUER} is not Ready`,
             },
       );
+    return left;
+  };
+
+  for (const { name: cluster, client, domain } of input.clusters) {
+    try {
+      bootstrapLeft = (await clusterChecks(cluster, client, domain)) || bootstrapLeft;
+    } catch (error) {
+      // One cluster that cannot answer (cert-manager's API not served: its release is not in yet)
+      // is a failed check of that cluster, not the end of the report.
+      const unserved = error instanceof KubeApiError && error.status === 404;
+      checks.push({
+        id: `pki.${cluster}.api`,
+        status: 'fail',
+        evidence: unserved
+          ? "cert-manager's API is not served on this cluster (is its release installed?)"
+          : (error as Error).message.split('\n')[0]!,
+      });
+    }
   }
 
   const authorities: AuthorityView[] = [];
