@@ -231,3 +231,55 @@ describe('a settled step without drift', () => {
     expect(result).toEqual({ outcome: 'unchanged', detail: 'no drift', outputs });
   });
 });
+
+describe('a phase-1 step (supersededBy)', () => {
+  /** cert-manager's bootstrap-issuer step on kwok's app1, against an API that holds `live` paths. */
+  function bootstrapStep(live: ReadonlySet<string>) {
+    const platform = testPlatform();
+    const tree = renderPlatform({ ...platform, provider: 'kwok' });
+    const applied: string[] = [];
+    const kube = {
+      pathFor: async (_v: string, kind: string, _ns: string | undefined, name: string) =>
+        `/${kind.toLowerCase()}s/${name}`,
+      getOptional: async (path: string) => (live.has(path) ? { metadata: {} } : undefined),
+      apply: async (object: KubeObject) => {
+        applied.push(`${object.kind}/${object.metadata.name}`);
+        return object;
+      },
+    } as unknown as KubeClient;
+    const env: StepEnvironment = {
+      platform,
+      plan: buildPlan(platform, tree, 'kwok'),
+      contents: new Map(tree.map((a) => [a.path, a.content])),
+      provider: { traits: PROVIDER_TRAITS.kwok } as ClusterProvider,
+      layout: projectLayout(tempDir()),
+      recorded: {},
+      addresses: new Map(),
+      kube: async () => kube,
+      helm: () => ({}) as HelmClient,
+      chartsDir: undefined,
+      credentials: {} as CredentialStore,
+      environment: {},
+    };
+    const step = executableSteps(env).find((s) => s.id === 'app1/cert-manager/bootstrap-issuer')!;
+    return { step, applied };
+  }
+  const context = { signal: new AbortController().signal, attempt: 1, log: () => {} };
+
+  it('applies the bootstrap issuer and the first wildcard while there is no Vault issuer', async () => {
+    const { step, applied } = bootstrapStep(new Set());
+    const result = await step.run(context);
+    expect(applied.sort()).toEqual(['Certificate/wildcard', 'ClusterIssuer/selfsigned-bootstrap']);
+    expect(result.outcome).toBe('succeeded');
+  });
+
+  it('applies nothing once the Vault issuer exists, even when its inputs changed', async () => {
+    const { step, applied } = bootstrapStep(new Set(['/clusterissuers/vault-issuer']));
+    const result = await step.run(context);
+    expect(applied).toEqual([]);
+    expect(result).toMatchObject({
+      outcome: 'unchanged',
+      detail: 'superseded: ClusterIssuer vault-issuer exists',
+    });
+  });
+});

@@ -21,8 +21,8 @@ import { resolveBundle, resolveChart } from './chart-source.js';
 import { TransientError } from './errors.js';
 import {
   ALL_GATES,
-  gated,
   type Gates,
+  gated,
   notReady,
   gatesFor,
   waitReady,
@@ -99,14 +99,6 @@ export function installOrder(objects: readonly KubeObject[]): KubeObject[] {
     .map((object, index) => ({ object, index }))
     .sort((a, b) => rank(a.object) - rank(b.object) || a.index - b.index)
     .map((e) => e.object);
-}
-
-/**
- * Where pods run, every object's readiness counts. On a simulation only that of the kinds its
- * simulation makes ready, and of those its host controllers reconcile (kwok: cert-manager's).
- */
-function gatesOf(env: StepEnvironment): Gates {
-  return gatesFor(env.provider);
 }
 
 const label = (o: KubeObject) =>
@@ -265,14 +257,19 @@ function manifestsRunner(env: StepEnvironment, step: PlanStep): Runner {
       const client = await env.kube(step.cluster);
       // Never phase 1 over phase 2: once its successor exists, what this step applied may go.
       if (await superseded(client, step.supersededBy)) return undefined;
-      return driftOf(client, objects, gatesOf(env));
+      return driftOf(client, objects, gatesFor(env.provider));
     },
     async work(context) {
       if (objects.length === 0) return { outcome: 'succeeded', detail: 'nothing to apply' };
       const deadline = Date.now() + TIMEOUTS.manifests;
       const client = await env.kube(step.cluster);
+      // Also when its inputs changed (a new spec): phase 1 is never applied over phase 2.
+      if (await superseded(client, step.supersededBy)) {
+        const by = step.supersededBy!;
+        return { outcome: 'unchanged', detail: `superseded: ${by.kind} ${by.name} exists` };
+      }
       await apply(client, objects, context);
-      await waitReady(client, gated(objects, gatesOf(env)), {
+      await waitReady(client, gated(objects, gatesFor(env.provider)), {
         signal: context.signal,
         timeoutMs: remaining(deadline),
         log: context.log,
@@ -336,7 +333,7 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
         return `release ${addon} runs ${release.chart}, not ${ref.chart}-${ref.version}`;
       const manifest = releaseObjects(release);
       return (
-        (await driftOf(client, manifest, gatesOf(env))) ??
+        (await driftOf(client, manifest, gatesFor(env.provider))) ??
         (nodes.length > 0 ? await driftOf(client, nodes, ALL_GATES) : undefined) ??
         (await hostControllerDrift())
       );
@@ -410,7 +407,7 @@ function bundleRunner(env: StepEnvironment, step: PlanStep): Runner {
   const objects = async () => (cached ??= await bundleObjects(env, bundle));
   return {
     async check() {
-      return driftOf(await env.kube(step.cluster), await objects(), gatesOf(env));
+      return driftOf(await env.kube(step.cluster), await objects(), gatesFor(env.provider));
     },
     async work(context) {
       const client = await env.kube(step.cluster);
