@@ -97,9 +97,10 @@ export class KwokHostControllers implements HostControllers {
     );
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
+      // Alive first, then its log: a process that wrote and exited in between is read whole.
+      const alive = await runningProcess(pidFile);
       const log = await readFile(logFile, 'utf8').catch(() => '');
       if (hosted.started.test(log)) break;
-      const alive = await runningProcess(pidFile);
       if (!alive || Date.now() > deadline) {
         if (alive) await stopRecorded(pidFile);
         throw new ProviderError(
