@@ -115,6 +115,9 @@ export function run(command: string, args: readonly string[], options: RunOption
       if (code === 0 && reason === 'exit') resolvePromise({ stdout, stderr });
       else reject(new CommandError(line, code, signal, redact(tail(combined), options.secrets), reason));
     });
+    // A child that exits without reading its input has closed the pipe (EPIPE): its exit code and
+    // output say what happened, and an unhandled stream error would end this whole process.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
