@@ -28,6 +28,8 @@ interface HostedController {
   readonly apiVersions: readonly string[];
 }
 
+// TODO(#12): External Secrets (the module proxy here refuses its pinned v2.9.0), Prometheus
+// (agent on workload clusters, server on mgmt) and Thanos Receive and Query on mgmt.
 const HOSTED: Partial<Record<AddonName, HostedController>> = {
   // harness/cert-manager: cert-manager's own controllers, the issuers the platform uses.
   'cert-manager': {

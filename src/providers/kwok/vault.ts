@@ -152,7 +152,10 @@ export class SimulatedVault {
     return endpoint;
   }
 
-  /** The serving certificate cert-manager issues into the management cluster (phase 1). */
+  /**
+   * The serving certificate cert-manager issues into the management cluster (phase 1), read when
+   * Vault starts. TODO(#12): a renewed Secret reaches Vault only when it next starts.
+   */
   private async waitForCertificate(
     platform: Platform,
     context: ProviderContext,
