@@ -154,9 +154,37 @@ function addonDrafts(cluster: PlatformCluster, tree: ReadonlySet<string>, base: 
   return out;
 }
 
+/**
+ * The drafts grouped by cluster and by add-on, in the drafts' order: the edge passes look steps up
+ * here instead of scanning every draft, so that planning stays linear in the number of clusters.
+ */
+interface DraftIndex {
+  readonly byCluster: ReadonlyMap<string, readonly Draft[]>;
+  readonly byAddon: ReadonlyMap<string, readonly Draft[]>;
+}
+
+function indexDrafts(drafts: ReadonlyMap<string, Draft>): DraftIndex {
+  const byCluster = new Map<string, Draft[]>();
+  const byAddon = new Map<string, Draft[]>();
+  const push = (map: Map<string, Draft[]>, key: string, draft: Draft) => {
+    const list = map.get(key);
+    if (list) list.push(draft);
+    else map.set(key, [draft]);
+  };
+  for (const draft of drafts.values()) {
+    push(byCluster, draft.cluster, draft);
+    if (draft.addon) push(byAddon, `${draft.cluster}/${draft.addon}`, draft);
+  }
+  return { byCluster, byAddon };
+}
+
+const addonDraftsOf = (index: DraftIndex, cluster: string, addon: AddonName) =>
+  index.byAddon.get(`${cluster}/${addon}`) ?? [];
+
 /** The step of `addon` on `cluster` after which others may use it; undefined when it has none there. */
 function usableStep(
   drafts: ReadonlyMap<string, Draft>,
+  index: DraftIndex,
   cluster: string,
   addon: AddonName,
   step?: string,
@@ -165,7 +193,7 @@ function usableStep(
     const id = addonStepId(cluster, addon, step);
     return drafts.has(id) ? id : undefined;
   }
-  const own = [...drafts.values()].filter((d) => d.cluster === cluster && d.addon === addon);
+  const own = addonDraftsOf(index, cluster, addon);
   const declared = ADDON_CATALOG[addon].plan?.usableAfter;
   const named = declared ? own.find((d) => d.id === addonStepId(cluster, addon, declared)) : undefined;
   return (named ?? own.at(-1))?.id;
@@ -179,13 +207,12 @@ function targetCluster(platform: Platform, cluster: PlatformCluster, dep: AddonD
   return dep.on === 'same' ? cluster.name : platform.managementCluster;
 }
 
-function dependencyEdges(platform: Platform, drafts: Map<string, Draft>): void {
+function dependencyEdges(platform: Platform, drafts: Map<string, Draft>, index: DraftIndex): void {
   const cni = (Object.values(ADDON_CATALOG) as AddonDefinition[]).filter((d) => d.plan?.providesCni);
   for (const cluster of platform.clusters) {
     for (const addon of cluster.addons) {
       const definition = ADDON_CATALOG[addon];
-      const own = [...drafts.values()].filter((d) => d.cluster === cluster.name && d.addon === addon);
-      const first = own[0];
+      const first = addonDraftsOf(index, cluster.name, addon)[0];
       if (!first) continue;
       const deps: AddonDependency[] = [
         ...requirementsFor(definition, cluster.role),
@@ -200,7 +227,7 @@ function dependencyEdges(platform: Platform, drafts: Map<string, Draft>): void {
       for (const dep of deps)
         addEdge(
           first,
-          usableStep(drafts, targetCluster(platform, cluster, dep), dep.addon, dep.step),
+          usableStep(drafts, index, targetCluster(platform, cluster, dep), dep.addon, dep.step),
           drafts,
         );
       for (const step of definition.plan?.steps ?? []) {
@@ -209,7 +236,7 @@ function dependencyEdges(platform: Platform, drafts: Map<string, Draft>): void {
         for (const dep of step.after ?? [])
           addEdge(
             draft,
-            usableStep(drafts, targetCluster(platform, cluster, dep), dep.addon, dep.step),
+            usableStep(drafts, index, targetCluster(platform, cluster, dep), dep.addon, dep.step),
             drafts,
           );
       }
@@ -249,7 +276,7 @@ function perClusterDrafts(platform: Platform, tree: ReadonlySet<string>): Draft[
 }
 
 /** A cluster's clients of a management step also wait for their own per-cluster gate (correction 18). */
-function gateEdges(platform: Platform, drafts: Map<string, Draft>): void {
+function gateEdges(platform: Platform, drafts: Map<string, Draft>, index: DraftIndex): void {
   const management = platform.clusters.find((c) => c.name === platform.managementCluster)!;
   for (const addon of management.addons) {
     for (const step of ADDON_CATALOG[addon].plan?.perCluster ?? []) {
@@ -260,12 +287,8 @@ function gateEdges(platform: Platform, drafts: Map<string, Draft>): void {
       for (const cluster of platform.clusters) {
         const gate = drafts.get(`${cluster.name}/${step.name}`);
         if (!gate) continue;
-        for (const draft of drafts.values())
-          if (
-            draft.cluster === cluster.name &&
-            !own.has(draft.id.slice(cluster.name.length + 1)) &&
-            draft.dependsOn.includes(gated)
-          )
+        for (const draft of index.byCluster.get(cluster.name) ?? [])
+          if (!own.has(draft.id.slice(cluster.name.length + 1)) && draft.dependsOn.includes(gated))
             addEdge(draft, gate.id, drafts);
       }
     }
@@ -379,6 +402,7 @@ export function hashInputs(
     'id' | 'kind' | 'dependsOn' | 'artifacts' | 'objects' | 'bundle' | 'wait' | 'supersededBy'
   >,
   contents: ReadonlyMap<string, string>,
+  digests: ArtifactDigests = new ArtifactDigests(contents),
 ): string {
   const hash = createHash('sha256');
   hash.update(
@@ -394,8 +418,28 @@ export function hashInputs(
       wait: step.wait ?? true,
     }),
   );
-  for (const artifact of step.artifacts) hash.update(`\0${artifact}\0${contents.get(artifact) ?? ''}`);
+  for (const artifact of step.artifacts) hash.update(`\0${artifact}\0${digests.of(artifact)}`);
   return hash.digest('hex');
+}
+
+/**
+ * The sha256 of each artifact, taken once: one file can be the input of a step on every cluster
+ * (pki/plan.json of each cluster's Vault auth mount), and hashing its content for each of them
+ * made planning quadratic in the number of clusters.
+ */
+export class ArtifactDigests {
+  readonly #known = new Map<string, string>();
+  constructor(private readonly contents: ReadonlyMap<string, string>) {}
+
+  of(path: string): string {
+    let digest = this.#known.get(path);
+    if (digest === undefined) {
+      const content = this.contents.get(path);
+      digest = content === undefined ? '' : createHash('sha256').update(content).digest('hex');
+      this.#known.set(path, digest);
+    }
+    return digest;
+  }
 }
 
 /** Builds the plan from the platform and its rendered tree (for input hashes). */
@@ -413,12 +457,15 @@ export function buildPlan(
     for (const draft of [...base, ...addonDrafts(cluster, paths, namespaces)]) drafts.set(draft.id, draft);
   }
   for (const draft of perClusterDrafts(platform, paths)) drafts.set(draft.id, draft);
-  dependencyEdges(platform, drafts);
-  gateEdges(platform, drafts);
+  // Edges change what steps depend on, never which steps exist: one index serves both passes.
+  const index = indexDrafts(drafts);
+  dependencyEdges(platform, drafts, index);
+  gateEdges(platform, drafts, index);
   const ordered = topological(drafts);
+  const digests = new ArtifactDigests(contents);
   const steps: PlanStep[] = ordered.map((d) => {
     const step = { ...d, dependsOn: [...d.dependsOn].sort() };
-    return { ...step, inputsHash: hashInputs(step, contents) };
+    return { ...step, inputsHash: hashInputs(step, contents, digests) };
   });
   return { platform: platform.name, provider, steps, criticalPath: longestPath(steps) };
 }

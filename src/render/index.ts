@@ -130,12 +130,8 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
           { hint: `remove spec.addons.${addon}.values` },
         );
       const values = rendered.values
-        ? applyUserValues(
-            addon,
-            cluster.name,
-            rendered.values,
-            user,
-            ownedValues(platform, cluster, secretNames(rendered)),
+        ? applyUserValues(addon, cluster.name, rendered.values, user, () =>
+            ownedValues(platform, secretNames(rendered)),
           )
         : user;
       out.add(

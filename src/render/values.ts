@@ -8,7 +8,7 @@
  */
 import { PlatformctlError } from '../errors.js';
 import { formatAddress } from '../net/ipv4.js';
-import type { Platform, PlatformCluster } from '../spec/model.js';
+import type { Platform } from '../spec/model.js';
 
 type Values = Readonly<Record<string, unknown>>;
 
@@ -30,15 +30,19 @@ export function mergeValues(base: Values, over: Values): Record<string, unknown>
 /** The values platformctl must own on a cluster: its network ranges, pinned addresses and Secret names. */
 export interface OwnedValues {
   readonly networks: ReadonlySet<string>;
-  readonly addresses: ReadonlySet<string>;
+  /** Each pinned address with the pattern that finds it inside a longer value. */
+  readonly addresses: ReadonlyMap<string, RegExp>;
   readonly secrets: ReadonlySet<string>;
 }
 
-export function ownedValues(
-  platform: Platform,
-  cluster: PlatformCluster,
-  secrets: Iterable<string>,
-): OwnedValues {
+type PlatformOwned = Pick<OwnedValues, 'networks' | 'addresses'>;
+
+/** Every cluster's values are checked against the same ranges and addresses: gathered once per platform, so that a render stays linear in the number of clusters. */
+const ownedByPlatform = new WeakMap<Platform, PlatformOwned>();
+
+function platformOwned(platform: Platform): PlatformOwned {
+  const known = ownedByPlatform.get(platform);
+  if (known) return known;
   const networks = new Set<string>([
     platform.network.nodeSubnet.text,
     ...platform.clusters.flatMap((c) => [c.podCIDR.text, c.serviceCIDR.text, c.loadBalancerPool.text]),
@@ -49,17 +53,26 @@ export function ownedValues(
     for (const address of Object.values(c.addresses.services)) if (address) addresses.add(address);
   }
   addresses.add(formatAddress(platform.network.gateway));
-  void cluster;
-  return { networks, addresses, secrets: new Set(secrets) };
+  const owned: PlatformOwned = {
+    networks,
+    addresses: new Map(
+      [...addresses].map((a) => [a, new RegExp(`(^|[^0-9.])${a.replaceAll('.', '\\.')}($|[^0-9])`)]),
+    ),
+  };
+  ownedByPlatform.set(platform, owned);
+  return owned;
+}
+
+export function ownedValues(platform: Platform, secrets: Iterable<string>): OwnedValues {
+  return { ...platformOwned(platform), secrets: new Set(secrets) };
 }
 
 /** Why platformctl owns a rendered leaf value, or undefined. */
 function ownership(value: unknown, owned: OwnedValues): string | undefined {
   if (typeof value !== 'string') return undefined;
   for (const network of owned.networks) if (value.includes(network)) return `the network ${network}`;
-  for (const address of owned.addresses)
-    if (new RegExp(`(^|[^0-9.])${address.replaceAll('.', '\\.')}($|[^0-9])`).test(value))
-      return `the pinned address ${address}`;
+  for (const [address, pattern] of owned.addresses)
+    if (pattern.test(value)) return `the pinned address ${address}`;
   if (owned.secrets.has(value)) return `the Secret ${value}, which platformctl creates or reads`;
   return undefined;
 }
@@ -96,11 +109,12 @@ export function applyUserValues(
   cluster: string,
   rendered: Values,
   user: Values | undefined,
-  owned: OwnedValues,
+  /** Asked only when there are user values to check. */
+  owned: () => OwnedValues,
 ): Record<string, unknown> {
   if (!user) return { ...rendered };
   const found: Collision[] = [];
-  collisions(rendered, user, owned, `spec.addons.${addon}.values`, found);
+  collisions(rendered, user, owned(), `spec.addons.${addon}.values`, found);
   if (found.length > 0)
     throw new PlatformctlError(
       'values.owned',
