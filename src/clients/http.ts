@@ -2,7 +2,7 @@
  * One HTTP(S) exchange with a JSON API (the Kubernetes API server, Vault): the TLS material,
  * a timeout, and the whole response as text. The clients interpret status and body.
  */
-import { request as httpRequest } from 'node:http';
+import { type Agent, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { createWriteStream } from 'node:fs';
@@ -19,6 +19,10 @@ export interface HttpExchange {
   readonly cert?: Buffer;
   readonly key?: Buffer;
   readonly rejectUnauthorized?: boolean;
+  /** The name the server's certificate must carry, when it is not the URL's host (`tls-server-name`). */
+  readonly servername?: string;
+  /** A proxy agent (`proxy-url`); otherwise Node's global agent. */
+  readonly agent?: Agent;
   readonly timeoutMs?: number;
 }
 
@@ -39,6 +43,8 @@ export function exchange(options: HttpExchange): Promise<HttpResponse> {
         ...(options.cert ? { cert: options.cert } : {}),
         ...(options.key ? { key: options.key } : {}),
         ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+        ...(options.servername ? { servername: options.servername } : {}),
+        ...(options.agent ? { agent: options.agent } : {}),
         headers: {
           accept: 'application/json',
           ...options.headers,

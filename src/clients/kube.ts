@@ -1,60 +1,230 @@
 /**
- * The one chokepoint for Kubernetes API calls: a small client over node:https that reads a
- * kubeconfig (client certificates or a bearer token) and speaks the REST API, including
- * server-side apply with strict field validation.
+ * The one chokepoint for Kubernetes API calls: a small client over node:https that speaks the
+ * REST API, including server-side apply with strict field validation. Kubeconfigs are read and
+ * authenticated by @kubernetes/client-node, as kubectl reads them.
  */
 import { PlatformctlError } from '../errors.js';
+import { closest } from '../util/suggest.js';
 import { exchange } from './http.js';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { Agent } from 'node:http';
+import type { RequestOptions } from 'node:https';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { KubeObject } from '../kube/objects.js';
 
 export const FIELD_MANAGER = 'platformctl';
 
-export interface Kubeconfig {
-  readonly server: string;
-  readonly ca?: Buffer;
+/** What one request to the cluster carries: TLS material and headers. */
+export interface RequestAuth {
+  readonly ca?: Buffer | string;
   readonly cert?: Buffer;
   readonly key?: Buffer;
-  readonly token?: string;
+  /** `tls-server-name`: the name the server's certificate is checked against. */
+  readonly servername?: string;
   readonly insecure?: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Only for `proxy-url`: the library's proxy agent. Otherwise Node's global agent keeps connections alive. */
+  readonly agent?: Agent;
+}
+
+/** How to reach one cluster, as its kubeconfig says. */
+export interface Kubeconfig {
+  readonly server: string;
+  readonly context: string;
+  /**
+   * The credentials for the next request. Exec plugins and token files are asked again once what
+   * they gave may have expired (a minute, as client-go re-reads token files), or at once after
+   * `invalidate` (a 401).
+   */
+  authenticate(): Promise<RequestAuth>;
+  invalidate(): void;
+}
+
+/** A kubeconfig that cannot be read or has no such context; `code` kube.kubeconfig. */
+export class KubeconfigError extends PlatformctlError {
+  override readonly name = 'KubeconfigError';
+  constructor(message: string, hint?: string) {
+    super('kube.kubeconfig', 'input', message, hint === undefined ? {} : { hint });
+  }
+}
+
+// Loaded on first use: the library costs a few hundred milliseconds to import, and commands
+// that never reach a cluster (validate, render, plan) should not pay for it.
+type KubeconfigLibrary = typeof import('@kubernetes/client-node/dist/config.js');
+let library: Promise<KubeconfigLibrary> | undefined;
+const kubeconfigLibrary = () => (library ??= import('@kubernetes/client-node/dist/config.js'));
+
+const DYNAMIC_CREDENTIALS_MS = 60_000;
+
+const expandHome = (file: string, env: Readonly<Record<string, string | undefined>>) =>
+  file === '~' || file.startsWith('~/') ? join(env.HOME ?? homedir(), file.slice(1)) : file;
+
+/**
+ * The kubeconfig files kubectl would read: `path` alone when given, else every file of
+ * `KUBECONFIG` that exists (in order), else `~/.kube/config`.
+ */
+export function kubeconfigFiles(
+  path: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string[] {
+  if (path !== undefined) return [resolve(expandHome(path, env))];
+  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== '');
+  if (listed.length > 0)
+    return listed.map((file) => resolve(expandHome(file, env))).filter((f) => existsSync(f));
+  return [join(env.HOME ?? homedir(), '.kube', 'config')];
+}
+
+/**
+ * Loads a kubeconfig the way kubectl does, through @kubernetes/client-node's KubeConfig:
+ * several files merged (the first file to define a name or the current context wins),
+ * certificates and CA files anchored at their file, exec credential plugins, auth providers,
+ * `tokenFile`, `tls-server-name`, `proxy-url`, `insecure-skip-tls-verify`.
+ */
+export async function loadKubeconfig(
+  path: string | undefined,
+  context?: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Kubeconfig> {
+  const files = kubeconfigFiles(path, env);
+  if (files.length === 0)
+    throw new KubeconfigError(`KUBECONFIG names no file that exists (${env.KUBECONFIG})`);
+  const sources = await Promise.all(
+    files.map(async (file) => {
+      try {
+        return { file, text: await readFile(file, 'utf8') };
+      } catch (error) {
+        throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(error as Error).message}`);
+      }
+    }),
+  );
+  return kubeconfigFrom(sources, context);
+}
+
+/** A kubeconfig from its text (relative paths in it are relative to the working directory). */
+export function kubeconfigFromText(text: string, context?: string): Promise<Kubeconfig> {
+  return kubeconfigFrom([{ file: join(process.cwd(), '(kubeconfig)'), text }], context);
+}
+
+async function kubeconfigFrom(
+  sources: ReadonlyArray<{ readonly file: string; readonly text: string }>,
+  context: string | undefined,
+): Promise<Kubeconfig> {
+  const files = sources.map((s) => s.file);
+  const { KubeConfig } = await kubeconfigLibrary();
+  const tokenFiles = new Map<string, string>();
+  // Built again after a 401: the library keeps an exec plugin's credential until its own expiry.
+  const merged = () => {
+    const kc = new KubeConfig();
+    for (const { file, text } of sources) {
+      const one = new KubeConfig();
+      try {
+        one.loadFromString(text);
+      } catch (error) {
+        throw new KubeconfigError(`kubeconfig ${file} is not valid: ${(error as Error).message}`);
+      }
+      one.makePathsAbsolute(dirname(file));
+      // kubectl's field is `tokenFile`; the library reads only a legacy spelling, once.
+      for (const user of (parse(text) as RawKubeconfig | null)?.users ?? [])
+        if (typeof user.user?.tokenFile === 'string' && !tokenFiles.has(user.name))
+          tokenFiles.set(user.name, resolve(dirname(file), user.user.tokenFile));
+      if (kc.contexts.length === 0 && kc.clusters.length === 0 && kc.users.length === 0) {
+        kc.loadFromString(text);
+        kc.makePathsAbsolute(dirname(file));
+        continue;
+      }
+      const fresh = <T extends { name: string }>(mine: readonly T[], theirs: readonly T[]) =>
+        theirs.filter((entry) => !mine.some((m) => m.name === entry.name));
+      for (const cluster of fresh(kc.clusters, one.clusters)) kc.addCluster(cluster);
+      for (const user of fresh(kc.users, one.users)) kc.addUser(user);
+      for (const ctx of fresh(kc.contexts, one.contexts)) kc.addContext(ctx);
+      if (!kc.getCurrentContext() && one.getCurrentContext()) kc.setCurrentContext(one.getCurrentContext());
+    }
+    return kc;
+  };
+  let kc = merged();
+  const where = files.length === 1 ? `kubeconfig ${files[0]}` : `kubeconfigs ${files.join(', ')}`;
+  const name = context ?? kc.getCurrentContext();
+  if (!name || !kc.getContextObject(name)) {
+    const known = kc.contexts.map((c) => c.name);
+    const near = name ? closest(name, known) : undefined;
+    throw new KubeconfigError(
+      `${where} has no context ${name ? JSON.stringify(name) : '(no current context set)'}`,
+      near
+        ? `did you mean ${near}?`
+        : known.length > 0
+          ? `its contexts: ${known.join(', ')}`
+          : 'the file has no contexts',
+    );
+  }
+  kc.setCurrentContext(name);
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  if (!cluster?.server) throw new KubeconfigError(`${where}: context ${name} has no cluster server`);
+  const tokenFile = user ? tokenFiles.get(user.name) : undefined;
+  const dynamic = Boolean(user?.exec || user?.authProvider || tokenFile);
+
+  const compute = async (): Promise<RequestAuth> => {
+    const options: RequestOptions = {};
+    try {
+      await kc.applyToHTTPSOptions(options);
+    } catch (error) {
+      throw new KubeconfigError(
+        `${where}: context ${name}: the credentials failed: ${(error as Error).message.trim().slice(-2000)}`,
+        user?.exec ? `the exec plugin ${String(user.exec.command)} must print an ExecCredential` : undefined,
+      );
+    }
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(options.headers ?? {}))
+      if (typeof value === 'string' || typeof value === 'number') headers[key.toLowerCase()] = String(value);
+    if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
+    if (tokenFile) {
+      let token: string;
+      try {
+        token = (await readFile(tokenFile, 'utf8')).trim();
+      } catch (error) {
+        throw new KubeconfigError(
+          `${where}: cannot read tokenFile ${tokenFile}: ${(error as Error).message}`,
+        );
+      }
+      headers.authorization = `Bearer ${token}`;
+    }
+    return {
+      ...(options.ca ? { ca: options.ca as Buffer } : {}),
+      // Exec plugins hand over PEM text; files and data fields give bytes.
+      ...(options.cert ? { cert: Buffer.from(options.cert as Buffer | string) } : {}),
+      ...(options.key ? { key: Buffer.from(options.key as Buffer | string) } : {}),
+      ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
+      ...(cluster.skipTLSVerify ? { insecure: true } : {}),
+      ...(cluster.proxyUrl && options.agent ? { agent: options.agent as Agent } : {}),
+      headers,
+    };
+  };
+  let current: Promise<RequestAuth> | undefined;
+  let takenAt = 0;
+  return {
+    server: cluster.server.replace(/\/$/, ''),
+    context: name,
+    authenticate() {
+      if (!current || (dynamic && Date.now() - takenAt > DYNAMIC_CREDENTIALS_MS)) {
+        takenAt = Date.now();
+        current = compute();
+        current.catch(() => (current = undefined));
+      }
+      return current;
+    },
+    invalidate() {
+      kc = merged();
+      kc.setCurrentContext(name);
+      current = undefined;
+    },
+  };
 }
 
 interface RawKubeconfig {
-  'current-context'?: string;
-  contexts?: Array<{ name: string; context: { cluster: string; user: string } }>;
-  clusters?: Array<{ name: string; cluster: Record<string, string | boolean | undefined> }>;
-  users?: Array<{ name: string; user: Record<string, string | undefined> }>;
-}
-
-export async function loadKubeconfig(path: string, context?: string): Promise<Kubeconfig> {
-  return parseKubeconfigText(await readFile(path, 'utf8'), path, context);
-}
-
-/** `path` names the file in messages and anchors relative certificate paths. */
-export async function parseKubeconfigText(text: string, path: string, context?: string): Promise<Kubeconfig> {
-  const raw = parse(text) as RawKubeconfig;
-  const name = context ?? raw['current-context'];
-  const ctx = raw.contexts?.find((c) => c.name === name);
-  if (!ctx) throw new Error(`kubeconfig ${path} has no context ${name ?? '(current)'}`);
-  const cluster = raw.clusters?.find((c) => c.name === ctx.context.cluster)?.cluster;
-  const user = raw.users?.find((u) => u.name === ctx.context.user)?.user ?? {};
-  if (!cluster || typeof cluster.server !== 'string')
-    throw new Error(`kubeconfig ${path}: context ${name} has no cluster server`);
-  const fromData = (data?: unknown) => (typeof data === 'string' ? Buffer.from(data, 'base64') : undefined);
-  const fromFile = async (file?: unknown) => (typeof file === 'string' ? await readFile(file) : undefined);
-  const ca =
-    fromData(cluster['certificate-authority-data']) ?? (await fromFile(cluster['certificate-authority']));
-  const cert = fromData(user['client-certificate-data']) ?? (await fromFile(user['client-certificate']));
-  const key = fromData(user['client-key-data']) ?? (await fromFile(user['client-key']));
-  return {
-    server: cluster.server.replace(/\/$/, ''),
-    ...(ca ? { ca } : {}),
-    ...(cert ? { cert } : {}),
-    ...(key ? { key } : {}),
-    ...(user.token ? { token: user.token } : {}),
-    ...(cluster['insecure-skip-tls-verify'] === true ? { insecure: true } : {}),
-  };
+  users?: Array<{ name: string; user?: { tokenFile?: unknown } }>;
 }
 
 export class KubeApiError extends PlatformctlError {
@@ -85,12 +255,13 @@ export class KubeClient {
 
   constructor(readonly config: Kubeconfig) {}
 
-  static async fromFile(path: string, context?: string): Promise<KubeClient> {
+  /** `path` undefined: the files of KUBECONFIG, else ~/.kube/config, as kubectl. */
+  static async fromFile(path: string | undefined, context?: string): Promise<KubeClient> {
     return new KubeClient(await loadKubeconfig(path, context));
   }
 
   static async fromText(text: string, context?: string): Promise<KubeClient> {
-    return new KubeClient(await parseKubeconfigText(text, '(kubeconfig)', context));
+    return new KubeClient(await kubeconfigFromText(text, context));
   }
 
   async request<T = unknown>(
@@ -100,19 +271,30 @@ export class KubeClient {
     contentType = 'application/json',
   ): Promise<T> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const response = await exchange({
-      method,
-      url: new URL(this.config.server + path),
-      headers: {
-        ...(payload === undefined ? {} : { 'content-type': contentType }),
-        ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}),
-      },
-      ...(payload === undefined ? {} : { body: payload }),
-      ...(this.config.ca ? { ca: this.config.ca } : {}),
-      ...(this.config.cert ? { cert: this.config.cert } : {}),
-      ...(this.config.key ? { key: this.config.key } : {}),
-      rejectUnauthorized: !this.config.insecure,
-    });
+    const send = async () => {
+      const auth = await this.config.authenticate();
+      return exchange({
+        method,
+        url: new URL(this.config.server + path),
+        headers: {
+          ...auth.headers,
+          ...(payload === undefined ? {} : { 'content-type': contentType }),
+        },
+        ...(payload === undefined ? {} : { body: payload }),
+        ...(auth.ca ? { ca: auth.ca } : {}),
+        ...(auth.cert ? { cert: auth.cert } : {}),
+        ...(auth.key ? { key: auth.key } : {}),
+        ...(auth.servername ? { servername: auth.servername } : {}),
+        ...(auth.agent ? { agent: auth.agent } : {}),
+        rejectUnauthorized: !auth.insecure,
+      });
+    };
+    let response = await send();
+    // An expired exec or token-file credential: ask for a new one once, as client-go does.
+    if (response.status === 401) {
+      this.config.invalidate();
+      response = await send();
+    }
     const { status, text } = response;
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
     let reason = response.statusMessage;
