@@ -13,6 +13,7 @@ import type { RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import type * as KubeconfigModule from '@kubernetes/client-node/dist/config.js';
 import type { KubeObject } from '../kube/objects.js';
 
 export const FIELD_MANAGER = 'platformctl';
@@ -53,7 +54,7 @@ export class KubeconfigError extends PlatformctlError {
 
 // Loaded on first use: the library costs a few hundred milliseconds to import, and commands
 // that never reach a cluster (validate, render, plan) should not pay for it.
-type KubeconfigLibrary = typeof import('@kubernetes/client-node/dist/config.js');
+type KubeconfigLibrary = typeof KubeconfigModule;
 let library: Promise<KubeconfigLibrary> | undefined;
 const kubeconfigLibrary = () => (library ??= import('@kubernetes/client-node/dist/config.js'));
 
