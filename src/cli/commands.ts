@@ -400,10 +400,14 @@ first visit turns it into a cookie), others get 401. Runs until Ctrl-C; exit 0, 
     program
       .command('down')
       .description(
-        'delete the clusters the project created, workload clusters first (idempotent: nothing to delete is success)',
+        'delete the clusters the project created, workload clusters first (idempotent: nothing to delete is success); on clusters it does not own (provider existing) remove only what it installed',
       )
       .addOption(fileOption())
       .addOption(providerOption())
+      .option(
+        '--yes',
+        'provider existing: remove what platformctl installed (without it, down lists what it would remove and exits 1)',
+      )
       .addOption(outputOption()),
     'down',
   );

@@ -50,6 +50,7 @@ import {
   type Probe,
 } from './preflight.js';
 import { leftovers, type PruneReport } from './prune.js';
+import { describeRef, installedOn, removeInstalled, type RemovalReport } from './uninstall.js';
 import { imageReport, imagesOf, type ImageUse, parseObjects } from './images.js';
 import { analyzeSnapshot, type Finding, type Snapshot } from './analyze.js';
 import { pkiCheck, type PkiReport, vaultAuthorities } from './pki.js';
@@ -69,7 +70,7 @@ import { HelmClient } from '../clients/helm.js';
 import { CommandError } from '../clients/exec.js';
 import { chartFor } from '../addons/charts.js';
 import { ADDON_CATALOG } from '../addons/catalog.js';
-import { type ResolvedChart, resolveChart } from '../engine/chart-source.js';
+import { type ResolvedChart, resolveBundle, resolveChart } from '../engine/chart-source.js';
 
 export interface OpenOptions {
   /** A spec file (relative to `cwd`) or "-" for `readStdin`; default ./platform.yaml, else the built-in default. */
@@ -163,6 +164,13 @@ export interface DownReport {
   readonly secretsRemoved: readonly string[];
   /** Nothing was recorded for this project: there was nothing to delete. */
   readonly nothingRecorded: boolean;
+  /**
+   * Clusters platformctl does not own (provider existing): what it installed on each, to be
+   * removed. Without `yes` this is all `down` does: list it.
+   */
+  readonly installed?: ReadonlyArray<{ readonly cluster: string; readonly items: readonly string[] }>;
+  /** What was removed from those clusters (with `yes`). */
+  readonly removed?: readonly RemovalReport[];
 }
 
 /** The provider for a project: `--provider`, else the one that created its clusters, else the spec's. */
@@ -937,11 +945,14 @@ export class Project {
    * secrets go only with what they protect: Vault's keys when the management cluster is gone,
    * the generated credentials when no cluster is left.
    */
-  async down(options: { log?: ProviderContext['log']; signal?: AbortSignal } = {}): Promise<DownReport> {
+  async down(
+    options: { log?: ProviderContext['log']; signal?: AbortSignal; yes?: boolean } = {},
+  ): Promise<DownReport> {
     const state = await this.state();
     const recordedName = await recordedProvider(this.dir);
     if (!state && !recordedName)
       return { provider: this.providerName, deleted: [], secretsRemoved: [], nothingRecorded: true };
+    if (!this.provider().traits.ownsClusters) return this.#removeInstalled(state, options);
     const lock = await acquireLock(this.dir, {
       command: `down --provider ${this.providerName}`,
       runId: `down-${process.pid}`,
@@ -978,6 +989,78 @@ export class Project {
       }
       if (remaining.length === 0) await forgetProvider(this.dir);
       return { provider: this.providerName, deleted, secretsRemoved, nothingRecorded: false };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * `down` where platformctl owns no cluster: lists what it installed on each (its releases, the
+   * objects it applied, its namespaces), and with `yes` removes exactly that, never a cluster.
+   * Generated credentials and Vault's keys stay: the volumes helm leaves behind may need them.
+   */
+  async #removeInstalled(
+    state: PlatformState | undefined,
+    options: { log?: ProviderContext['log']; signal?: AbortSignal; yes?: boolean },
+  ): Promise<DownReport> {
+    const tree = this.render();
+    const plan = buildPlan(this.platform, tree, this.providerName);
+    const contents = new Map(tree.map((a) => [a.path, a.content]));
+    const removals = state ? installedOn(this.platform, plan, state, contents) : [];
+    const installed = removals.map((r) => ({
+      cluster: r.cluster,
+      items: [
+        ...r.objects.map(describeRef),
+        ...r.releases.map((x) => `release ${x.namespace}/${x.addon}`),
+        ...r.late.map(describeRef),
+        ...r.bundles.map((b) => `bundle ${b.name} ${b.version}`),
+        ...r.namespaces.map((n) => `Namespace ${n} (when empty)`),
+      ],
+    }));
+    const base = {
+      provider: this.providerName,
+      deleted: [],
+      secretsRemoved: [],
+      nothingRecorded: false,
+      installed,
+    };
+    if (!options.yes || removals.length === 0)
+      return { ...base, ...(removals.length === 0 ? { removed: [] } : {}) };
+    const lock = await acquireLock(this.dir, {
+      command: `down --provider ${this.providerName}`,
+      runId: `down-${process.pid}`,
+    });
+    try {
+      const removed: RemovalReport[] = [];
+      const store = new StateStore(this.dir, state!);
+      for (const removal of removals) {
+        const cluster = this.platform.clusters.find((c) => c.name === removal.cluster)!;
+        const access = this.provider().access(this.platform, cluster, { layout: this.layout });
+        const report = await removeInstalled(removal, {
+          kube: await KubeClient.fromFile(access.kubeconfig, access.context),
+          helm: HelmClient.find({
+            env: this.env,
+            projectDir: this.dir,
+            kubeconfig: access.kubeconfig,
+            kubeContext: access.context,
+            runner: this.runner,
+          }),
+          bundleObjects: async (bundle) => {
+            const source = resolveBundle(bundle, this.charts?.dir);
+            if (source.path) return parseObjects(await readFile(source.path, 'utf8'));
+            const response = await fetch(source.url!);
+            if (!response.ok) throw new Error(`cannot download ${source.url}: HTTP ${response.status}`);
+            return parseObjects(await response.text());
+          },
+          log: (message) => options.log?.({ cluster: removal.cluster, message }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        removed.push(report);
+        // Recorded steps go only where everything went: a re-run of down retries the rest.
+        if (report.failed.length === 0) await store.forget(removal.steps);
+      }
+      if (removed.every((r) => r.failed.length === 0)) await forgetProvider(this.dir);
+      return { ...base, removed };
     } finally {
       await lock.release();
     }

@@ -41,19 +41,12 @@ import { bootstrapCluster, registeredNodes } from './bootstrap.js';
 import { waitingNodes } from '../shared/nodes.js';
 import { access as fileAccess } from 'node:fs/promises';
 import { KubeClient } from '../../clients/kube.js';
-import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
+import type { VaultEndpoint } from '../../clients/vault.js';
 import { accepts } from '../../clients/http.js';
-import { findVault, runningVault, VAULT_SECRET_PATH } from '../shared/pinned-vault.js';
+import { findVault, runningVault, VAULT_SECRET_PATH, vaultAnswers } from '../shared/pinned-vault.js';
 
 /** How long `status` and `verify` give an address on the node network to accept a connection. */
 const LOOK_MS = 2_000;
-
-function vaultAnswers(endpoint: VaultEndpoint): Promise<boolean> {
-  return new VaultClient(endpoint).sealStatus().then(
-    () => true,
-    () => false,
-  );
-}
 
 export class MultipassProvider implements ClusterProvider {
   readonly traits = PROVIDER_TRAITS.multipass;

@@ -9,7 +9,7 @@
  * TODO(#11): a port-forward through the API server when the pinned address does not answer from
  * the host (a VPN, or a Multipass network the host is not on).
  */
-import type { VaultEndpoint } from '../../clients/vault.js';
+import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
 import { VAULT_CA_KEY, VAULT_NAMESPACE, VAULT_TLS_SECRET, vaultAddress } from '../../render/pki.js';
 import type { Platform } from '../../spec/model.js';
 import { ProviderError, type ProviderEvent } from '../types.js';
@@ -84,6 +84,14 @@ export async function runningVault(input: RunningVaultInput): Promise<VaultEndpo
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Whether a Vault answers at the endpoint (sealed or not). */
+export function vaultAnswers(endpoint: VaultEndpoint): Promise<boolean> {
+  return new VaultClient(endpoint).sealStatus().then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function findVault(input: FindVaultInput): Promise<VaultEndpoint> {

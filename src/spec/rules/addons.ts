@@ -86,6 +86,9 @@ function checkDependencies(
       const cluster = byName.get(clusterName);
       if (!cluster) continue; // reported by placement
       for (const dependency of requirementsFor(definition, cluster.role)) {
+        // A cluster someone else runs brings its own network when the spec installs none:
+        // doctor checks that one is there.
+        if (spec.provider === 'existing' && catalog[dependency.addon].plan?.providesCni) continue;
         const target: ClusterSpec | undefined = dependency.on === 'same' ? cluster : management;
         if (target && clustersRunning(placement, dependency.addon).has(target.name)) continue;
         const targetLabel =
