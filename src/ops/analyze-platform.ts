@@ -307,8 +307,9 @@ const monitors: Analyzer = (cluster, s) => {
       ['podMonitorSelector', 'podMonitorNamespaceSelector', s.podMonitors, 'PodMonitor'],
     ] as const) {
       const selector = prometheus.spec?.[field] as LabelSelector | null | undefined;
-      // No selector selects none on purpose (scrape configs only); {} selects every one.
-      if (selector === undefined || selector === null || list === undefined) continue;
+      // No selector selects none on purpose (scrape configs only); {} selects every one; with no
+      // monitor at all there is nothing it could have selected.
+      if (selector === undefined || selector === null || !list || list.length === 0) continue;
       const matched = list.filter(
         (m) =>
           inMonitorNamespaces(prometheus, namespaceField, m, s.namespaces) &&
