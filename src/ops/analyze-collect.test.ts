@@ -4,8 +4,9 @@ import { KubeApiError, type ResourceInfo } from '../clients/kube.js';
 import { collectSnapshot } from './analyze-collect.js';
 
 /** An API server serving these group versions and kinds; `failing` kinds answer 403. */
-function fakeClient(served: Record<string, string[]>, failing: string[] = []) {
+function fakeClient(served: Record<string, string[]>, failing: string[] = [], initialising: string[] = []) {
   const calls: string[] = [];
+  const refused = new Set<string>();
   return {
     calls,
     client: {
@@ -23,6 +24,10 @@ function fakeClient(served: Record<string, string[]>, failing: string[] = []) {
       },
       list: async <T>(apiVersion: string, kind: string): Promise<T[]> => {
         calls.push(`${apiVersion} ${kind}`);
+        if (initialising.includes(kind) && !refused.has(kind)) {
+          refused.add(kind);
+          throw new KubeApiError('GET', `/x/${kind}`, 429, 'TooManyRequests', 'storage is (re)initializing');
+        }
         if (failing.includes(kind))
           throw new KubeApiError('GET', `/x/${kind}`, 403, 'Forbidden', `${kind} is forbidden`);
         return [{ metadata: { name: `${kind.toLowerCase()}-1`, namespace: 'demo' } }] as T[];
@@ -71,5 +76,21 @@ describe('analyze snapshot collection', () => {
     });
     await collectSnapshot(client, ['Node']);
     expect(calls).toEqual(['v1 Node']);
+  });
+
+  it("a transient answer (429 while a new CRD's watch cache initialises) is asked again", async () => {
+    const { client, calls } = fakeClient(
+      { v1: ['Pod', 'Service'], 'external-secrets.io/v1': ['SecretStore'] },
+      [],
+      ['SecretStore'],
+    );
+    const pauses: number[] = [];
+    const snapshot = await collectSnapshot(client, ['ExternalSecret'], async (ms) => {
+      pauses.push(ms);
+    });
+    expect(snapshot.unlisted).toBeUndefined();
+    expect(snapshot.secretStores?.map((o) => o.metadata.name)).toEqual(['secretstore-1']);
+    expect(calls.filter((c) => c.endsWith('SecretStore'))).toHaveLength(2);
+    expect(pauses).toEqual([500]);
   });
 });

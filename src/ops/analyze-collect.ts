@@ -5,6 +5,7 @@
  * analysis says it is blind there instead of reporting nothing.
  */
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
+import { isTransient } from '../engine/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { Obj, Snapshot } from './analyze-model.js';
 
@@ -85,6 +86,25 @@ const REQUIRED: readonly ListKey[] = [
 
 /** At most this many requests in flight to one API server. */
 const PARALLEL_LISTS = 8;
+/**
+ * A transient answer (429 while the watch cache of a CRD installed a moment ago initialises, a
+ * 5xx, a reset) is asked again, at most this many times, before the kind counts as unlisted.
+ */
+const ATTEMPTS = 4;
+const RETRY_MS = 500;
+
+async function retried<T>(fn: () => Promise<T>, pause: (ms: number) => Promise<void>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !isTransient(error)) throw error;
+      await pause(RETRY_MS * attempt);
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type LiveSnapshot = Omit<Snapshot, 'observedAt' | 'vault' | 'shipping' | 'steps'>;
 
@@ -95,13 +115,14 @@ export type LiveSnapshot = Omit<Snapshot, 'observedAt' | 'vault' | 'shipping' | 
 export async function collectSnapshot(
   client: Pick<KubeClient, 'resources' | 'list'>,
   filter?: readonly string[],
+  pause: (ms: number) => Promise<void> = sleep,
 ): Promise<LiveSnapshot> {
   const wanted = SNAPSHOT_LISTS.filter((l) => !filter || l.readers.some((r) => filter.includes(r)));
   const discovery = new Map<string, Promise<readonly string[] | undefined>>();
   const served = (apiVersion: string) => {
     let kinds = discovery.get(apiVersion);
     if (!kinds) {
-      kinds = client.resources(apiVersion).then(
+      kinds = retried(() => client.resources(apiVersion), pause).then(
         (resources) => resources.map((r) => r.kind),
         (error: unknown) => {
           if (error instanceof KubeApiError && error.status === 404) return undefined;
@@ -118,7 +139,7 @@ export async function collectSnapshot(
       for (const apiVersion of spec.apiVersions) {
         const kinds = await served(apiVersion);
         if (!kinds?.includes(spec.kind)) continue;
-        const items = await client.list<Obj>(apiVersion, spec.kind);
+        const items = await retried(() => client.list<Obj>(apiVersion, spec.kind), pause);
         // List items come without apiVersion and kind; the analyzers name objects by kind.
         return { spec, items: items.map((o) => ({ ...o, apiVersion, kind: spec.kind })) };
       }
