@@ -1,6 +1,7 @@
 /**
  * `platformctl analyze` end to end on kwok: mgmt only, up to Vault, External Secrets, the VPA and
- * kube-prometheus-stack (their CRDs are what the platform analyzers read), with the real
+ * kube-prometheus-stack (their CRDs are what the platform analyzers read) and promtail shipping to
+ * Loki, with the real
  * kube-apiserver, controller-manager and scheduler, the real cert-manager controller on the host
  * and the real Vault. The healthy platform has no error finding; then the test breaks real things
  * and asserts each finding with its evidence, and the objects beside them without one.
@@ -104,7 +105,11 @@ const hpa = (name: string, target: string): KubeObject => ({
 });
 
 beforeAll(async () => {
-  const up = cli('up', '--only', 'mgmt/external-secrets/manifests,mgmt/vpa/release,mgmt/prometheus/release');
+  const up = cli(
+    'up',
+    '--only',
+    'mgmt/external-secrets/manifests,mgmt/vpa/release,mgmt/prometheus/release,mgmt/promtail/release',
+  );
   expect(up.stderr).not.toContain('platformctl:');
   expect(up.code).toBe(0);
   client = await KubeClient.fromFile(join(project, 'kubeconfigs/mgmt.conf'));
@@ -232,7 +237,7 @@ describe('platformctl analyze on kwok', () => {
     expect(fixed.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
-  it('k8sgpt kinds on the real API: a suspended CronJob, an Ingress and an HTTPRoute to missing backends, a PDB blocking every eviction, a NetworkPolicy selecting nothing, a Certificate whose issuer is missing (cert-manager on the host)', async () => {
+  it('on the real API: a suspended CronJob, an Ingress and an HTTPRoute to missing backends, a PDB blocking every eviction, a NetworkPolicy selecting nothing, a pending claim, a Service without endpoints, a webhook to a missing Service, an HPA that cannot scale, a Certificate whose issuer is missing (cert-manager on the host)', async () => {
     for (const object of [
       {
         apiVersion: 'batch/v1',
@@ -301,6 +306,61 @@ describe('platformctl analyze on kwok', () => {
         spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] },
       },
       {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data', namespace: NS },
+        spec: {
+          storageClassName: 'no-such-class',
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '1Gi' } },
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'lonely', namespace: NS },
+        spec: { selector: { app: 'nobody' }, ports: [{ port: 80 }] },
+      },
+      {
+        // Ignore and a rule for a resource nobody has: the cluster keeps working.
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'analyze-stale' },
+        webhooks: [
+          {
+            name: 'stale.analyze.example.io',
+            failurePolicy: 'Ignore',
+            sideEffects: 'None',
+            admissionReviewVersions: ['v1'],
+            clientConfig: { service: { name: 'gone', namespace: NS } },
+            rules: [
+              {
+                apiGroups: ['analyze.example.io'],
+                apiVersions: ['v1'],
+                operations: ['CREATE'],
+                resources: ['nothings'],
+              },
+            ],
+          },
+        ],
+      },
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'pinned', namespace: NS },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+          minReplicas: 2,
+          maxReplicas: 2,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 97 } },
+            },
+          ],
+        },
+      },
+      {
         apiVersion: 'cert-manager.io/v1',
         kind: 'Certificate',
         metadata: { name: 'orphan', namespace: NS },
@@ -313,7 +373,10 @@ describe('platformctl analyze on kwok', () => {
     ] as KubeObject[])
       await client.apply(object);
     const run = await analyzeUntil(
-      ['--filter', 'CronJob,Ingress,Gateway,PodDisruptionBudget,NetworkPolicy,Certificate'],
+      [
+        '--filter',
+        'CronJob,Ingress,Gateway,PodDisruptionBudget,NetworkPolicy,Certificate,PersistentVolumeClaim,Service,Webhook,Autoscaling',
+      ],
       (findings) =>
         about(findings, `PodDisruptionBudget ${NS}/web`).length > 0 &&
         about(findings, `Certificate ${NS}/orphan`).some((f) => f.severity === 'error'),
@@ -338,6 +401,19 @@ describe('platformctl analyze on kwok', () => {
       `warning: podSelector app=old-web selects no pod in ${NS}`,
     ]);
     expect(line(`NetworkPolicy ${NS}/web`)).toEqual([]);
+    expect(line(`PersistentVolumeClaim ${NS}/data`)).toEqual([
+      'error: Pending (storageClassName no-such-class)',
+    ]);
+    expect(line(`Service ${NS}/lonely`)).toEqual(['warning: no ready endpoint for selector app=nobody']);
+    // The web Service has the web pod behind it, as the real EndpointSlice controller records.
+    expect(line(`Service ${NS}/web`)).toEqual([]);
+    expect(line('ValidatingWebhookConfiguration analyze-stale')).toEqual([
+      `error: webhook stale.analyze.example.io calls Service ${NS}/gone, which does not exist`,
+    ]);
+    expect(line(`HorizontalPodAutoscaler ${NS}/pinned`)).toEqual([
+      'warning: maxReplicas 2 is not above minReplicas 2: it can never scale',
+      'warning: target memory utilisation 97%: the pods saturate before it scales',
+    ]);
     // Ready False as the real cert-manager controller writes it; the platform's own certificates are fine.
     expect(line(`Certificate ${NS}/orphan`)).toEqual([expect.stringMatching(/^error: Ready is False \(/)]);
     expect(run.findings.filter((f) => f.analyzer === 'Certificate' && !f.object.includes(NS))).toEqual([]);
@@ -435,5 +511,23 @@ describe('platformctl analyze on kwok', () => {
     const run = analyze('--filter', 'Vault,Drift');
     expect(run.findings).toEqual([]);
     expect(run.code).toBe(0);
+  });
+
+  it("promtail ships to mgmt's Loki Service: no finding while it exists; deleted, the rendered client names it", async () => {
+    const url = 'http://loki.logging.svc.cluster.local:3100/loki/api/v1/push';
+    const healthy = analyze('--filter', 'Shipping');
+    expect(healthy.findings).toEqual([]);
+    expect(await client.getOptional('/api/v1/namespaces/logging/services/loki')).toBeDefined();
+    await client.delete('v1', 'Service', 'loki', 'logging');
+    const run = analyze('--filter', 'Shipping');
+    expect(run.code).toBe(1);
+    expect(run.findings).toEqual([
+      expect.objectContaining({
+        analyzer: 'Shipping',
+        object: `promtail client ${url}`,
+        severity: 'error',
+        evidence: 'Service logging/loki (loki.logging.svc.cluster.local) does not exist on mgmt',
+      }),
+    ]);
   });
 });

@@ -1,19 +1,9 @@
 /** k8sgpt's default analyzers beyond those of analyze.test.ts: each with its finding and a case without one. */
 import { describe, expect, it } from 'vitest';
 import { analyzeSnapshot, type Snapshot } from './analyze.js';
+import { EMPTY_SNAPSHOT } from '../test-support/snapshot.js';
 
-const empty: Snapshot = {
-  observedAt: '2026-12-07T12:00:00.000Z',
-  pods: [],
-  deployments: [],
-  statefulSets: [],
-  services: [],
-  endpointSlices: [],
-  pvcs: [],
-  nodes: [],
-  webhooks: [],
-  hpas: [],
-};
+const empty = EMPTY_SNAPSHOT;
 const meta = (name: string, extra: object = {}) => ({ name, namespace: 'demo', ...extra });
 const run = (analyzer: string, snapshot: Partial<Snapshot>) =>
   analyzeSnapshot('app1', { ...empty, ...snapshot }, [analyzer]).map(

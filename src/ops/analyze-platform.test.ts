@@ -1,20 +1,9 @@
 /** The platform's own analyzers: each with its finding and a case without one (objects as the API returns them). */
 import { describe, expect, it } from 'vitest';
 import { analyzeSnapshot, type Snapshot } from './analyze.js';
+import { EMPTY_SNAPSHOT } from '../test-support/snapshot.js';
 
-const NOW = '2026-12-07T12:00:00.000Z';
-const empty: Snapshot = {
-  observedAt: NOW,
-  pods: [],
-  deployments: [],
-  statefulSets: [],
-  services: [],
-  endpointSlices: [],
-  pvcs: [],
-  nodes: [],
-  webhooks: [],
-  hpas: [],
-};
+const empty = EMPTY_SNAPSHOT;
 const meta = (name: string, extra: object = {}) => ({ name, namespace: 'demo', generation: 1, ...extra });
 const run = (analyzer: string, snapshot: Partial<Snapshot>) =>
   analyzeSnapshot('mgmt', { ...empty, ...snapshot }, [analyzer]).map(

@@ -1,21 +1,10 @@
 /** Each analyzer with a case that produces its finding and one that does not (objects as the API returns them). */
 import { describe, expect, it } from 'vitest';
 import { analyzeSnapshot, ANALYZERS, type Snapshot } from './analyze.js';
+import { EMPTY_SNAPSHOT } from '../test-support/snapshot.js';
 import { ANALYZER_NAMES } from './analyzer-names.js';
 
-const NOW = '2026-12-07T12:00:00.000Z';
-const empty: Snapshot = {
-  observedAt: NOW,
-  pods: [],
-  deployments: [],
-  statefulSets: [],
-  services: [],
-  endpointSlices: [],
-  pvcs: [],
-  nodes: [],
-  webhooks: [],
-  hpas: [],
-};
+const empty = EMPTY_SNAPSHOT;
 const meta = (name: string, namespace = 'demo') => ({ name, namespace });
 const run = (snapshot: Partial<Snapshot>, filter?: string[]) =>
   analyzeSnapshot('app1', { ...empty, ...snapshot }, filter);
