@@ -5,6 +5,11 @@
  * kube-apiserver, controller-manager and scheduler, the real cert-manager controller on the host
  * and the real Vault. The healthy platform has no error finding; then the test breaks real things
  * and asserts each finding with its evidence, and the objects beside them without one.
+ * TODO(#14): cases with unit tests only so far: Node conditions, a CronJob whose last Job failed,
+ * ReplicaSet/DaemonSet failures, GatewayClass/Gateway conditions, a Certificate inside its renew
+ * window, an HPA at its maximum (no metrics on kwok), a ClusterSecretStore Ready False, shipping
+ * to a pinned address of another cluster (needs app1) or to a name that does not resolve; and an
+ * ExternalSecret whose status the real External Secrets controller writes (it does not run on kwok).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
