@@ -4,6 +4,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIO } from './io.js';
+import { ANALYZER_NAMES } from '../ops/analyzer-names.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -275,14 +276,14 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
     program
       .command('analyze')
       .description(
-        'find what is wrong on every cluster at once: pods failing or pending, workloads short of replicas, Services without endpoints, pending claims, node conditions, webhooks to missing Services, autoscalers without a target',
+        "find what is wrong on every cluster at once: k8sgpt's default analyzers (pods, workloads, CronJobs, Services, Ingresses and Gateway routes, claims, nodes, webhooks, autoscaler targets, PodDisruptionBudgets, NetworkPolicies) and the platform's own (Vault sealed or unreachable, ExternalSecrets, Certificates, autoscaling mistakes, monitors selecting nothing, shipping to missing hosts, drift against the last up, Pod Security exemptions about to expire)",
       )
       .addOption(fileOption())
       .addOption(providerOption())
       .addOption(clusterOption())
       .option(
         '--filter <analyzers>',
-        'only these analyzers (comma-separated: Pod, Workload, Service, ...)',
+        `only these analyzers (comma-separated): ${ANALYZER_NAMES.join(', ')}`,
         list,
       )
       .option(

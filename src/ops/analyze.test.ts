@@ -1,20 +1,15 @@
 /** Each analyzer with a case that produces its finding and one that does not (objects as the API returns them). */
 import { describe, expect, it } from 'vitest';
-import { analyzeSnapshot, type Snapshot } from './analyze.js';
+import { analyzeSnapshot, ANALYZERS, type Snapshot } from './analyze.js';
+import { EMPTY_SNAPSHOT } from '../test-support/snapshot.js';
+import { ANALYZER_NAMES } from './analyzer-names.js';
 
-const empty: Snapshot = {
-  pods: [],
-  deployments: [],
-  statefulSets: [],
-  services: [],
-  endpointSlices: [],
-  pvcs: [],
-  nodes: [],
-  webhooks: [],
-  hpas: [],
-};
+const empty = EMPTY_SNAPSHOT;
 const meta = (name: string, namespace = 'demo') => ({ name, namespace });
-const run = (snapshot: Partial<Snapshot>) => analyzeSnapshot('app1', { ...empty, ...snapshot });
+const run = (snapshot: Partial<Snapshot>, filter?: string[]) =>
+  analyzeSnapshot('app1', { ...empty, ...snapshot }, filter);
+const lines = (findings: ReturnType<typeof run>) =>
+  findings.map((f) => `${f.object} ${f.severity}: ${f.evidence}`);
 
 describe('analyze', () => {
   it("Pod: a pending pod with the scheduler's reason, a crash-looping container; a running pod is fine", () => {
@@ -149,18 +144,37 @@ describe('analyze', () => {
     ]);
   });
 
-  it('HorizontalPodAutoscaler: a missing target, a maximum not above the minimum; a sound one is fine', () => {
-    const hpa = (name: string, target: string, min: number, max: number) => ({
+  it('HorizontalPodAutoscaler: a missing target, scaling inactive; a sound one is fine', () => {
+    const hpa = (name: string, target: string, extra: object = {}) => ({
       metadata: meta(name),
-      spec: { scaleTargetRef: { kind: 'Deployment', name: target }, minReplicas: min, maxReplicas: max },
+      spec: { scaleTargetRef: { kind: 'Deployment', name: target }, minReplicas: 1, maxReplicas: 5 },
+      ...extra,
     });
-    const findings = run({
-      deployments: [{ metadata: meta('web'), spec: { replicas: 1 }, status: { readyReplicas: 1 } }],
-      hpas: [hpa('orphan', 'gone', 1, 5), hpa('stuck', 'web', 3, 3), hpa('good', 'web', 1, 5)],
-    });
-    expect(findings.map((f) => `${f.object} ${f.severity}: ${f.evidence}`)).toEqual([
+    const findings = run(
+      {
+        deployments: [{ metadata: meta('web'), spec: { replicas: 1 }, status: { readyReplicas: 1 } }],
+        hpas: [
+          hpa('orphan', 'gone'),
+          hpa('blind', 'web', {
+            status: {
+              conditions: [
+                {
+                  type: 'ScalingActive',
+                  status: 'False',
+                  reason: 'FailedGetResourceMetric',
+                  message: 'unable to get metrics for resource cpu',
+                },
+              ],
+            },
+          }),
+          hpa('good', 'web'),
+        ],
+      },
+      ['HorizontalPodAutoscaler'],
+    );
+    expect(lines(findings)).toEqual([
       'HorizontalPodAutoscaler demo/orphan error: scaleTargetRef Deployment demo/gone does not exist',
-      'HorizontalPodAutoscaler demo/stuck warning: maxReplicas 3 is not above minReplicas 3: it can never scale',
+      'HorizontalPodAutoscaler demo/blind warning: ScalingActive False (FailedGetResourceMetric: unable to get metrics for resource cpu)',
     ]);
   });
 
@@ -172,5 +186,31 @@ describe('analyze', () => {
     expect(
       analyzeSnapshot('app1', { ...empty, ...snapshot }, ['PersistentVolumeClaim']).map((f) => f.analyzer),
     ).toEqual(['PersistentVolumeClaim']);
+  });
+});
+
+describe('analyze registry', () => {
+  it('--filter names every analyzer of the registry, and only those', () => {
+    expect([...ANALYZER_NAMES].sort()).toEqual(Object.keys(ANALYZERS).sort());
+  });
+
+  it('every finding is named by the analyzer that made it (what --filter takes)', () => {
+    const findings = run({
+      deployments: [{ metadata: meta('short'), spec: { replicas: 2 }, status: {} }],
+      webhooks: [
+        {
+          kind: 'MutatingWebhookConfiguration',
+          metadata: { name: 'stale' },
+          webhooks: [{ name: 'm.example.io', clientConfig: { service: { name: 'gone', namespace: 'x' } } }],
+        } as never,
+      ],
+    });
+    expect(findings.map((f) => f.analyzer)).toEqual(['Workload', 'Webhook']);
+  });
+
+  it('a kind the cluster serves but that could not be listed is a warning naming it', () => {
+    expect(
+      lines(run({ unlisted: [{ kind: 'Certificate', error: 'certificates is forbidden' }] }, ['Pod'])),
+    ).toEqual(['Cluster app1 warning: could not list Certificate: certificates is forbidden']);
   });
 });

@@ -76,12 +76,23 @@ export interface PkiReport {
 
 /**
  * Ready by the condition of type Ready (correction 20: not `conditions[0]`), for the current
- * generation: the engine's readiness gate, not a second copy of it.
+ * generation: the engine's readiness gate, not a second copy of it. `analyze` judges them so too.
  */
-function readiness(kind: 'Certificate' | 'ClusterIssuer', object: object): { ready: boolean; why: string } {
+export function readiness(
+  kind: 'Certificate' | 'Issuer' | 'ClusterIssuer',
+  object: object,
+): { ready: boolean; why: string } {
   // List items come without apiVersion and kind, which the gate reads.
   const why = notReady({ ...object, apiVersion: CM, kind });
   return why === undefined ? { ready: true, why: 'Ready' } : { ready: false, why };
+}
+
+/** When a Ready certificate's renewal was due and cert-manager has not renewed it: it is inside its renew window. */
+export function renewalOverdue(
+  status: { readonly renewalTime?: string } | undefined,
+  now: Date,
+): string | undefined {
+  return status?.renewalTime && new Date(status.renewalTime) <= now ? status.renewalTime : undefined;
 }
 
 const subjectCN = (subject: string) => /CN=([^\n,]+)/.exec(subject)?.[1] ?? subject.replaceAll('\n', ', ');
@@ -183,8 +194,10 @@ export async function pkiCheck(input: PkiCheckInput): Promise<PkiReport> {
       };
       certificates.push(view);
       if (!ready.ready) notReady.push(`${c.metadata.namespace}/${c.metadata.name} (${ready.why})`);
-      else if (c.status?.renewalTime && new Date(c.status.renewalTime) <= now)
-        renewing.push(`${c.metadata.namespace}/${c.metadata.name} (renewal was due ${c.status.renewalTime})`);
+      else if (renewalOverdue(c.status, now))
+        renewing.push(
+          `${c.metadata.namespace}/${c.metadata.name} (renewal was due ${c.status!.renewalTime})`,
+        );
     }
     checks.push({
       id: `pki.${cluster}.certificates-ready`,

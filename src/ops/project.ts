@@ -3,6 +3,7 @@
  * one project directory, each returning plain data, and `up` the engine's event stream. The
  * command line, the MCP server and the web dashboard are shells over this.
  */
+import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,7 +53,11 @@ import {
 import { leftovers, type PruneReport } from './prune.js';
 import { describeRef, installedOn, removeInstalled, type RemovalReport } from './uninstall.js';
 import { imageReport, imagesOf, type ImageUse, parseObjects } from './images.js';
-import { analyzeSnapshot, type Finding, type Snapshot } from './analyze.js';
+import { analyzeSnapshot, type Finding } from './analyze.js';
+import { collectSnapshot } from './analyze-collect.js';
+import type { Obj, ShippingTarget, VaultObservation } from './analyze-model.js';
+import { classifyHost, shippingSources } from './analyze-shipping.js';
+import { VaultClient } from '../clients/vault.js';
 import { pkiCheck, type PkiReport, vaultAuthorities } from './pki.js';
 import {
   authLoginCheck,
@@ -461,78 +466,77 @@ export class Project {
 
   /**
    * The analyzers over every serving cluster's live objects at once; a cluster that does not
-   * serve is a finding. Saved as the latest findings (`.platformctl/reports/`) unless `save` is false.
+   * serve is a finding. Beside the live objects, each snapshot carries what platformctl observes
+   * itself: Vault's seal status (on the cluster that runs it), the shipping endpoints of the
+   * rendered configuration with what each names, and `status`'s judgement of each step (drift).
+   * Saved as the latest findings (`.platformctl/reports/`) unless `save` is false.
    */
   async analyze(
-    options: { clusters?: readonly string[]; filter?: readonly string[]; save?: boolean } = {},
+    options: {
+      clusters?: readonly string[];
+      filter?: readonly string[];
+      save?: boolean;
+      /** How a host name is resolved (tests script it); default the system resolver. */
+      resolveHost?: (host: string) => Promise<void>;
+    } = {},
   ): Promise<Finding[]> {
     const at = new Date().toISOString();
+    const wants = (analyzer: string) => !options.filter || options.filter.includes(analyzer);
     const observed = await this.#observeAll(options.clusters);
     const wanted = this.platform.clusters.filter(
       (c) => !options.clusters || options.clusters.includes(c.name),
     );
-    const perCluster = await Promise.all(
-      wanted.map(async (cluster): Promise<Finding[]> => {
-        const seen = observed.get(cluster.name);
-        if (!seen?.serving)
-          return [
-            {
-              cluster: cluster.name,
-              analyzer: 'Cluster',
-              object: `Cluster ${cluster.name}`,
-              severity: 'error',
-              evidence: seen?.exists ? `does not serve: ${seen.detail ?? 'no answer'}` : 'does not exist',
-              hint: `platformctl up --provider ${this.providerName} repairs it`,
-            },
-          ];
-        const access = this.provider().access(this.platform, cluster, { layout: this.layout });
-        const client = await KubeClient.fromFile(access.kubeconfig, access.context);
-        const list = (apiVersion: string, kind: string) =>
-          client.list<Snapshot['pods'][number]>(apiVersion, kind).catch(() => []);
-        const [
-          pods,
-          deployments,
-          statefulSets,
-          services,
-          endpointSlices,
-          pvcs,
-          nodes,
-          validating,
-          mutating,
-          hpas,
-        ] = await Promise.all([
-          list('v1', 'Pod'),
-          list('apps/v1', 'Deployment'),
-          list('apps/v1', 'StatefulSet'),
-          list('v1', 'Service'),
-          list('discovery.k8s.io/v1', 'EndpointSlice'),
-          list('v1', 'PersistentVolumeClaim'),
-          list('v1', 'Node'),
-          list('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration'),
-          list('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration'),
-          list('autoscaling/v2', 'HorizontalPodAutoscaler'),
-        ]);
-        const kinded = (kind: string, items: Snapshot['pods']) => items.map((o) => ({ ...o, kind }));
-        return analyzeSnapshot(
-          cluster.name,
-          {
-            pods,
-            deployments,
-            statefulSets,
-            services,
-            endpointSlices,
-            pvcs,
-            nodes,
-            webhooks: [
-              ...kinded('ValidatingWebhookConfiguration', validating),
-              ...kinded('MutatingWebhookConfiguration', mutating),
-            ],
-            hpas,
-          },
-          options.filter,
-        );
-      }),
+    const serving = this.platform.clusters.filter((c) => observed.get(c.name)?.serving);
+    const clients = new Map(
+      await Promise.all(
+        serving.map(async (cluster) => {
+          const access = this.provider().access(this.platform, cluster, { layout: this.layout });
+          return [cluster.name, await KubeClient.fromFile(access.kubeconfig, access.context)] as const;
+        }),
+      ),
     );
+    const [live, vault, steps, state] = await Promise.all([
+      Promise.all(
+        wanted
+          .filter((c) => clients.has(c.name))
+          .map(async (c) => [c.name, await collectSnapshot(clients.get(c.name)!, options.filter)] as const),
+      ).then((entries) => new Map(entries)),
+      wants('Vault') ? this.#observeVault() : undefined,
+      // Drift is what `status` judges of each step: the same rows, not a second copy of the check.
+      wants('Drift')
+        ? this.status({ ...(options.clusters ? { clusters: options.clusters } : {}) }).then((r) => r.steps)
+        : undefined,
+      this.state(),
+    ]);
+    const shipping = wants('Shipping')
+      ? await this.#shippingTargets(wanted, state, live, clients, options.resolveHost ?? resolveHost)
+      : new Map<string, ShippingTarget[]>();
+    const perCluster = wanted.map((cluster): Finding[] => {
+      const seen = observed.get(cluster.name);
+      const snapshot = live.get(cluster.name);
+      if (!seen?.serving || !snapshot)
+        return [
+          {
+            cluster: cluster.name,
+            analyzer: 'Cluster',
+            object: `Cluster ${cluster.name}`,
+            severity: 'error',
+            evidence: seen?.exists ? `does not serve: ${seen.detail ?? 'no answer'}` : 'does not exist',
+            hint: `platformctl up --provider ${this.providerName} repairs it`,
+          },
+        ];
+      return analyzeSnapshot(
+        cluster.name,
+        {
+          ...snapshot,
+          observedAt: at,
+          ...(vault && cluster.name === this.platform.managementCluster ? { vault } : {}),
+          ...(shipping.has(cluster.name) ? { shipping: shipping.get(cluster.name)! } : {}),
+          ...(steps ? { steps: steps.filter((s) => s.cluster === cluster.name) } : {}),
+        },
+        options.filter,
+      );
+    });
     const findings = perCluster.flat();
     if (options.save !== false)
       await saveReport(this.layout, {
@@ -543,6 +547,90 @@ export class Project {
         findings,
       });
     return findings;
+  }
+
+  /** Vault's seal status where platformctl reaches it, when the management cluster runs Vault. */
+  async #observeVault(): Promise<VaultObservation | undefined> {
+    const management = this.platform.clusters.find((c) => c.name === this.platform.managementCluster);
+    if (!management?.addons.includes('vault')) return undefined;
+    const provider = this.provider();
+    const pinned = vaultAddress(this.platform);
+    if (!provider.runningVault)
+      return { address: pinned, answered: false, error: `provider ${this.providerName} cannot reach Vault` };
+    const endpoint = await provider
+      .runningVault({ layout: this.layout }, this.platform)
+      .catch(() => undefined);
+    if (!endpoint) return { address: pinned, answered: false, error: 'it does not run' };
+    try {
+      const seal = await new VaultClient(endpoint).sealStatus();
+      return {
+        address: endpoint.address,
+        answered: true,
+        initialized: seal.initialized,
+        sealed: seal.sealed,
+      };
+    } catch (error) {
+      return { address: endpoint.address, answered: false, error: (error as Error).message.split('\n')[0]! };
+    }
+  }
+
+  /**
+   * The shipping endpoints of each cluster's rendered configuration (add-ons whose release the
+   * last `up` installed), with what each host names: the Services of the cluster a pinned address
+   * belongs to, or whether a DNS name resolves. Nothing is dialled.
+   */
+  async #shippingTargets(
+    clusters: readonly PlatformCluster[],
+    state: PlatformState | undefined,
+    live: ReadonlyMap<string, { readonly services: readonly Obj[] }>,
+    clients: ReadonlyMap<string, KubeClient>,
+    resolve: (host: string) => Promise<void>,
+  ): Promise<Map<string, ShippingTarget[]>> {
+    const artifacts = new Map(this.render().map((a) => [a.path, a.content]));
+    const services = new Map<string, Promise<readonly Obj[] | undefined>>();
+    const servicesOf = (cluster: string) => {
+      let found = services.get(cluster);
+      if (!found) {
+        const taken = live.get(cluster)?.services;
+        const client = clients.get(cluster);
+        found = taken
+          ? Promise.resolve(taken)
+          : client
+            ? client.list<Obj>('v1', 'Service').catch(() => undefined)
+            : Promise.resolve(undefined);
+        services.set(cluster, found);
+      }
+      return found;
+    };
+    const entries = await Promise.all(
+      clusters.map(async (cluster) => {
+        const installed = (addon: string) =>
+          cluster.addons.includes(addon as AddonName) &&
+          state?.steps[`${cluster.name}/${addon}/release`]?.outcome === 'succeeded';
+        const targets = await Promise.all(
+          shippingSources(cluster.name, artifacts, installed).map(async (source): Promise<ShippingTarget> => {
+            const names = classifyHost(this.platform, source.host);
+            if (names.kind === 'pinned') {
+              const found = await servicesOf(names.cluster);
+              return { ...source, names: { ...names, ...(found ? { services: found } : {}) } };
+            }
+            if (names.kind === 'dns') {
+              const error = await resolve(source.host).then(
+                () => undefined,
+                (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+              );
+              return {
+                ...source,
+                names: { kind: 'dns', resolved: error === undefined, ...(error ? { error } : {}) },
+              };
+            }
+            return { ...source, names };
+          }),
+        );
+        return [cluster.name, targets] as const;
+      }),
+    );
+    return new Map(entries);
   }
 
   /** `helm template` of an add-on's chart with these values (written 0600 under `scratch`): no cluster is contacted. */
@@ -1134,4 +1222,9 @@ async function chartsSource(
 async function recordMirror(layout: ProjectLayout, dir: string): Promise<void> {
   await mkdir(dirname(layout.mirrorRecord), { recursive: true, mode: 0o700 });
   await writeFile(layout.mirrorRecord, `${JSON.stringify({ dir }, null, 2)}\n`);
+}
+
+/** Resolves a host name with the system resolver (getaddrinfo, as the shipping agents do); rejects when it does not resolve. */
+async function resolveHost(host: string): Promise<void> {
+  await lookup(host);
 }

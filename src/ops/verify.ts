@@ -21,7 +21,9 @@ export interface VerifyReport {
   readonly checks: readonly VerifyCheck[];
 }
 
-const PINNED = 'metallb.io/loadBalancerIPs';
+/** The annotation a LoadBalancer Service asks for its pinned address with. */
+export const PINNED_ADDRESS_ANNOTATION = 'metallb.io/loadBalancerIPs';
+const PINNED = PINNED_ADDRESS_ANNOTATION;
 
 interface ServiceList {
   readonly items: ReadonlyArray<{

@@ -11,6 +11,12 @@ export const PSA_CONFIG_DIR = '/etc/kubernetes/psa';
 export const PSA_CONFIG_FILE = `${PSA_CONFIG_DIR}/admission-config.yaml`;
 /** The namespace application workloads run in on workload clusters (seed §19.1; never created there, correction 16). */
 export const APPLICATION_NAMESPACE = 'production';
+/** The annotations a recorded exemption leaves on its namespace (read back by `analyze`). */
+export const PSA_EXEMPTION_ANNOTATIONS = {
+  reason: 'platformctl.dev/psa-exemption-reason',
+  approvedBy: 'platformctl.dev/psa-exemption-approved-by',
+  expires: 'platformctl.dev/psa-exemption-expires',
+} as const;
 
 export function admissionConfig(platform: Platform): string {
   const { enforce, audit, warn } = platform.podSecurity.defaults;
@@ -57,9 +63,9 @@ export function namespaces(platform: Platform, cluster: PlatformCluster): KubeOb
     }
     const annotations = exemption
       ? {
-          'platformctl.dev/psa-exemption-reason': exemption.reason,
-          'platformctl.dev/psa-exemption-approved-by': exemption.approvedBy,
-          'platformctl.dev/psa-exemption-expires': exemption.expires,
+          [PSA_EXEMPTION_ANNOTATIONS.reason]: exemption.reason,
+          [PSA_EXEMPTION_ANNOTATIONS.approvedBy]: exemption.approvedBy,
+          [PSA_EXEMPTION_ANNOTATIONS.expires]: exemption.expires,
         }
       : undefined;
     return {

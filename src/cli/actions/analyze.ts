@@ -1,4 +1,5 @@
-import { ANALYZERS } from '../../ops/analyze.js';
+import { ANALYZER_NAMES } from '../../ops/analyzer-names.js';
+import { didYouMean } from '../../util/suggest.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
@@ -14,14 +15,23 @@ interface AnalyzeFlags {
   output: OutputFormat;
 }
 
+const SEVERITIES = ['error', 'warning'];
+
 /** Exit 0 when no finding is at or above --fail-on (default error), 1 otherwise. */
 export default async function analyze(flags: AnalyzeFlags, { io }: ActionContext): Promise<number> {
-  const unknown = (flags.filter ?? []).filter((f) => !(f in ANALYZERS));
-  if (unknown.length > 0 || !['error', 'warning'].includes(flags.failOn)) {
+  const unknown = (flags.filter ?? []).filter((f) => !(ANALYZER_NAMES as readonly string[]).includes(f));
+  if (unknown.length > 0) {
+    for (const name of unknown) {
+      const suggestion = didYouMean(name, ANALYZER_NAMES);
+      io.stderr(`platformctl: --filter: no analyzer "${name}"${suggestion ? `: ${suggestion}` : ''}\n`);
+    }
+    io.stderr(`platformctl: the analyzers are ${ANALYZER_NAMES.join(', ')}\n`);
+    return EXIT.usage;
+  }
+  if (!SEVERITIES.includes(flags.failOn)) {
+    const suggestion = didYouMean(flags.failOn, SEVERITIES);
     io.stderr(
-      unknown.length > 0
-        ? `platformctl: no analyzer ${unknown.join(', ')} (there are ${Object.keys(ANALYZERS).join(', ')})\n`
-        : `platformctl: --fail-on takes error or warning, not "${flags.failOn}"\n`,
+      `platformctl: --fail-on takes error or warning, not "${flags.failOn}"${suggestion ? `: ${suggestion}` : ''}\n`,
     );
     return EXIT.usage;
   }
