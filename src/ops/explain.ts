@@ -125,8 +125,11 @@ export function parseObject(object: string): ObjectRef {
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** A name as a whole word of a Kubernetes name: not part of a longer name. */
-const wholeName = (name: string) => new RegExp(`(?<![A-Za-z0-9_.-])${escape(name)}(?![A-Za-z0-9_-])`, 'g');
+/**
+ * A name as a whole Kubernetes name, not part of a longer one. `_` ends a name (kubelet messages
+ * write `pod=<name>_<namespace>(<uid>)`), and so does a `.` after it (the end of a sentence).
+ */
+const wholeName = (name: string) => new RegExp(`(?<![A-Za-z0-9.-])${escape(name)}(?![A-Za-z0-9-])`, 'g');
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 const LONG_HEX = /\b[0-9a-f]{8,}\b/gi;
@@ -186,8 +189,10 @@ export class Anonymizer {
         add(m[1]);
         add(m[2]);
       }
+      // The forms analyze and kubelet messages name things in: `container app:`, `container=app`,
+      // `pod=web-1_shop`, `webhook validate.example.com calls`.
       for (const m of text.matchAll(
-        /\b(?:container|webhook|pod|Service|Deployment|StatefulSet|namespace)[ =]([a-z0-9][-a-z0-9.]*[a-z0-9])/g,
+        /\b(?:(?:container|pod)=|container (?=[a-z0-9][-a-z0-9.]*:)|webhook (?=\S+ calls))([a-z0-9][-a-z0-9.]*[a-z0-9])/g,
       ))
         add(m[1]);
       for (const m of text.matchAll(/-n ([a-z0-9][-a-z0-9]*)/g)) add(m[1]);
