@@ -44,26 +44,22 @@ export class LlmReplayServer {
   readonly requests: RecordedRequest[] = [];
   readonly #queues = new Map<AiBackendName, ReplayedResponse[]>();
 
-  private constructor(
-    readonly server: Server,
-    readonly url: string,
-  ) {}
+  readonly server: Server;
 
-  static async start(): Promise<LlmReplayServer> {
-    let self: LlmReplayServer | undefined;
-    const server = createServer((req, res) => {
+  private constructor() {
+    this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-        self!.requests.push({
+        this.requests.push({
           method: req.method ?? '',
           path,
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         });
         const backend = backendOfPath(path);
-        const next = backend ? self!.#queues.get(backend)?.shift() : undefined;
+        const next = backend ? this.#queues.get(backend)?.shift() : undefined;
         const reply: ReplayedResponse = next ?? {
           status: 599,
           text: `no response scripted for ${req.method} ${path}`,
@@ -72,9 +68,17 @@ export class LlmReplayServer {
         res.end(reply.text ?? JSON.stringify(reply.body));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self = new LlmReplayServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return self;
+  }
+
+  static async start(): Promise<LlmReplayServer> {
+    const replay = new LlmReplayServer();
+    await new Promise<void>((resolve) => replay.server.listen(0, '127.0.0.1', resolve));
+    return replay;
+  }
+
+  /** Where every backend's `url` points in the tests. */
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** The responses the next requests for `backend` get, in order. */

@@ -44,7 +44,7 @@ describe('model API clients against replayed documented responses', () => {
     expect(answer).toMatchObject({ inputTokens: 152, outputTokens: 61 });
     expect(last().path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
     expect(last().headers['x-goog-api-key']).toBe(KEY);
-    const sent = JSON.parse(last().body) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a request body
+    const sent = JSON.parse(last().body) as Record<string, any>;
     expect(sent.contents[0].parts[0].text).toContain('CrashLoopBackOff');
     expect(sent.systemInstruction.parts[0].text).toBe('You explain Kubernetes findings.');
     expect(sent.generationConfig.maxOutputTokens).toBe(256);
