@@ -65,7 +65,7 @@ export interface ExplainSummary {
   /** null when a backend that answered has no price in the spec. */
   readonly estimatedCostUsd: number | null;
   readonly usage: readonly BackendUsage[];
-  /** Why a backend gave no answer (its key missing, an auth error, rate limits past the retries). */
+  /** Why a backend gave no answer (its key missing, an auth error, rate limits past the retries); each message names the backend. */
   readonly failures: ReadonlyArray<{
     readonly backend: AiBackendName;
     readonly code: string;
@@ -362,7 +362,7 @@ export async function explainFindings(
         failures.push({
           backend,
           code: 'llm.no-key',
-          message: `no API key: set ${KEY_VARIABLES[backend as KeyedBackend][0]} or write ${VAULT_KEY_FIELDS[backend as KeyedBackend]} to Vault ${KV_MOUNT}/${KV_PLATFORM_PREFIX}/${VAULT_KEY}`,
+          message: `${backend}: no API key: set ${KEY_VARIABLES[backend as KeyedBackend][0]} or write ${VAULT_KEY_FIELDS[backend as KeyedBackend]} to Vault ${KV_MOUNT}/${KV_PLATFORM_PREFIX}/${VAULT_KEY}`,
         });
         clients.set(backend, null);
       } else clients.set(backend, llmClient(backend, ai.backends[backend], key));
