@@ -9,6 +9,11 @@
  * cluster, namespace and object names before any text leaves, and maps them back in the answer.
  * API keys come from the environment, else Vault `secret/platform/k8sgpt`; they are never
  * logged, printed or put in an error.
+ *
+ * TODO(#14): the tests replay response bodies shaped after each API's documentation; replace them
+ * with recorded real responses once a run with network and keys can record them. Requests go one
+ * at a time (no streaming, no concurrency); the MCP server's analyze tool should call
+ * `explainProjectFindings` too.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -474,7 +479,11 @@ export const KEY_VARIABLES: Readonly<Record<KeyedBackend, readonly string[]>> = 
   anthropic: ['ANTHROPIC_API_KEY', 'PLATFORMCTL_ANTHROPIC_API_KEY'],
 };
 
-/** The fields of Vault `secret/platform/k8sgpt` (seed §14.2 names the first two). */
+/**
+ * The fields of Vault `secret/platform/k8sgpt` (seed §14.2 names the first two).
+ * TODO(#14): `up` writes only the first two (addons/catalog/k8sgpt.ts); anthropic-api-key must be
+ * written to Vault by hand until the catalog's KV demand carries it.
+ */
 export const VAULT_KEY_FIELDS: Readonly<Record<KeyedBackend, string>> = {
   gemini: 'google-api-key',
   openai: 'openai-api-key',
