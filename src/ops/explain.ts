@@ -354,7 +354,6 @@ export async function explainFindings(
   }
 
   const cache = await readCache(options.cacheFile);
-  let cacheChanged = false;
   const tally = new Tally();
   const failures: Array<{ backend: AiBackendName; code: string; message: string }> = [];
   /** Backends that failed past their retries: not asked again in this run. */
@@ -401,8 +400,13 @@ export async function explainFindings(
         const answer = await askWithRetries(client, model, sent, ai, tally, sleep);
         const entry: CacheEntry = { backend, model, text: answer.text, at: now().toISOString() };
         cache[hash] = entry;
-        cacheChanged = true;
         answers.set(shape, { entry, cached: false });
+        // Kept at once: an interrupted run has paid for this answer already.
+        if (options.cacheFile)
+          await writePrivateFile(
+            options.cacheFile,
+            `${JSON.stringify({ version: 1, entries: cache } satisfies CacheFile, null, 2)}\n`,
+          );
         break;
       } catch (error) {
         const e = errorObject(error);
@@ -411,11 +415,6 @@ export async function explainFindings(
       }
     }
   }
-  if (cacheChanged && options.cacheFile)
-    await writePrivateFile(
-      options.cacheFile,
-      `${JSON.stringify({ version: 1, entries: cache } satisfies CacheFile, null, 2)}\n`,
-    );
 
   const explained: ExplainedFinding[] = findings.map((f) => {
     const shape = shapeOf(f);
