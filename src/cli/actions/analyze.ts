@@ -1,12 +1,12 @@
 import { ANALYZERS } from '../../ops/analyze.js';
-import { explainProjectFindings, type ExplainedFinding, type ExplainMode } from '../../ops/explain.js';
-import type { AiBackendName } from '../../spec/types.js';
-import { explainSummaryText, explanationText } from '../explain-format.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
 import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
 import { projectFor } from '../project.js';
 import { json } from '../report.js';
+import { explainProjectFindings, type ExplainedFinding, type ExplainMode } from '../../ops/explain.js';
+import type { AiBackendName } from '../../spec/types.js';
+import { explainSummaryText, explanationText } from '../explain-format.js';
 
 interface AnalyzeFlags {
   file?: string;
