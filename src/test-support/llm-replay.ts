@@ -15,6 +15,8 @@ export interface ReplayedResponse {
   readonly body?: unknown;
   /** Sent as is (a body that is not JSON). */
   readonly text?: string;
+  /** Never answer (a timeout test); the connection is dropped when the server closes. */
+  readonly hang?: boolean;
 }
 
 export interface RecordedRequest {
@@ -64,6 +66,7 @@ export class LlmReplayServer {
           status: 599,
           text: `no response scripted for ${req.method} ${path}`,
         };
+        if (reply.hang) return;
         res.writeHead(reply.status, { ...reply.headers });
         res.end(reply.text ?? JSON.stringify(reply.body));
       });
@@ -92,6 +95,9 @@ export class LlmReplayServer {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
   }
 }

@@ -152,6 +152,19 @@ describe('model API clients against replayed documented responses', () => {
   });
 });
 
+describe('timeouts', () => {
+  it('a backend that accepts but never answers fails as unreachable after the timeout', async () => {
+    server.script('anthropic', { status: 200, hang: true });
+    const started = Date.now();
+    const error = await client('anthropic')
+      .complete({ ...request('anthropic'), timeoutMs: 300 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ failure: 'unreachable', retryable: true });
+    expect((error as Error).message).toMatch(/timed out/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
 describe('Retry-After', () => {
   it('reads seconds and HTTP dates', () => {
     expect(retryAfterMs('3')).toBe(3000);
