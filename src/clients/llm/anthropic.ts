@@ -5,8 +5,8 @@
  * error: {type, message}, request_id}`: 401 authentication_error, 403 permission_error, 429
  * rate_limit_error (with retry-after), 529 overloaded_error.
  */
-import { endpoint, excerpt, failureOfStatus, LlmError, postJson, retryAfterMs } from './types.js';
-import type { ChatAnswer, ChatRequest, LlmClient } from './types.js';
+import { excerpt, failureOfStatus, KeyedClient, LlmError, retryAfterMs } from './types.js';
+import type { ChatAnswer, ChatRequest } from './types.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -21,22 +21,14 @@ interface AnthropicResponse {
   readonly usage?: { readonly input_tokens?: number; readonly output_tokens?: number };
 }
 
-export class AnthropicClient implements LlmClient {
+export class AnthropicClient extends KeyedClient {
   readonly backend = 'anthropic' as const;
-  readonly #key: string;
-  constructor(
-    readonly baseUrl: string,
-    key: string,
-  ) {
-    this.#key = key;
-  }
 
   async complete(request: ChatRequest): Promise<ChatAnswer> {
-    const secrets = [this.#key];
-    const { response, body } = await postJson(
-      this.backend,
-      endpoint(this.baseUrl, '/v1/messages'),
-      { 'x-api-key': this.#key, 'anthropic-version': ANTHROPIC_VERSION },
+    const secrets = this.secrets;
+    const { response, body } = await this.post(
+      '/v1/messages',
+      (key) => ({ 'x-api-key': key, 'anthropic-version': ANTHROPIC_VERSION }),
       {
         model: request.model,
         max_tokens: request.maxOutputTokens,
@@ -44,7 +36,6 @@ export class AnthropicClient implements LlmClient {
         messages: [{ role: 'user', content: request.prompt }],
       },
       request.timeoutMs,
-      secrets,
     );
     if (response.status < 200 || response.status >= 300) {
       const error = (body as AnthropicError | undefined)?.error;

@@ -4,8 +4,8 @@
  * `usageMetadata` (thinking tokens are billed as output). Errors are `{error: {code, message,
  * status, details}}`; a 429 RESOURCE_EXHAUSTED may carry a RetryInfo `retryDelay` ("38s").
  */
-import { endpoint, excerpt, failureOfStatus, LlmError, postJson, retryAfterMs } from './types.js';
-import type { ChatAnswer, ChatRequest, LlmClient } from './types.js';
+import { excerpt, failureOfStatus, KeyedClient, LlmError, retryAfterMs } from './types.js';
+import type { ChatAnswer, ChatRequest } from './types.js';
 
 interface GeminiError {
   readonly error?: {
@@ -35,30 +35,20 @@ interface GeminiResponse {
   };
 }
 
-export class GeminiClient implements LlmClient {
+export class GeminiClient extends KeyedClient {
   readonly backend = 'gemini' as const;
-  readonly #key: string;
-  constructor(
-    readonly baseUrl: string,
-    key: string,
-  ) {
-    this.#key = key;
-  }
 
   async complete(request: ChatRequest): Promise<ChatAnswer> {
-    const secrets = [this.#key];
-    const url = endpoint(this.baseUrl, `/v1beta/models/${encodeURIComponent(request.model)}:generateContent`);
-    const { response, body } = await postJson(
-      this.backend,
-      url,
-      { 'x-goog-api-key': this.#key },
+    const secrets = this.secrets;
+    const { response, body } = await this.post(
+      `/v1beta/models/${encodeURIComponent(request.model)}:generateContent`,
+      (key) => ({ 'x-goog-api-key': key }),
       {
         systemInstruction: { parts: [{ text: request.system }] },
         contents: [{ role: 'user', parts: [{ text: request.prompt }] }],
         generationConfig: { maxOutputTokens: request.maxOutputTokens, temperature: 0.2 },
       },
       request.timeoutMs,
-      secrets,
     );
     if (response.status < 200 || response.status >= 300) {
       const error = (body as GeminiError | undefined)?.error;

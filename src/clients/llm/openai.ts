@@ -5,8 +5,8 @@
  * code}}`; a 429 is a rate limit unless its code is `insufficient_quota` (no retry helps).
  * Its messages may quote a masked key (`sk-...abcd`): those are cut out too.
  */
-import { endpoint, excerpt, failureOfStatus, LlmError, postJson, retryAfterMs } from './types.js';
-import type { ChatAnswer, ChatRequest, LlmClient } from './types.js';
+import { excerpt, failureOfStatus, KeyedClient, LlmError, retryAfterMs } from './types.js';
+import type { ChatAnswer, ChatRequest } from './types.js';
 
 interface OpenAiError {
   readonly error?: { readonly message?: string; readonly type?: string; readonly code?: string | null };
@@ -19,22 +19,14 @@ interface OpenAiResponse {
 
 const maskedKeys = (text: string) => text.replace(/\bsk-[A-Za-z0-9*_.-]{4,}/g, '[REDACTED]');
 
-export class OpenAiClient implements LlmClient {
+export class OpenAiClient extends KeyedClient {
   readonly backend = 'openai' as const;
-  readonly #key: string;
-  constructor(
-    readonly baseUrl: string,
-    key: string,
-  ) {
-    this.#key = key;
-  }
 
   async complete(request: ChatRequest): Promise<ChatAnswer> {
-    const secrets = [this.#key];
-    const { response, body } = await postJson(
-      this.backend,
-      endpoint(this.baseUrl, '/v1/chat/completions'),
-      { authorization: `Bearer ${this.#key}` },
+    const secrets = this.secrets;
+    const { response, body } = await this.post(
+      '/v1/chat/completions',
+      (key) => ({ authorization: `Bearer ${key}` }),
       {
         model: request.model,
         messages: [
@@ -44,7 +36,6 @@ export class OpenAiClient implements LlmClient {
         max_completion_tokens: request.maxOutputTokens,
       },
       request.timeoutMs,
-      secrets,
     );
     if (response.status < 200 || response.status >= 300) {
       const error = (body as OpenAiError | undefined)?.error;

@@ -143,3 +143,38 @@ export function endpoint(base: string, path: string): URL {
   url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
   return url;
 }
+
+/**
+ * What the clients with an API key share: the key kept private, sent only in the headers the API
+ * documents, and cut out of every error.
+ */
+export abstract class KeyedClient implements LlmClient {
+  abstract readonly backend: AiBackendName;
+  readonly #key: string;
+
+  constructor(
+    readonly baseUrl: string,
+    key: string,
+  ) {
+    this.#key = key;
+  }
+
+  abstract complete(request: ChatRequest): Promise<ChatAnswer>;
+
+  /** The texts no message may contain. */
+  protected get secrets(): readonly string[] {
+    return [this.#key];
+  }
+
+  /** POSTs `payload` to `path` under the base URL, with the key in the headers `auth` makes of it. */
+  protected post(
+    path: string,
+    auth: (key: string) => Readonly<Record<string, string>>,
+    payload: unknown,
+    timeoutMs: number,
+  ): Promise<JsonReply> {
+    return postJson(this.backend, endpoint(this.baseUrl, path), auth(this.#key), payload, timeoutMs, [
+      this.#key,
+    ]);
+  }
+}
