@@ -80,8 +80,7 @@ const EXTERNAL_SERVICE_SIZES: Record<string, ExternalServiceSpec> = {
  * tokens, input/output, as published in late 2025) for the cost estimate. Gemini and OpenAI are
  * the seed's routine and deep backends (§14.3) with the k8sgpt add-on's models; the retired
  * `gemini-1.5-flash` of the seed is replaced by `gemini-2.5-flash`. Ollama runs on this machine.
- * TODO(#14): the k8sgpt add-on's K8sGPT resources still take their models from its own BACKENDS
- * (the same two by default), not from spec.ai.
+ * The k8sgpt add-on runs the Gemini and OpenAI models of spec.ai too.
  */
 export const DEFAULT_AI_BACKENDS: Readonly<Record<AiBackendName, Readonly<AiBackendSpec>>> = {
   gemini: {
