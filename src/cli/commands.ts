@@ -291,8 +291,31 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
         'exit 1 when a finding is at least this severe: error or warning',
         'error',
       )
+      .option(
+        '--explain',
+        'ask a model to explain each finding (deduplicated; answers cached in .platformctl/explain-cache.json)',
+      )
+      .addOption(
+        new Option('--backend <name>', 'only this model backend, no fallback (default: by --mode)').choices([
+          'gemini',
+          'openai',
+          'anthropic',
+          'ollama',
+        ]),
+      )
+      .addOption(
+        new Option(
+          '--mode <mode>',
+          'routine: spec.ai.routine in order, the next on errors or rate limits; deep: spec.ai.deep (default: routine)',
+        ).choices(['routine', 'deep']),
+      )
+      .option('--anonymize', 'replace cluster, namespace and object names before any text goes to a model')
       .addOption(outputOption())
-      .addHelpText('after', '\nExit status: 0 no finding at or above --fail-on, 1 otherwise, 2 usage.'),
+      .addHelpText(
+        'after',
+        '\nExplanations: keys from GEMINI_API_KEY, OPENAI_API_KEY, ANTHROPIC_API_KEY, else Vault secret/platform/k8sgpt; models in spec.ai.' +
+          '\nExit status: 0 no finding at or above --fail-on, 1 otherwise, 2 usage.',
+      ),
     'analyze',
   );
 

@@ -1,8 +1,9 @@
 /**
- * One HTTP(S) exchange with a JSON API (the Kubernetes API server, Vault): the TLS material,
- * a timeout, and the whole response as text. The clients interpret status and body.
+ * One HTTP(S) exchange with a JSON API (the Kubernetes API server, Vault, the model APIs of
+ * `analyze --explain`): the TLS material, a timeout, and the whole response as text with its
+ * headers. The clients interpret status, headers (Retry-After) and body.
  */
-import { type Agent, request as httpRequest } from 'node:http';
+import { type Agent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { createWriteStream } from 'node:fs';
@@ -30,6 +31,8 @@ export interface HttpResponse {
   readonly status: number;
   readonly statusMessage: string;
   readonly text: string;
+  /** Lower-case names, as node gives them. */
+  readonly headers: Readonly<IncomingHttpHeaders>;
 }
 
 export function exchange(options: HttpExchange): Promise<HttpResponse> {
@@ -62,6 +65,7 @@ export function exchange(options: HttpExchange): Promise<HttpResponse> {
             status: res.statusCode ?? 0,
             statusMessage: res.statusMessage ?? '',
             text: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
           }),
         );
       },

@@ -8,6 +8,7 @@
  *     provider.json          which provider created the clusters
  *     logs/<run>/            one log per step, events.jsonl for the run
  *     reports/               the latest verify.json and analyze.json (ops/reports.ts)
+ *     explain-cache.json     0600: model answers of analyze --explain by finding hash (ops/explain.ts)
  *     secrets/               0700, one 0600 file per generated secret
  *     releases/<c>/<addon>/  the values files helm reads
  *     <provider>/            the provider's own files (kwok workdirs, the simulated Vault)
@@ -37,6 +38,8 @@ export interface ProjectLayout {
   runEvents(runId: string): string;
   /** The latest report of `verify` or `analyze`, for the dashboard. */
   reportFile(kind: 'verify' | 'analyze'): string;
+  /** analyze --explain's answers by finding hash, so a re-run asks no model again. */
+  readonly explainCache: string;
   readonly secretsDir: string;
   secretFile(name: string): string;
   releaseValues(cluster: string, addon: string): string;
@@ -69,6 +72,7 @@ export function projectLayout(root: string): ProjectLayout {
     stepLog: (runId, stepId) => join(logsDir, runId, `${stepFileName(stepId)}.log`),
     runEvents: (runId) => join(logsDir, runId, 'events.jsonl'),
     reportFile: (kind) => join(stateDir, 'reports', `${kind}.json`),
+    explainCache: join(stateDir, 'explain-cache.json'),
     secretsDir,
     secretFile: (name) => join(secretsDir, `${name}.json`),
     releaseValues: (cluster, addon) => join(stateDir, 'releases', cluster, addon, 'values.yaml'),

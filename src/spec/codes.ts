@@ -140,6 +140,11 @@ export const DIAGNOSTIC_CODES = {
     severity: 'warning',
     summary: 'A cluster has existing: settings but the provider is not existing.',
   },
+
+  'ai.invalid-url': {
+    severity: 'error',
+    summary: 'An analyze --explain backend URL is not an http(s) URL.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

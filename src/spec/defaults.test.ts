@@ -130,3 +130,49 @@ describe('init output', () => {
     }
   });
 });
+
+describe('spec.ai (analyze --explain)', () => {
+  const load = (ai: string) =>
+    loadSpecText(
+      `apiVersion: platformctl.dev/v1alpha1\nkind: Platform\nmetadata: { name: p }\nspec:\n  ai:\n${ai}`,
+      {
+        file: 'p.yaml',
+        now: TEST_NOW,
+        catalog: CATALOG,
+      },
+    );
+
+  it('defaults to the seed: Gemini routine with OpenAI behind it, OpenAI deep, current models (not gemini-1.5-flash)', () => {
+    const ai = defaultDocument({ now: TEST_NOW, catalog: CATALOG }).spec.ai;
+    expect(ai.routine).toEqual(['gemini', 'openai']);
+    expect(ai.deep).toEqual(['openai']);
+    expect(Object.values(ai.backends).map((b) => b.model)).toEqual([
+      'gemini-2.5-flash',
+      'gpt-4o-mini',
+      'claude-sonnet-4-5',
+      'llama3.2',
+    ]);
+    expect(JSON.stringify(ai)).not.toContain('gemini-1.5');
+  });
+
+  it('keeps a default price for the default model only: another model has none unless given', () => {
+    const result = load(
+      '    routine: [anthropic, ollama]\n    backends:\n      anthropic: { model: claude-opus-4-1 }\n      openai: { model: gpt-4.1, price: { input: 2, output: 8 } }\n',
+    );
+    expect(result.ok).toBe(true);
+    const ai = result.platform!.document.spec.ai;
+    expect(ai.routine).toEqual(['anthropic', 'ollama']);
+    expect(ai.backends.anthropic).toEqual({ model: 'claude-opus-4-1', url: 'https://api.anthropic.com' });
+    expect(ai.backends.openai.price).toEqual({ input: 2, output: 8 });
+    expect(ai.backends.gemini.price).toEqual({ input: 0.3, output: 2.5 });
+  });
+
+  it('reports an unknown backend and a repeated one with their paths', () => {
+    const result = load('    routine: [gemini, gemini]\n    deep: [mistral]\n');
+    expect(result.ok).toBe(false);
+    expect(result.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual([
+      'schema.duplicate-item spec.ai.routine',
+      'schema.enum spec.ai.deep[0]',
+    ]);
+  });
+});

@@ -11,6 +11,10 @@ import { formatAddress, parseAddress } from '../net/ipv4.js';
 import type { PlatformDocumentInput } from './schema.js';
 import { API_VERSION, KIND } from './version.js';
 import {
+  AI_BACKEND_NAMES,
+  type AiBackendName,
+  type AiBackendSpec,
+  type AiSpec,
   type ClusterSpec,
   EXTERNAL_SERVICE_NAMES,
   type ExternalServiceSpec,
@@ -70,6 +74,50 @@ const EXTERNAL_SERVICE_SIZES: Record<string, ExternalServiceSpec> = {
   harbor: { enabled: true, cpus: 1, memoryGiB: 2, diskGiB: 80 },
   nexus: { enabled: true, cpus: 1, memoryGiB: 2, diskGiB: 80 },
 };
+
+/**
+ * The models analyze --explain asks by default, with their list prices (US dollars per million
+ * tokens, input/output, as published in late 2025) for the cost estimate. Gemini and OpenAI are
+ * the seed's routine and deep backends (§14.3) with the k8sgpt add-on's models; the retired
+ * `gemini-1.5-flash` of the seed is replaced by `gemini-2.5-flash`. Ollama runs on this machine.
+ * The k8sgpt add-on runs the Gemini and OpenAI models of spec.ai too.
+ */
+export const DEFAULT_AI_BACKENDS: Readonly<Record<AiBackendName, Readonly<AiBackendSpec>>> = {
+  gemini: {
+    model: 'gemini-2.5-flash',
+    url: 'https://generativelanguage.googleapis.com',
+    price: { input: 0.3, output: 2.5 },
+  },
+  openai: { model: 'gpt-4o-mini', url: 'https://api.openai.com', price: { input: 0.15, output: 0.6 } },
+  anthropic: {
+    model: 'claude-sonnet-4-5',
+    url: 'https://api.anthropic.com',
+    price: { input: 3, output: 15 },
+  },
+  ollama: { model: 'llama3.2', url: 'http://127.0.0.1:11434', price: { input: 0, output: 0 } },
+};
+
+type InputAi = NonNullable<NonNullable<PlatformDocumentInput['spec']>['ai']>;
+
+/** A backend's default price holds for its default model only: another model's cost is unknown unless priced. */
+function aiDefaults(input: InputAi | undefined): AiSpec {
+  const backends = Object.fromEntries(
+    AI_BACKEND_NAMES.map((name) => {
+      const base = DEFAULT_AI_BACKENDS[name];
+      const given = input?.backends?.[name];
+      const model = given?.model ?? base.model;
+      const price = given?.price ?? (model === base.model ? base.price : undefined);
+      return [name, { model, url: given?.url ?? base.url, ...(price ? { price: { ...price } } : {}) }];
+    }),
+  ) as Record<AiBackendName, AiBackendSpec>;
+  return {
+    routine: [...(input?.routine ?? ['gemini', 'openai'])],
+    deep: [...(input?.deep ?? ['openai'])],
+    backends,
+    timeoutSeconds: input?.timeoutSeconds ?? 60,
+    retries: input?.retries ?? 2,
+  };
+}
 
 export interface DefaultOptions {
   /** The clock: exemption expiry dates are set relative to it. */
@@ -197,6 +245,7 @@ export function applyDefaults(input: PlatformDocumentInput, options: DefaultOpti
           defaultExemptions(options.now, options.catalog),
       },
       externalServices,
+      ai: aiDefaults(spec.ai),
     },
   };
 }

@@ -219,6 +219,71 @@ const ExternalServices = Type.Object(
   strict,
 );
 
+const AI_BACKENDS = ['gemini', 'openai', 'anthropic', 'ollama'] as const;
+
+function aiBackend(name: string) {
+  return Type.Object(
+    {
+      model: Type.Optional(Type.String({ minLength: 1, description: `The ${name} model to ask.` })),
+      url: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description: `The ${name} API's base URL (default: its public endpoint).`,
+        }),
+      ),
+      price: Type.Optional(
+        Type.Object(
+          {
+            input: Type.Number({ minimum: 0, description: 'US dollars per million input tokens.' }),
+            output: Type.Number({ minimum: 0, description: 'US dollars per million output tokens.' }),
+          },
+          {
+            ...strict,
+            description: 'For the cost estimate (default: the list price of the default model only).',
+          },
+        ),
+      ),
+    },
+    { ...strict, description: `The ${name} backend of analyze --explain.` },
+  );
+}
+
+const AiBackendOrder = (what: string) =>
+  Type.Array(StringEnum(AI_BACKENDS), {
+    minItems: 1,
+    uniqueItems: true,
+    description: `${what}: the first backend, then the next on errors or rate limits.`,
+  });
+
+const Ai = Type.Object(
+  {
+    routine: Type.Optional(AiBackendOrder('--mode routine (default gemini, openai)')),
+    deep: Type.Optional(AiBackendOrder('--mode deep (default openai)')),
+    backends: Type.Optional(
+      Type.Object(
+        {
+          gemini: Type.Optional(aiBackend('Gemini')),
+          openai: Type.Optional(aiBackend('OpenAI')),
+          anthropic: Type.Optional(aiBackend('Anthropic')),
+          ollama: Type.Optional(aiBackend('Ollama')),
+        },
+        strict,
+      ),
+    ),
+    timeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 600, description: 'Per request to a model.' }),
+    ),
+    retries: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10,
+        description: 'Further attempts on one backend after a rate limit or server error.',
+      }),
+    ),
+  },
+  { ...strict, description: 'The models analyze --explain asks (seed §14.3).' },
+);
+
 export const PlatformDocumentSchema = Type.Object(
   {
     apiVersion: Type.Literal(API_VERSION),
@@ -243,6 +308,7 @@ export const PlatformDocumentSchema = Type.Object(
           addons: Type.Optional(Addons),
           podSecurity: Type.Optional(PodSecurity),
           externalServices: Type.Optional(ExternalServices),
+          ai: Type.Optional(Ai),
         },
         strict,
       ),

@@ -54,6 +54,30 @@ export interface ExternalServiceSpec extends MachineSize {
   enabled: boolean;
 }
 
+/** The model APIs `analyze --explain` can send findings to. */
+export type AiBackendName = 'gemini' | 'openai' | 'anthropic' | 'ollama';
+export const AI_BACKEND_NAMES: readonly AiBackendName[] = ['gemini', 'openai', 'anthropic', 'ollama'];
+
+export interface AiBackendSpec {
+  model: string;
+  /** The API's base URL (a compatible gateway, or where Ollama listens). */
+  url: string;
+  /** US dollars per million tokens, for the cost estimate; absent: the cost is reported unknown. */
+  price?: { input: number; output: number };
+}
+
+export interface AiSpec {
+  /** `--mode routine`: the first backend, then the next one on errors or rate limits. */
+  routine: AiBackendName[];
+  /** `--mode deep` (seed §14.3), in the same order of fallback. */
+  deep: AiBackendName[];
+  backends: Record<AiBackendName, AiBackendSpec>;
+  /** Per request. */
+  timeoutSeconds: number;
+  /** Further attempts on one backend after a rate limit or a server error, with exponential backoff. */
+  retries: number;
+}
+
 export interface PlatformSpec {
   provider: Provider;
   host: MachineSize & { reserved: MachineSize };
@@ -66,6 +90,7 @@ export interface PlatformSpec {
     exemptions: PodSecurityExemption[];
   };
   externalServices: Record<ExternalServiceName, ExternalServiceSpec>;
+  ai: AiSpec;
 }
 
 export interface PlatformDocument {

@@ -4,6 +4,7 @@
 import type { Catalog } from '../addons/types.js';
 import type { Finding } from './diagnostics.js';
 import { type PlacementTable, resolvePlacement } from './placement.js';
+import { checkAi } from './rules/ai.js';
 import { checkAddons } from './rules/addons.js';
 import { checkClusters } from './rules/clusters.js';
 import { checkNetwork, type NetworkFacts } from './rules/network.js';
@@ -36,6 +37,7 @@ export function validateDocument(doc: PlatformDocument, options: ValidateOptions
     ...checkResources(doc.spec),
     ...checkAddons(doc.spec, placement, options.catalog),
     ...checkPodSecurity(doc.spec, placement, options.now, options.catalog),
+    ...checkAi(doc.spec),
   ];
   return { findings, placement, network: network.facts };
 }

@@ -28,6 +28,12 @@ const COMMENTS: Record<string, string> = {
     ' Pod Security Admission: baseline enforced, restricted audited and warned (ADR-003).\n' +
     ' Each exemption needs a reason, an approver and an expiry at most six months ahead.',
   'spec.externalServices': ' Run outside the clusters; counted in the host budget (001 §8, §16.2).',
+  'spec.ai':
+    ' The models `platformctl analyze --explain` asks: routine and deep list backends in fallback order (001 §14.3).\n' +
+    ' Keys come from GEMINI_API_KEY, OPENAI_API_KEY, ANTHROPIC_API_KEY or Vault secret/platform/k8sgpt, never from here.',
+  'spec.ai.backends':
+    ' price: US dollars per million input/output tokens, for the cost estimate; the defaults are the\n' +
+    ' list prices of the default models: change the price with the model, or remove it (cost unknown).',
 };
 
 function addonComment(catalog: Catalog): string {
@@ -73,7 +79,7 @@ export function documentToYaml(doc: PlatformDocument, options: WriteOptions): st
     Pair(_, pair) {
       if (
         isScalar(pair.key) &&
-        ['controlPlane', 'workers', 'reserved', 'argocd', 'harbor', 'nexus'].includes(
+        ['controlPlane', 'workers', 'reserved', 'argocd', 'harbor', 'nexus', 'price'].includes(
           String(pair.key.value),
         ) &&
         isMap(pair.value)

@@ -75,6 +75,16 @@ describe('k8sgpt', () => {
     });
   });
 
+  it('runs the models of spec.ai, the ones analyze --explain asks', () => {
+    const custom = testPlatform(
+      'apiVersion: platformctl.dev/v1alpha1\nkind: Platform\nmetadata: { name: p }\nspec:\n  ai:\n    backends:\n      gemini: { model: gemini-2.5-pro }\n',
+    );
+    const models = renderAddon('k8sgpt', 'mgmt', custom)
+      .manifests!.filter((m) => m.kind === 'K8sGPT')
+      .map((m) => (m as unknown as K8sGPT).spec.ai?.model);
+    expect(models).toEqual(['gemini-2.5-pro', 'gpt-4o-mini']);
+  });
+
   it('runs the seed analyzers on kube-system, where Cilium lives (correction 4)', () => {
     for (const a of analyses()) {
       expect(a.spec.filters).toEqual([

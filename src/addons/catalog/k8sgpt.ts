@@ -38,7 +38,8 @@ interface Backend {
   /** The K8sGPT resource's name. */
   readonly name: string;
   readonly backend: 'google' | 'openai';
-  readonly model: string;
+  /** The spec.ai backend whose model it runs: one model name for k8sgpt and `analyze --explain`. */
+  readonly spec: 'gemini' | 'openai';
   /** Key of API_KEYS_SECRET holding this backend's API key. */
   readonly secretKey: string;
   /** How often the operator re-runs the analysis. */
@@ -49,15 +50,16 @@ interface Backend {
 
 /**
  * §14.2/§14.3: Gemini is the default, routine backend, analysing every 6 hours as the seed's
- * cron did (`gemini-1.5-flash` has been retired; `gemini-2.5-flash` is its current
- * equivalent); OpenAI `gpt-4o-mini` is the second, deeper opinion, once a day. One K8sGPT
- * resource serves one backend, so there are two.
+ * cron did; OpenAI is the second, deeper opinion, once a day. Their models are
+ * spec.ai.backends.gemini/openai.model (defaults `gemini-2.5-flash`, the current equivalent of
+ * the retired `gemini-1.5-flash`, and `gpt-4o-mini`). One K8sGPT resource serves one backend, so
+ * there are two.
  */
 export const BACKENDS: readonly Backend[] = [
   {
     name: 'k8sgpt-google',
     backend: 'google',
-    model: 'gemini-2.5-flash',
+    spec: 'gemini',
     secretKey: 'google-api-key',
     interval: '6h',
     apiKey: { env: 'PLATFORMCTL_GEMINI_API_KEY', what: 'a Google AI Studio (Gemini) API key' },
@@ -65,7 +67,7 @@ export const BACKENDS: readonly Backend[] = [
   {
     name: 'k8sgpt-openai',
     backend: 'openai',
-    model: 'gpt-4o-mini',
+    spec: 'openai',
     secretKey: 'openai-api-key',
     interval: '24h',
     apiKey: { env: 'PLATFORMCTL_OPENAI_API_KEY', what: 'an OpenAI API key' },
@@ -92,7 +94,7 @@ function apiKeys(): KubeObject {
  * those of the operator's api/v1alpha1/k8sgpt_types.go, listed in the add-on's report for a
  * strict model in render/models.
  */
-function analysis(b: Backend): KubeObject {
+function analysis(b: Backend, ctx: RenderContext): KubeObject {
   return {
     apiVersion: 'core.k8sgpt.ai/v1alpha1',
     kind: 'K8sGPT',
@@ -101,7 +103,7 @@ function analysis(b: Backend): KubeObject {
       ai: {
         enabled: true,
         backend: b.backend,
-        model: b.model,
+        model: ctx.platform.document.spec.ai.backends[b.spec].model,
         secret: { name: API_KEYS_SECRET, key: b.secretKey },
         // Names of pods, namespaces and so on are masked before anything is sent to the LLM.
         anonymized: true,
@@ -131,7 +133,7 @@ export const k8sgpt: AddonDefinition = {
   ],
   after: [],
   seed: '§14.2, §10.2 5.4',
-  render: (_ctx: RenderContext): RenderedAddon => ({
+  render: (ctx: RenderContext): RenderedAddon => ({
     values: {
       // No distributed cache: one cluster, one operator.
       interplex: { enabled: false },
@@ -141,7 +143,7 @@ export const k8sgpt: AddonDefinition = {
         kubeRbacProxy: { resources: resources(RESOURCES.small) },
       },
     },
-    manifests: [apiKeys(), ...BACKENDS.map(analysis)],
+    manifests: [apiKeys(), ...BACKENDS.map((b) => analysis(b, ctx))],
     // The LLM providers' API keys belong to the user's accounts: `up` takes them from its environment.
     vaultKv: [
       {

@@ -5,6 +5,9 @@ import type { ActionContext, OutputFormat } from '../commands.js';
 import { EXIT } from '../io.js';
 import { projectFor } from '../project.js';
 import { json } from '../report.js';
+import { explainProjectFindings, type ExplainedFinding, type ExplainMode } from '../../ops/explain.js';
+import type { AiBackendName } from '../../spec/types.js';
+import { explainSummaryText, explanationText } from '../explain-format.js';
 
 interface AnalyzeFlags {
   file?: string;
@@ -13,6 +16,10 @@ interface AnalyzeFlags {
   filter?: string[];
   failOn: string;
   output: OutputFormat;
+  explain?: boolean;
+  backend?: AiBackendName;
+  mode?: ExplainMode;
+  anonymize?: boolean;
 }
 
 const SEVERITIES = ['error', 'warning'];
@@ -35,18 +42,38 @@ export default async function analyze(flags: AnalyzeFlags, { io }: ActionContext
     );
     return EXIT.usage;
   }
+  if (!flags.explain && (flags.backend || flags.mode || flags.anonymize)) {
+    io.stderr('platformctl: --backend, --mode and --anonymize go with --explain\n');
+    return EXIT.usage;
+  }
   const project = await projectFor(flags, io);
   const findings = await project.analyze({
     ...(flags.cluster ? { clusters: flags.cluster } : {}),
     ...(flags.filter ? { filter: flags.filter } : {}),
   });
+  const explained = flags.explain
+    ? await explainProjectFindings(project, findings, {
+        ...(flags.mode ? { mode: flags.mode } : {}),
+        ...(flags.backend ? { backend: flags.backend } : {}),
+        anonymize: flags.anonymize === true,
+      })
+    : undefined;
   const failing = findings.filter((f) => flags.failOn === 'warning' || f.severity === 'error');
-  if (flags.output === 'json') io.stdout(json({ findings }));
+  if (flags.output === 'json')
+    io.stdout(
+      json({
+        findings: explained?.findings ?? findings,
+        ...(explained ? { explain: explained.summary } : {}),
+      }),
+    );
   else {
-    for (const f of findings)
+    for (const f of (explained?.findings ?? findings) as readonly ExplainedFinding[]) {
       io.stdout(
         `${f.severity === 'error' ? 'ERROR' : 'warn '}  [${f.cluster}] ${f.object}: ${f.evidence}\n        fix: ${f.hint}\n`,
       );
+      io.stdout(explanationText(f));
+    }
+    if (explained) io.stdout(`\n${explainSummaryText(explained.summary)}`);
     io.stdout(
       `\n${findings.length} finding(s), ${findings.filter((f) => f.severity === 'error').length} error(s)\n`,
     );
