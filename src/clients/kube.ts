@@ -99,11 +99,28 @@ export class KubeClient {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<T> {
+    const text = await this.#send(method, path, body, contentType);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A GET whose answer is plain text (a container's log), not JSON. */
+  async text(path: string): Promise<string> {
+    return this.#send('GET', path, undefined, 'application/json', '*/*');
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string,
+    accept = 'application/json',
+  ): Promise<string> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const response = await exchange({
       method,
       url: new URL(this.config.server + path),
       headers: {
+        accept,
         ...(payload === undefined ? {} : { 'content-type': contentType }),
         ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}),
       },
@@ -114,7 +131,7 @@ export class KubeClient {
       rejectUnauthorized: !this.config.insecure,
     });
     const { status, text } = response;
-    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+    if (status >= 200 && status < 300) return text;
     let reason = response.statusMessage;
     let message = text.slice(0, 2000);
     try {
@@ -197,14 +214,17 @@ export class KubeClient {
     apiVersion: string,
     kind: string,
     namespace?: string,
-    options: { labelSelector?: string } = {},
+    options: { labelSelector?: string; fieldSelector?: string } = {},
   ): Promise<T[]> {
     const resource = (await this.resources(apiVersion)).find((r) => r.kind === kind);
     if (!resource) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : '';
-    const list = await this.get<{ items: T[] }>(`${base}${ns}/${resource.name}${query}`);
+    const selectors = new URLSearchParams({
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+      ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
+    }).toString();
+    const list = await this.get<{ items: T[] }>(`${base}${ns}/${resource.name}${selectors ? `?${selectors}` : ''}`);
     return list.items;
   }
 
