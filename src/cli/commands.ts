@@ -383,7 +383,7 @@ first visit turns it into a cookie), others get 401. Runs until Ctrl-C; exit 0, 
     program
       .command('mcp')
       .description(
-        "serve the platform as MCP tools (status, plan, verify, analyze, objects, events, logs, PromQL, LogQL, TraceQL, explain_failure) for Claude Desktop and other MCP clients: on stdio, or with --http on 127.0.0.1",
+        'serve the platform as MCP tools (status, plan, verify, analyze, objects, events, logs, PromQL, LogQL, TraceQL, explain_failure) for Claude Desktop and other MCP clients: on stdio, or with --http on 127.0.0.1',
       )
       .addOption(fileOption())
       .addOption(providerOption())
@@ -394,8 +394,14 @@ first visit turns it into a cookie), others get 401. Runs until Ctrl-C; exit 0, 
         'also allow the tools that change the cluster: scale_workload, restart_deployment, rerun_step',
       )
       .option('--thanos-url <url>', 'Thanos Query (PromQL), e.g. a port-forward (env PLATFORMCTL_THANOS_URL)')
-      .option('--loki-url <url>', "Loki instead of the management cluster's pinned address (env PLATFORMCTL_LOKI_URL)")
-      .option('--tempo-url <url>', "Tempo instead of the management cluster's pinned address (env PLATFORMCTL_TEMPO_URL)")
+      .option(
+        '--loki-url <url>',
+        "Loki instead of the management cluster's pinned address (env PLATFORMCTL_LOKI_URL)",
+      )
+      .option(
+        '--tempo-url <url>',
+        "Tempo instead of the management cluster's pinned address (env PLATFORMCTL_TEMPO_URL)",
+      )
       .addHelpText(
         'after',
         `

@@ -224,7 +224,9 @@ export class KubeClient {
       ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
       ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
     }).toString();
-    const list = await this.get<{ items: T[] }>(`${base}${ns}/${resource.name}${selectors ? `?${selectors}` : ''}`);
+    const list = await this.get<{ items: T[] }>(
+      `${base}${ns}/${resource.name}${selectors ? `?${selectors}` : ''}`,
+    );
     return list.items;
   }
 

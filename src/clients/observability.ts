@@ -33,7 +33,12 @@ export interface ObservabilityEndpoints {
 
 const TIMEOUT_MS = 15_000;
 
-async function getJson(api: string, base: string, path: string, query: Record<string, string>): Promise<unknown> {
+async function getJson(
+  api: string,
+  base: string,
+  path: string,
+  query: Record<string, string>,
+): Promise<unknown> {
   const url = new URL(path, base.endsWith('/') ? base : `${base}/`);
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
   const shown = `${url.origin}${url.pathname}`;
@@ -87,7 +92,13 @@ export interface PrometheusAnswer {
 
 export function promQuery(
   endpoints: ObservabilityEndpoints,
-  query: { readonly query: string; readonly time?: string; readonly start?: string; readonly end?: string; readonly step?: string },
+  query: {
+    readonly query: string;
+    readonly time?: string;
+    readonly start?: string;
+    readonly end?: string;
+    readonly step?: string;
+  },
 ): Promise<PrometheusAnswer> {
   const base = required('Thanos Query', endpoints.thanosQuery);
   const range = query.start !== undefined && query.end !== undefined;
@@ -111,7 +122,13 @@ export interface LokiAnswer {
 
 export function lokiQuery(
   endpoints: ObservabilityEndpoints,
-  query: { readonly query: string; readonly start?: string; readonly end?: string; readonly limit?: number; readonly direction?: 'forward' | 'backward' },
+  query: {
+    readonly query: string;
+    readonly start?: string;
+    readonly end?: string;
+    readonly limit?: number;
+    readonly direction?: 'forward' | 'backward';
+  },
 ): Promise<LokiAnswer> {
   const base = required('Loki', endpoints.loki);
   return getJson('Loki', base, 'loki/api/v1/query_range', {

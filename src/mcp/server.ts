@@ -46,7 +46,9 @@ export async function serveStdio(server: McpServer): Promise<void> {
 }
 
 /** The project's MCP bearer token: the one stored, else a new one stored 0600. */
-export async function mcpToken(layout: ProjectLayout): Promise<{ token: string; file: string; created: boolean }> {
+export async function mcpToken(
+  layout: ProjectLayout,
+): Promise<{ token: string; file: string; created: boolean }> {
   const stored = await readSecret<{ token?: unknown }>(layout, MCP_TOKEN_SECRET);
   const file = layout.secretFile(MCP_TOKEN_SECRET);
   if (typeof stored?.token === 'string' && stored.token.length >= 32)
@@ -65,7 +67,12 @@ function bearerMatches(req: IncomingMessage, token: string): boolean {
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
-function jsonRpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) {
+function jsonRpcError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
@@ -88,12 +95,19 @@ export async function serveHttp(
     void (async () => {
       const path = new URL(req.url ?? '/', `http://${HOST}`).pathname;
       if (!bearerMatches(req, options.token))
-        return jsonRpcError(res, 401, 'unauthorised: send Authorization: Bearer <token> (the token is in .platformctl/secrets/mcp-token.json)', {
-          'www-authenticate': 'Bearer',
-        });
+        return jsonRpcError(
+          res,
+          401,
+          'unauthorised: send Authorization: Bearer <token> (the token is in .platformctl/secrets/mcp-token.json)',
+          {
+            'www-authenticate': 'Bearer',
+          },
+        );
       if (path !== '/mcp') return jsonRpcError(res, 404, 'not found: the MCP endpoint is /mcp');
       if (req.method !== 'POST')
-        return jsonRpcError(res, 405, 'method not allowed: this server is stateless (POST only)', { allow: 'POST' });
+        return jsonRpcError(res, 405, 'method not allowed: this server is stateless (POST only)', {
+          allow: 'POST',
+        });
       const server = newServer();
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,

@@ -199,14 +199,20 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     {
       title: 'List resources',
       description:
-        "List objects of one kind in a cluster (one namespace or all), as the API server returns them. Secret values are redacted (only their sizes are shown); managed fields are left out.",
+        'List objects of one kind in a cluster (one namespace or all), as the API server returns them. Secret values are redacted (only their sizes are shown); managed fields are left out.',
       inputSchema: {
         cluster,
         kind,
         apiVersion,
         namespace: namespace.optional().describe('default: every namespace'),
         labelSelector: z.string().optional().describe('e.g. app.kubernetes.io/name=loki'),
-        limit: z.number().int().min(1).max(500).optional().describe('at most this many objects (default 100)'),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(500)
+          .optional()
+          .describe('at most this many objects (default 100)'),
       },
       annotations: READ_ONLY,
     },
@@ -317,7 +323,11 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
         time: time.optional(),
         start: time.optional(),
         end: time.optional(),
-        step: z.string().regex(/^\d+(\.\d+)?[smhdwy]?$/).optional().describe('e.g. 60 or 1m'),
+        step: z
+          .string()
+          .regex(/^\d+(\.\d+)?[smhdwy]?$/)
+          .optional()
+          .describe('e.g. 60 or 1m'),
       },
       annotations: READ_ONLY,
     },
@@ -399,9 +409,13 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     },
     ({ traceId: id }) =>
       guarded(async () => {
-        const trace = await tempoTrace(endpoints, id);
+        const trace = await tempoTrace(endpoints, id.toLowerCase());
         const spans = spansOf(trace);
-        return { traceId: id.toLowerCase(), spans: [...spans.filter((s) => s.error), ...spans.filter((s) => !s.error)], trace };
+        return {
+          traceId: id.toLowerCase(),
+          spans: [...spans.filter((s) => s.error), ...spans.filter((s) => !s.error)],
+          trace,
+        };
       }),
   );
 
@@ -462,8 +476,15 @@ function registerWriteTools(server: McpServer, { project, allowWrite }: ToolDeps
       },
       annotations: write,
     },
-    gate('scale_workload', async (args: { cluster: string; kind: 'Deployment' | 'StatefulSet' | 'ReplicaSet'; namespace: string; name: string; replicas: number }) =>
-      scaleWorkload(await project.kube(args.cluster), args),
+    gate(
+      'scale_workload',
+      async (args: {
+        cluster: string;
+        kind: 'Deployment' | 'StatefulSet' | 'ReplicaSet';
+        namespace: string;
+        name: string;
+        replicas: number;
+      }) => scaleWorkload(await project.kube(args.cluster), args),
     ),
   );
 

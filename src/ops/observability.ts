@@ -100,7 +100,11 @@ export function spansOf(trace: OtlpTrace): SpanSummary[] {
 
 export interface FailureExplanation {
   /** The log line followed, with its stream's labels and time. */
-  readonly line: { readonly text: string; readonly labels: Readonly<Record<string, string>>; readonly time?: string };
+  readonly line: {
+    readonly text: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly time?: string;
+  };
   readonly traceId?: string;
   /** Every span of the trace; the failing ones first. */
   readonly spans: readonly SpanSummary[];
@@ -139,7 +143,12 @@ export async function explainFailure(
       .sort((a, b) => (BigInt(b.time) > BigInt(a.time) ? 1 : BigInt(b.time) < BigInt(a.time) ? -1 : 0));
     const withTrace = entries.find((e) => traceIdOf(e.text) !== undefined) ?? entries[0];
     if (!withTrace)
-      return { line: { text: '', labels: {} }, spans: [], failingSpans: [], gap: 'the LogQL query returned no line' };
+      return {
+        line: { text: '', labels: {} },
+        spans: [],
+        failingSpans: [],
+        gap: 'the LogQL query returned no line',
+      };
     line = withTrace;
   } else throw new Error('explain_failure needs a LogQL query or a log line');
   const traceId = traceIdOf(line.text);

@@ -110,7 +110,9 @@ export async function listResources(client: KubeClient, query: ListQuery): Promi
     kind: query.kind,
     count: items.length,
     truncated: items.length > limit,
-    items: items.slice(0, limit).map((item) => redactObject({ apiVersion, kind: query.kind, ...item }, query.kind)),
+    items: items
+      .slice(0, limit)
+      .map((item) => redactObject({ apiVersion, kind: query.kind, ...item }, query.kind)),
   };
 }
 
@@ -119,7 +121,9 @@ export async function getResource(
   query: { kind: string; apiVersion?: string; namespace?: string; name: string },
 ): Promise<Json> {
   const apiVersion = apiVersionFor(query.kind, query.apiVersion);
-  const object = await client.get<Json>(await client.pathFor(apiVersion, query.kind, query.namespace, query.name));
+  const object = await client.get<Json>(
+    await client.pathFor(apiVersion, query.kind, query.namespace, query.name),
+  );
   return redactObject(object, query.kind);
 }
 

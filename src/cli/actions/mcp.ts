@@ -39,7 +39,9 @@ function urlOf(flag: string | undefined, name: string): string | undefined {
 export default async function mcp(flags: McpFlags, { io }: ActionContext): Promise<number> {
   if (flags.port !== undefined && !flags.http) throw new UsageError('--port needs --http');
   if (flags.file === '-' && !flags.http)
-    throw new UsageError('-f - reads the spec from standard input, which the stdio transport needs: give a file');
+    throw new UsageError(
+      '-f - reads the spec from standard input, which the stdio transport needs: give a file',
+    );
   const port = portOf(flags.port);
   const thanosQuery = urlOf(flags.thanosUrl ?? io.env.PLATFORMCTL_THANOS_URL, '--thanos-url');
   const loki = urlOf(flags.lokiUrl ?? io.env.PLATFORMCTL_LOKI_URL, '--loki-url');
