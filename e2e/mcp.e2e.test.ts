@@ -93,14 +93,14 @@ beforeAll(async () => {
   const at = (url: string) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) });
   loki = await startReplay(
     { '/loki/api/v1/query_range': { body: fixture('loki-query-range-streams.json') } },
-    at(rendered.loki!),
+    at(rendered.loki as string),
   );
   tempo = await startReplay(
     {
       '/api/search': { body: fixture('tempo-search.json') },
       [`/api/traces/${TRACE}`]: { body: fixture('tempo-trace.json') },
     },
-    at(rendered.tempo!),
+    at(rendered.tempo as string),
   );
   thanos = await startReplay({ '/api/v1/query': { body: fixture('prometheus-query-vector.json') } });
   replays.push(loki, tempo, thanos);
@@ -246,6 +246,33 @@ describe('platformctl mcp over stdio, with the SDK client, on kwok', () => {
       await call(readOnly, 'get_trace', { traceId: TRACE }),
     );
     expect(trace.spans.filter((s) => s.error).map((s) => s.service)).toEqual(['checkout', 'payments']);
+  });
+
+  it("without --thanos-url, PromQL goes to the thanos-query Service through mgmt's API server, and its answer comes back (kwok runs no Thanos)", async () => {
+    const client = new Client({ name: 'e2e-proxy', version: '1' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'mcp'],
+        cwd: project,
+        env,
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.find((t) => t.name === 'promql_query')?.description).toContain(
+        'Service monitoring/thanos-query:9090 through the mgmt API server',
+      );
+      const result = await call(client, 'promql_query', { query: 'up' });
+      expect(result.isError).toBe(true);
+      // Only mgmt's bootstrap ran: the API server itself says there is no such Service.
+      expect(text(result)).toMatch(
+        /\/api\/v1\/namespaces\/monitoring\/services\/http:thanos-query:9090\/proxy\/api\/v1\/query\): 404: services "thanos-query" not found/,
+      );
+    } finally {
+      await client.close();
+    }
   });
 
   it('explain_failure follows a log line to its trace id and the trace (replayed documented responses)', async () => {

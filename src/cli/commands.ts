@@ -393,7 +393,10 @@ first visit turns it into a cookie), others get 401. Runs until Ctrl-C; exit 0, 
         '--allow-write',
         'also allow the tools that change the cluster: scale_workload, restart_deployment, rerun_step',
       )
-      .option('--thanos-url <url>', 'Thanos Query (PromQL), e.g. a port-forward (env PLATFORMCTL_THANOS_URL)')
+      .option(
+        '--thanos-url <url>',
+        "Thanos Query instead of its Service through the management cluster's API server (env PLATFORMCTL_THANOS_URL)",
+      )
       .option(
         '--loki-url <url>',
         "Loki instead of the management cluster's pinned address (env PLATFORMCTL_LOKI_URL)",

@@ -4,7 +4,7 @@
  * server-side apply with strict field validation.
  */
 import { PlatformctlError } from '../errors.js';
-import { exchange } from './http.js';
+import { exchange, type HttpResponse } from './http.js';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import type { KubeObject } from '../kube/objects.js';
@@ -108,15 +108,22 @@ export class KubeClient {
     return this.#send('GET', path, undefined, 'application/json', '*/*');
   }
 
-  async #send(
+  /**
+   * One exchange as the API server answered it, whatever the status: for callers that read
+   * another API's answer through the API server (a Service proxied by it).
+   */
+  async raw(path: string, accept = 'application/json'): Promise<HttpResponse> {
+    return this.#exchange('GET', path, undefined, 'application/json', accept);
+  }
+
+  #exchange(
     method: string,
     path: string,
-    body: unknown,
+    payload: string | undefined,
     contentType: string,
-    accept = 'application/json',
-  ): Promise<string> {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const response = await exchange({
+    accept: string,
+  ): Promise<HttpResponse> {
+    return exchange({
       method,
       url: new URL(this.config.server + path),
       headers: {
@@ -130,6 +137,17 @@ export class KubeClient {
       ...(this.config.key ? { key: this.config.key } : {}),
       rejectUnauthorized: !this.config.insecure,
     });
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string,
+    accept = 'application/json',
+  ): Promise<string> {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const response = await this.#exchange(method, path, payload, contentType, accept);
     const { status, text } = response;
     if (status >= 200 && status < 300) return text;
     let reason = response.statusMessage;

@@ -2,11 +2,13 @@
  * Small clients of the platform's observability APIs, over the http chokepoint: PromQL through
  * Thanos Query (the Prometheus HTTP API, /api/v1/query and /api/v1/query_range), LogQL through
  * Loki (/loki/api/v1/query_range) and TraceQL search and trace by id through Tempo
- * (/api/search, /api/traces/<id>). Each returns the API's own JSON; an answer that is not 2xx,
+ * (/api/search, /api/traces/<id>). An API answers at a URL, or as a Service that the API server
+ * proxies (/api/v1/namespaces/<ns>/services/http:<name>:<port>/proxy/...). Each returns the API's own JSON; an answer that is not 2xx,
  * or not JSON, is an ObservabilityApiError with the status and the start of the body.
  */
 import { PlatformctlError } from '../errors.js';
-import { exchange } from './http.js';
+import { exchange, type HttpResponse } from './http.js';
+import type { KubeClient } from './kube.js';
 
 export class ObservabilityApiError extends PlatformctlError {
   override readonly name = 'ObservabilityApiError';
@@ -24,27 +26,66 @@ export class ObservabilityApiError extends PlatformctlError {
   }
 }
 
+/** A Service reached through its cluster's API server proxy, with the kubeconfig's credentials. */
+export interface ServiceProxy {
+  readonly client: () => Promise<KubeClient>;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: number;
+}
+
+/** A URL, or a Service behind the API server. */
+export type Endpoint = string | ServiceProxy;
+
 /** Where each API answers; undefined when the platform has none reachable from here. */
 export interface ObservabilityEndpoints {
-  readonly thanosQuery?: string;
-  readonly loki?: string;
-  readonly tempo?: string;
+  readonly thanosQuery?: Endpoint;
+  readonly loki?: Endpoint;
+  readonly tempo?: Endpoint;
+}
+
+/** How an endpoint reads in messages and tool descriptions. */
+export function describeEndpoint(endpoint: Endpoint): string {
+  return typeof endpoint === 'string'
+    ? endpoint
+    : `Service ${endpoint.namespace}/${endpoint.service}:${endpoint.port} through the ${endpoint.cluster} API server`;
 }
 
 const TIMEOUT_MS = 15_000;
 
+async function send(
+  endpoint: Endpoint,
+  path: string,
+  query: Record<string, string>,
+): Promise<{ shown: string; response: HttpResponse }> {
+  const search = new URLSearchParams(query).toString();
+  if (typeof endpoint === 'string') {
+    const url = new URL(path, endpoint.endsWith('/') ? endpoint : `${endpoint}/`);
+    url.search = search;
+    return {
+      shown: `${url.origin}${url.pathname}`,
+      response: await exchange({ method: 'GET', url, timeoutMs: TIMEOUT_MS }),
+    };
+  }
+  const proxied = `/api/v1/namespaces/${encodeURIComponent(endpoint.namespace)}/services/http:${encodeURIComponent(endpoint.service)}:${endpoint.port}/proxy/${path}`;
+  const client = await endpoint.client();
+  return {
+    shown: `${describeEndpoint(endpoint)} (${client.config.server}${proxied})`,
+    response: await client.raw(`${proxied}${search ? `?${search}` : ''}`),
+  };
+}
+
 async function getJson(
   api: string,
-  base: string,
+  endpoint: Endpoint,
   path: string,
   query: Record<string, string>,
 ): Promise<unknown> {
-  const url = new URL(path, base.endsWith('/') ? base : `${base}/`);
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-  const shown = `${url.origin}${url.pathname}`;
-  let response;
+  let shown = describeEndpoint(endpoint);
+  let response: HttpResponse;
   try {
-    response = await exchange({ method: 'GET', url, timeoutMs: TIMEOUT_MS });
+    ({ shown, response } = await send(endpoint, path, query));
   } catch (error) {
     throw new ObservabilityApiError(api, shown, undefined, (error as Error).message);
   }
@@ -60,19 +101,16 @@ async function getJson(
     );
   }
   if (response.status < 200 || response.status >= 300) {
-    // The Prometheus API (and Loki's, which follows it) says why in `error`.
-    const reason = (body as { error?: unknown }).error;
-    throw new ObservabilityApiError(
-      api,
-      shown,
-      response.status,
-      typeof reason === 'string' ? reason : response.text.slice(0, 500),
-    );
+    // The Prometheus API (and Loki's, which follows it) says why in `error`; the API server's
+    // proxy, in a Status object's `message`.
+    const { error, message } = body as { error?: unknown; message?: unknown };
+    const reason = typeof error === 'string' ? error : typeof message === 'string' ? message : undefined;
+    throw new ObservabilityApiError(api, shown, response.status, reason ?? response.text.slice(0, 500));
   }
   return body;
 }
 
-function required(api: string, base: string | undefined): string {
+function required(api: string, base: Endpoint | undefined): Endpoint {
   if (!base)
     throw new ObservabilityApiError(
       api,

@@ -9,6 +9,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
+  describeEndpoint,
   type ObservabilityEndpoints,
   promQuery,
   lokiQuery,
@@ -317,7 +318,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     'promql_query',
     {
       title: 'PromQL query',
-      description: `A PromQL query through Thanos Query (every cluster's metrics): instant, or a range with start, end and step. Answers as the Prometheus HTTP API does. Thanos Query here: ${endpoints.thanosQuery ?? 'none configured (start the server with --thanos-url)'}.`,
+      description: `A PromQL query through Thanos Query (every cluster's metrics): instant, or a range with start, end and step. Answers as the Prometheus HTTP API does. Thanos Query here: ${endpoints.thanosQuery ? describeEndpoint(endpoints.thanosQuery) : 'none (the spec runs no Thanos; --thanos-url gives one)'}.`,
       inputSchema: {
         query: z.string().min(1).describe('e.g. sum by (cluster) (up)'),
         time: time.optional(),
@@ -352,7 +353,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     'logql_query',
     {
       title: 'LogQL query',
-      description: `A LogQL query through Loki (every cluster's logs), over a range (default: the last hour), newest first. Answers as Loki's query_range API does: streams of [nanosecond time, line]. Loki here: ${endpoints.loki ?? 'none (the spec runs no Loki)'}.`,
+      description: `A LogQL query through Loki (every cluster's logs), over a range (default: the last hour), newest first. Answers as Loki's query_range API does: streams of [nanosecond time, line]. Loki here: ${endpoints.loki ? describeEndpoint(endpoints.loki) : 'none (the spec runs no Loki)'}.`,
       inputSchema: {
         query: z.string().min(1).describe('e.g. {namespace="shop"} |= "error"'),
         start: nanoTime.optional(),
@@ -376,7 +377,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
     'traceql_search',
     {
       title: 'TraceQL search',
-      description: `A TraceQL search through Tempo (every cluster's traces): the matching traces with their root service, root span, start, duration and matching spans. Tempo here: ${endpoints.tempo ?? 'none (the spec runs no Tempo)'}.`,
+      description: `A TraceQL search through Tempo (every cluster's traces): the matching traces with their root service, root span, start, duration and matching spans. Tempo here: ${endpoints.tempo ? describeEndpoint(endpoints.tempo) : 'none (the spec runs no Tempo)'}.`,
       inputSchema: {
         query: z.string().min(1).describe('e.g. { status = error && resource.service.name = "checkout" }'),
         start: z.number().int().min(0).optional().describe('Unix seconds'),

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../addons/catalog.js';
+import { KubeClient } from '../clients/kube.js';
+import { promQuery } from '../clients/observability.js';
+import { fixture, startReplay } from '../test-support/observability-replay.js';
 import { loadBuiltinSpec } from '../spec/load.js';
 import { loopbackTwin } from '../render/endpoints.js';
 import { TEST_NOW } from '../test-support/clock.js';
@@ -30,6 +33,64 @@ describe('observability', () => {
       loki: `http://${loopbackTwin(platform.name, loki)}:3100`,
       tempo: `http://${loopbackTwin(platform.name, tempo)}:3200`,
     });
+    const kube = () => Promise.reject(new Error('not called while describing'));
+    expect(observabilityEndpoints(kwok, {}, kube).thanosQuery).toMatchObject({
+      cluster: 'mgmt',
+      namespace: 'monitoring',
+      service: 'thanos-query',
+      port: 9090,
+    });
     expect(endpoints.loki).toMatch(/^http:\/\/127\./);
+  });
+});
+
+describe('a Service behind the API server', () => {
+  it('asks Thanos Query through the service proxy path, with the query, and reads its answer (replayed documented response, not a live Thanos)', async () => {
+    const proxy = '/api/v1/namespaces/monitoring/services/http:thanos-query:9090/proxy/api/v1/query';
+    const apiServer = await startReplay({ [proxy]: { body: fixture('prometheus-query-vector.json') } });
+    try {
+      const platform = {
+        ...loadBuiltinSpec({ now: TEST_NOW, catalog: CATALOG }).platform!,
+        provider: 'kwok' as const,
+      };
+      const endpoints = observabilityEndpoints(
+        platform,
+        {},
+        async () => new KubeClient({ server: apiServer.url }),
+      );
+      const answer = await promQuery(endpoints, { query: 'sum(up)' });
+      expect(answer.data?.resultType).toBe('vector');
+      expect(apiServer.requests).toEqual([{ path: proxy, query: { query: 'sum(up)' } }]);
+      await expect(promQuery(endpoints, { query: 'up', time: '1' }).then(() => 'ok')).resolves.toBe('ok');
+    } finally {
+      await apiServer.close();
+    }
+  });
+
+  it("reports the API server's Status message when it cannot proxy", async () => {
+    const apiServer = await startReplay({
+      '/api/v1/namespaces/monitoring/services/http:thanos-query:9090/proxy/api/v1/query': {
+        status: 503,
+        body: JSON.stringify({
+          kind: 'Status',
+          status: 'Failure',
+          message: 'no endpoints available for service "thanos-query"',
+          code: 503,
+        }),
+      },
+    });
+    try {
+      const platform = loadBuiltinSpec({ now: TEST_NOW, catalog: CATALOG }).platform!;
+      const endpoints = observabilityEndpoints(
+        platform,
+        {},
+        async () => new KubeClient({ server: apiServer.url }),
+      );
+      await expect(promQuery(endpoints, { query: 'up' })).rejects.toThrow(
+        /Service monitoring\/thanos-query:9090 through the mgmt API server .*: 503: no endpoints available for service "thanos-query"/,
+      );
+    } finally {
+      await apiServer.close();
+    }
   });
 });

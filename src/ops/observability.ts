@@ -5,8 +5,11 @@
  * ask and what the answers mean.
  */
 import { LOKI_PORT } from '../addons/catalog/loki.js';
+import { THANOS_FULLNAME, THANOS_NAMESPACE, THANOS_QUERY_PORT } from '../addons/catalog/prometheus.js';
 import { TEMPO_HTTP_PORT } from '../addons/catalog/tempo.js';
+import type { KubeClient } from '../clients/kube.js';
 import {
+  type Endpoint,
   lokiQuery,
   type LokiStream,
   type ObservabilityEndpoints,
@@ -24,23 +27,35 @@ export interface EndpointOverrides {
 }
 
 /**
- * Loki and Tempo at the management cluster's pinned addresses (their loopback twins on kwok),
- * on the ports the add-ons render. Thanos Query has no pinned address (only Receive has one, for
- * remote write): it is reached only through an override (a port-forward, a route).
- * TODO(#14): a way to Thanos Query from outside the cluster that the spec renders (a pinned
- * address or the API server's service proxy), so that PromQL works without an override.
+ * Loki and Tempo at the management cluster's pinned addresses (their loopback twins on kwok), on
+ * the ports the add-ons render. Thanos Query has no pinned address (only Receive has one, for
+ * remote write): it is reached as its Service through the management cluster's API server, with
+ * the kubeconfig's credentials, when `managementKube` is given. An override wins over each.
  */
 export function observabilityEndpoints(
   platform: Platform,
   overrides: EndpointOverrides = {},
+  managementKube?: () => Promise<KubeClient>,
 ): ObservabilityEndpoints {
-  const management = platform.managementCluster;
+  const name = platform.managementCluster;
+  const management = platform.clusters.find((c) => c.name === name);
   const at = (address: string | undefined, port: number) =>
     address === undefined ? undefined : `http://${address}:${port}`;
-  const loki = overrides.loki ?? at(serviceEndpoint(platform, management, 'loki'), LOKI_PORT);
-  const tempo = overrides.tempo ?? at(serviceEndpoint(platform, management, 'tempo'), TEMPO_HTTP_PORT);
+  const loki = overrides.loki ?? at(serviceEndpoint(platform, name, 'loki'), LOKI_PORT);
+  const tempo = overrides.tempo ?? at(serviceEndpoint(platform, name, 'tempo'), TEMPO_HTTP_PORT);
+  const thanosQuery: Endpoint | undefined =
+    overrides.thanosQuery ??
+    (managementKube && management?.addons.includes('thanos')
+      ? {
+          client: managementKube,
+          cluster: name,
+          namespace: THANOS_NAMESPACE,
+          service: `${THANOS_FULLNAME}-query`,
+          port: THANOS_QUERY_PORT,
+        }
+      : undefined);
   return {
-    ...(overrides.thanosQuery ? { thanosQuery: overrides.thanosQuery } : {}),
+    ...(thanosQuery ? { thanosQuery } : {}),
     ...(loki ? { loki } : {}),
     ...(tempo ? { tempo } : {}),
   };

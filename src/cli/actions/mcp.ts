@@ -51,11 +51,15 @@ export default async function mcp(flags: McpFlags, { io }: ActionContext): Promi
   await project.state();
   const deps = {
     project,
-    endpoints: observabilityEndpoints(project.platform, {
-      ...(thanosQuery ? { thanosQuery } : {}),
-      ...(loki ? { loki } : {}),
-      ...(tempo ? { tempo } : {}),
-    }),
+    endpoints: observabilityEndpoints(
+      project.platform,
+      {
+        ...(thanosQuery ? { thanosQuery } : {}),
+        ...(loki ? { loki } : {}),
+        ...(tempo ? { tempo } : {}),
+      },
+      () => project.kube(project.platform.managementCluster),
+    ),
     allowWrite: flags.allowWrite === true,
   };
   const version = packageVersion();
