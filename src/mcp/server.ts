@@ -11,38 +11,94 @@ import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { readSecret, writeSecret } from '../engine/secrets.js';
 import type { ProjectLayout } from '../project/layout.js';
-import { registerTools, type ToolDeps, WRITE_TOOLS } from './tools.js';
+import { readOnlyRefusal, registerTools, type ToolDeps, WRITE_TOOLS } from './tools.js';
 
 export const MCP_TOKEN_SECRET = 'mcp-token';
 const HOST = '127.0.0.1';
 
-export function createPlatformServer(deps: ToolDeps, version: string): McpServer {
+export interface PlatformMcpServer {
+  readonly server: McpServer;
+  /** Connects the server to a transport; read-only, through the gate that refuses writes. */
+  connect(transport: Transport): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createPlatformServer(deps: ToolDeps, version: string): PlatformMcpServer {
   const server = new McpServer(
     { name: 'platformctl', version },
     {
       instructions: `Tools over the platform "${deps.project.platform.name}" (${deps.project.providerName}): its clusters, plan, health, findings, Kubernetes objects, events and logs, and its metrics (PromQL), logs (LogQL) and traces (TraceQL). ${
         deps.allowWrite
           ? `Writes are allowed: ${WRITE_TOOLS.join(', ')} change the cluster.`
-          : `Read-only: ${WRITE_TOOLS.join(', ')} refuse every call (the server was started without --allow-write).`
+          : `Read-only: the tools that change the cluster (${WRITE_TOOLS.join(', ')}) need a server started with --allow-write.`
       }`,
     },
   );
   registerTools(server, deps);
-  return server;
+  return {
+    server,
+    connect: (transport) => server.connect(deps.allowWrite ? transport : refusingWrites(transport)),
+    close: () => server.close(),
+  };
+}
+
+/**
+ * The transport as the read-only server sees it: a `tools/call` of a write tool (which is not
+ * registered) is answered here with a refusal that says why, instead of the SDK's "not found";
+ * every other message passes both ways unchanged.
+ */
+export function refusingWrites(inner: Transport): Transport {
+  const writes = new Set<string>(WRITE_TOOLS);
+  const outer: Transport = {
+    start: () => inner.start(),
+    send: (message, options) => inner.send(message, options),
+    close: () => inner.close(),
+    get sessionId() {
+      return inner.sessionId;
+    },
+  };
+  if (inner.setProtocolVersion) outer.setProtocolVersion = (v) => inner.setProtocolVersion!(v);
+  // Handlers set on the transport before it was wrapped keep running.
+  const { onclose, onerror } = inner;
+  inner.onclose = () => {
+    onclose?.();
+    outer.onclose?.();
+  };
+  inner.onerror = (error) => {
+    onerror?.(error);
+    outer.onerror?.(error);
+  };
+  inner.onmessage = (message, extra) => {
+    const call = message as { method?: string; id?: string | number; params?: { name?: unknown } };
+    if (
+      call.method === 'tools/call' &&
+      call.id !== undefined &&
+      typeof call.params?.name === 'string' &&
+      writes.has(call.params.name)
+    ) {
+      void inner
+        .send({ jsonrpc: '2.0', id: call.id, result: readOnlyRefusal(call.params.name) })
+        .catch((error: unknown) => outer.onerror?.(error as Error));
+      return;
+    }
+    outer.onmessage?.(message, extra);
+  };
+  return outer;
 }
 
 /** Serves on standard input and output until the client closes them. */
-export async function serveStdio(server: McpServer): Promise<void> {
+export async function serveStdio(platform: PlatformMcpServer): Promise<void> {
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     process.stdin.once('end', () => resolve());
   });
-  await server.connect(transport);
+  await platform.connect(transport);
   await closed;
-  await server.close();
+  await platform.close();
 }
 
 /** The project's MCP bearer token: the one stored, else a new one stored 0600. */
@@ -87,7 +143,7 @@ export interface HttpMcpServer {
  * `Authorization: Bearer <token>`, else 401; only POST (stateless: no session to GET or DELETE).
  */
 export async function serveHttp(
-  newServer: () => McpServer,
+  newServer: () => PlatformMcpServer,
   options: { readonly port: number; readonly token: string },
 ): Promise<HttpMcpServer> {
   let port = options.port;

@@ -57,34 +57,36 @@ const call = async (client: Client, name: string, args: Record<string, unknown> 
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 
 describe('the MCP tools', () => {
-  it('lists every tool with an input schema; the write tools say they change the cluster, the others are read-only', async () => {
+  it('lists every read tool with an input schema, read-only; the write tools only with --allow-write, each saying it changes the cluster', async () => {
+    const READ = [
+      'analyze',
+      'events',
+      'explain_failure',
+      'get_resource',
+      'get_trace',
+      'list_resources',
+      'logql_query',
+      'plan',
+      'platform_status',
+      'pod_logs',
+      'promql_query',
+      'traceql_search',
+      'verify',
+    ];
     const { tools } = await (await connected()).listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(
-      [
-        'analyze',
-        'events',
-        'explain_failure',
-        'get_resource',
-        'get_trace',
-        'list_resources',
-        'logql_query',
-        'plan',
-        'platform_status',
-        'pod_logs',
-        'promql_query',
-        'traceql_search',
-        'verify',
-        ...WRITE_TOOLS,
-      ].sort(),
-    );
+    expect(tools.map((t) => t.name).sort()).toEqual(READ);
     for (const tool of tools) {
       expect(tool.inputSchema.type).toBe('object');
-      const writes = (WRITE_TOOLS as readonly string[]).includes(tool.name);
-      expect(tool.description!.startsWith('CHANGES THE CLUSTER.'), tool.name).toBe(writes);
-      expect(tool.annotations?.readOnlyHint, tool.name).toBe(!writes);
+      expect(tool.annotations?.readOnlyHint, tool.name).toBe(true);
+      expect(tool.description, tool.name).not.toContain('CHANGES THE CLUSTER');
     }
-    const analyze = tools.find((t) => t.name === 'analyze')!;
-    expect(analyze.outputSchema?.properties).toHaveProperty('findings');
+    expect(tools.find((t) => t.name === 'analyze')!.outputSchema?.properties).toHaveProperty('findings');
+    const writable = (await (await connected({ allowWrite: true })).listTools()).tools;
+    expect(writable.map((t) => t.name).sort()).toEqual([...READ, ...WRITE_TOOLS].sort());
+    for (const tool of writable.filter((t) => (WRITE_TOOLS as readonly string[]).includes(t.name))) {
+      expect(tool.description!.startsWith('CHANGES THE CLUSTER.'), tool.name).toBe(true);
+      expect(tool.annotations?.readOnlyHint, tool.name).toBe(false);
+    }
   });
 
   it('plan answers the same steps as the library', async () => {
@@ -125,12 +127,14 @@ describe('the MCP tools', () => {
     expect(replay.requests.length).toBe(before);
   });
 
-  it('a write tool without --allow-write refuses, touching nothing; with it, the call reaches the library', async () => {
+  it('a write tool without --allow-write is refused, saying why, touching nothing; with it, the call reaches the library', async () => {
     const args = { cluster: 'nowhere', kind: 'Deployment', namespace: 'shop', name: 'checkout', replicas: 2 };
     const refused = await call(await connected(), 'scale_workload', args);
     expect(refused.isError).toBe(true);
     expect(text(refused)).toContain('this MCP server is read-only: it was started without --allow-write');
     expect(text(refused)).toContain('(code mcp.read-only)');
+    // Any other unknown tool is the SDK's own answer.
+    expect(text(await call(await connected(), 'no_such_tool'))).toContain('Tool no_such_tool not found');
     const allowed = await call(await connected({ allowWrite: true }), 'scale_workload', args);
     expect(allowed.isError).toBe(true);
     expect(text(allowed)).toContain('(code cluster.unknown)');
@@ -268,6 +272,15 @@ describe('the streamable HTTP transport', () => {
       );
       const { tools } = await client.listTools();
       expect(tools.length).toBeGreaterThan(10);
+      const refused = await call(client, 'restart_deployment', {
+        cluster: 'mgmt',
+        namespace: 'a',
+        name: 'b',
+      });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toContain(
+        'restart_deployment changes the cluster, and this MCP server is read-only',
+      );
       const plan = (await client.callTool({ name: 'plan', arguments: {} })) as CallToolResult;
       expect((plan.structuredContent as { platform: string }).platform).toBe(project.platform.name);
       await client.close();

@@ -1,9 +1,8 @@
 /**
  * The platform as MCP tools: each a JSON schema (zod, validated by the SDK before the handler
  * runs) over one call of the library API in src/ops. Read-only tools always; the tools that
- * change the cluster act only when the server was started with --allow-write, and otherwise
- * stand in its place refusing every call, so that a client sees what exists and why it may not
- * use it. Secret values never appear in an answer (ops/resources.ts redacts them).
+ * change the cluster only when the server was started with --allow-write (without it they are
+ * not listed, and server.ts answers a call of one with a refusal that says why). Secret values never appear in an answer (ops/resources.ts redacts them).
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -31,7 +30,7 @@ import {
 export interface ToolDeps {
   readonly project: Project;
   readonly endpoints: ObservabilityEndpoints;
-  /** false: the write tools refuse every call. */
+  /** false: the write tools are not registered, and their calls are refused. */
   readonly allowWrite: boolean;
 }
 
@@ -447,27 +446,29 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
       }),
   );
 
-  registerWriteTools(server, deps);
+  if (deps.allowWrite) registerWriteTools(server, project);
 }
 
 const CHANGES = 'CHANGES THE CLUSTER.';
 
-function registerWriteTools(server: McpServer, { project, allowWrite }: ToolDeps): void {
+/** What a read-only server answers to a call of a write tool (server.ts intercepts those calls). */
+export function readOnlyRefusal(tool: string): CallToolResult {
+  return failure(new ReadOnlyError(tool));
+}
+
+/** Registered only with --allow-write. */
+function registerWriteTools(server: McpServer, project: Project): void {
   const write = { readOnlyHint: false, destructiveHint: false, openWorldHint: false } as const;
-  const refusedNote = allowWrite
-    ? ''
-    : ' Refused here: this server is read-only (start it with --allow-write to allow it).';
-  /** The handler when writes are allowed, else a refusal that touches nothing. */
   const gate =
-    <A>(tool: string, run: (args: A) => Promise<object>) =>
+    <A>(run: (args: A) => Promise<object>) =>
     (args: A) =>
-      allowWrite ? guarded(() => run(args)) : Promise.resolve(failure(new ReadOnlyError(tool)));
+      guarded(() => run(args));
 
   server.registerTool(
     'scale_workload',
     {
       title: 'Scale a workload',
-      description: `${CHANGES} Sets the replicas of a Deployment, StatefulSet or ReplicaSet through its scale subresource; answers the replicas before and after.${refusedNote}`,
+      description: `${CHANGES} Sets the replicas of a Deployment, StatefulSet or ReplicaSet through its scale subresource; answers the replicas before and after.`,
       inputSchema: {
         cluster,
         kind: z.enum(['Deployment', 'StatefulSet', 'ReplicaSet']),
@@ -478,7 +479,6 @@ function registerWriteTools(server: McpServer, { project, allowWrite }: ToolDeps
       annotations: write,
     },
     gate(
-      'scale_workload',
       async (args: {
         cluster: string;
         kind: 'Deployment' | 'StatefulSet' | 'ReplicaSet';
@@ -493,11 +493,11 @@ function registerWriteTools(server: McpServer, { project, allowWrite }: ToolDeps
     'restart_deployment',
     {
       title: 'Restart a Deployment',
-      description: `${CHANGES} Restarts a Deployment's pods as \`kubectl rollout restart\` does (stamps kubectl.kubernetes.io/restartedAt on its pod template: a rolling replacement).${refusedNote}`,
+      description: `${CHANGES} Restarts a Deployment's pods as \`kubectl rollout restart\` does (stamps kubectl.kubernetes.io/restartedAt on its pod template: a rolling replacement).`,
       inputSchema: { cluster, namespace, name },
       annotations: write,
     },
-    gate('restart_deployment', async (args: { cluster: string; namespace: string; name: string }) =>
+    gate(async (args: { cluster: string; namespace: string; name: string }) =>
       restartDeployment(await project.kube(args.cluster), args),
     ),
   );
@@ -506,11 +506,11 @@ function registerWriteTools(server: McpServer, { project, allowWrite }: ToolDeps
     'rerun_step',
     {
       title: 'Re-run a step',
-      description: `${CHANGES} Runs \`platformctl up --only STEP --no-prune\`: the step and what it depends on, each redone when it failed, changed or drifted (a settled one only passes its live check), under the platform's lock. Answers the run's outcome per step.${refusedNote}`,
+      description: `${CHANGES} Runs \`platformctl up --only STEP --no-prune\`: the step and what it depends on, each redone when it failed, changed or drifted (a settled one only passes its live check), under the platform's lock. Answers the run's outcome per step.`,
       inputSchema: { step: z.string().min(1).describe('a step id as `plan` lists it, e.g. mgmt/namespaces') },
       annotations: { ...write, destructiveHint: true },
     },
-    gate('rerun_step', async ({ step }: { step: string }) => {
+    gate(async ({ step }: { step: string }) => {
       const result = await project.up({ only: [step], prune: false });
       return {
         runId: result.runId,
