@@ -408,7 +408,8 @@ first visit turns it into a cookie), others get 401. Runs until Ctrl-C; exit 0, 
       .addHelpText(
         'after',
         `
-Read-only unless --allow-write: without it the write tools refuse every call. Secret values never
+Read-only unless --allow-write: without it the write tools are not listed and their calls are
+refused. Secret values never
 appear in an answer. With --http every request needs "Authorization: Bearer <token>", else 401; the
 token is generated once and kept 0600 in .platformctl/secrets/mcp-token.json (never printed).
 
