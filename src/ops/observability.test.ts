@@ -6,7 +6,7 @@ import { fixture, startReplay } from '../test-support/observability-replay.js';
 import { loadBuiltinSpec } from '../spec/load.js';
 import { loopbackTwin } from '../render/endpoints.js';
 import { TEST_NOW } from '../test-support/clock.js';
-import { observabilityEndpoints, traceIdOf } from './observability.js';
+import { explainFailure, observabilityEndpoints, traceIdOf } from './observability.js';
 
 describe('observability', () => {
   it('finds the trace id of a log line in the usual spellings', () => {
@@ -91,6 +91,39 @@ describe('a Service behind the API server', () => {
       );
     } finally {
       await apiServer.close();
+    }
+  });
+});
+
+describe('explain_failure', () => {
+  it("takes the trace id from the stream's labels when the line has none (replayed documented Loki format)", async () => {
+    const loki = await startReplay({
+      '/loki/api/v1/query_range': {
+        body: JSON.stringify({
+          status: 'success',
+          data: {
+            resultType: 'streams',
+            result: [
+              {
+                stream: { namespace: 'shop', trace_id: '5B8EFFF798038103D269B633813FC60C' },
+                values: [['1746259200150000000', 'level=error msg="payment declined"']],
+              },
+            ],
+          },
+        }),
+      },
+      '/api/traces/5b8efff798038103d269b633813fc60c': { body: fixture('tempo-trace.json') },
+    });
+    try {
+      const explained = await explainFailure(
+        { loki: loki.url, tempo: loki.url },
+        { logql: '{namespace="shop"}' },
+      );
+      expect(explained.traceId).toBe('5b8efff798038103d269b633813fc60c');
+      expect(explained.failingSpans).toHaveLength(2);
+      expect(explained.gap).toBeUndefined();
+    } finally {
+      await loki.close();
     }
   });
 });

@@ -3,6 +3,8 @@
  * for this spec, and `explainFailure`, which follows a log line to its trace id and the trace
  * (seed 002). The HTTP exchanges are clients/observability.ts; this module only decides where to
  * ask and what the answers mean.
+ * TODO(#14): tested against replayed documented responses only (kwok runs no Loki, Tempo or
+ * Thanos); test against the real processes where the Multipass rehearsal runs them.
  */
 import { LOKI_PORT } from '../addons/catalog/loki.js';
 import { THANOS_FULLNAME, THANOS_NAMESPACE, THANOS_QUERY_PORT } from '../addons/catalog/prometheus.js';
@@ -70,6 +72,12 @@ export function traceIdOf(line: string): string | undefined {
   if (traceparent) return traceparent[1]!.toLowerCase();
   const field = /["']?trace[_-]?id["']?\s*[:=]\s*["']?([0-9a-f]{16,32})\b/i.exec(line);
   return field ? field[1]!.toLowerCase() : undefined;
+}
+
+/** The trace id of a log entry: in its line, else in its stream's labels (Loki's structured metadata). */
+function traceIdIn(text: string, labels: Readonly<Record<string, string>>): string | undefined {
+  const label = labels.trace_id ?? labels.traceID ?? labels.traceId;
+  return traceIdOf(text) ?? (label && /^[0-9a-f]{16,32}$/i.test(label) ? label.toLowerCase() : undefined);
 }
 
 export interface SpanSummary {
@@ -156,7 +164,7 @@ export async function explainFailure(
     const entries = (answer.data.result as LokiStream[])
       .flatMap((s) => s.values.map(([time, text]) => ({ time, text, labels: s.stream })))
       .sort((a, b) => (BigInt(b.time) > BigInt(a.time) ? 1 : BigInt(b.time) < BigInt(a.time) ? -1 : 0));
-    const withTrace = entries.find((e) => traceIdOf(e.text) !== undefined) ?? entries[0];
+    const withTrace = entries.find((e) => traceIdIn(e.text, e.labels) !== undefined) ?? entries[0];
     if (!withTrace)
       return {
         line: { text: '', labels: {} },
@@ -166,7 +174,7 @@ export async function explainFailure(
       };
     line = withTrace;
   } else throw new Error('explain_failure needs a LogQL query or a log line');
-  const traceId = traceIdOf(line.text);
+  const traceId = traceIdIn(line.text, line.labels);
   if (!traceId) return { line, spans: [], failingSpans: [], gap: 'the log line carries no trace id' };
   const spans = spansOf(await tempoTrace(endpoints, traceId));
   const failingSpans = spans.filter((s) => s.error);
