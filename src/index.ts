@@ -2,7 +2,8 @@
  * platformctl as a library.
  * - Specs: load, default, validate and inspect platform specs (pure: the clock is an argument).
  * - Operations: `openProject` gives the verbs over one project directory (plan, check, up,
- *   down, status), the same API the command line is built on.
+ *   down, status), the same API the command line is built on; objects of any cluster
+ *   (redacted) and the observability APIs, the same the MCP server is built on.
  */
 export { ADDON_CATALOG, CATALOG, catalogEntries } from './addons/catalog.js';
 export type { AddonDefinition, RenderedAddon } from './addons/definition.js';
@@ -32,6 +33,29 @@ export {
   type StepStatusRow,
   type UpRunOptions,
 } from './ops/project.js';
+export {
+  explainFailure,
+  type FailureExplanation,
+  observabilityEndpoints,
+  spansOf,
+  traceIdOf,
+} from './ops/observability.js';
+export {
+  getResource,
+  listEvents,
+  listResources,
+  podLog,
+  redactObject,
+  restartDeployment,
+  scaleWorkload,
+} from './ops/resources.js';
+export {
+  lokiQuery,
+  type ObservabilityEndpoints,
+  promQuery,
+  tempoSearch,
+  tempoTrace,
+} from './clients/observability.js';
 export {
   loadDefaultSpec as loadBuiltinSpec,
   loadSpec as loadSpecText,

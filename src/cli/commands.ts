@@ -34,7 +34,8 @@ export type ActionName =
   | 'analyze'
   | 'backup'
   | 'pki'
-  | 'dashboard';
+  | 'dashboard'
+  | 'mcp';
 
 export const fileOption = () =>
   new Option(
@@ -400,6 +401,47 @@ Listens on 127.0.0.1 only. The printed URL carries a random token; every request
 first visit turns it into a cookie), others get 401. Runs until Ctrl-C; exit 0, 2 usage.`,
       ),
     'dashboard',
+  );
+
+  register(
+    program
+      .command('mcp')
+      .description(
+        'serve the platform as MCP tools (status, plan, verify, analyze, objects, events, logs, PromQL, LogQL, TraceQL, explain_failure) for Claude Desktop and other MCP clients: on stdio, or with --http on 127.0.0.1',
+      )
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--http', 'serve streamable HTTP on 127.0.0.1 instead of stdio (a bearer token guards it)')
+      .option('--port <n>', 'with --http: listen on this port of 127.0.0.1 (default: a free one)')
+      .option(
+        '--allow-write',
+        'also allow the tools that change the cluster: scale_workload, restart_deployment, rerun_step',
+      )
+      .option(
+        '--thanos-url <url>',
+        "Thanos Query instead of its Service through the management cluster's API server (env PLATFORMCTL_THANOS_URL)",
+      )
+      .option(
+        '--loki-url <url>',
+        "Loki instead of the management cluster's pinned address (env PLATFORMCTL_LOKI_URL)",
+      )
+      .option(
+        '--tempo-url <url>',
+        "Tempo instead of the management cluster's pinned address (env PLATFORMCTL_TEMPO_URL)",
+      )
+      .addHelpText(
+        'after',
+        `
+Read-only unless --allow-write: without it the write tools are not listed and their calls are
+refused. Secret values never
+appear in an answer. With --http every request needs "Authorization: Bearer <token>", else 401; the
+token is generated once and kept 0600 in .platformctl/secrets/mcp-token.json (never printed).
+
+Examples:
+  platformctl mcp                          # stdio, for Claude Desktop
+  platformctl mcp --http --port 8765       # http://127.0.0.1:8765/mcp`,
+      ),
+    'mcp',
   );
 
   register(

@@ -30,6 +30,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   backup: () => import('./actions/backup.js'),
   pki: () => import('./actions/pki.js'),
   dashboard: () => import('./actions/dashboard.js'),
+  mcp: () => import('./actions/mcp.js'),
 };
 
 /** Prints an error the way the command's output asks: a JSON object on stdout, or text on stderr. */

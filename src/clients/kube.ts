@@ -5,7 +5,7 @@
  */
 import { PlatformctlError } from '../errors.js';
 import { closest } from '../util/suggest.js';
-import { exchange } from './http.js';
+import { exchange, type HttpResponse } from './http.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Agent } from 'node:http';
@@ -271,7 +271,30 @@ export class KubeClient {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<T> {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const text = await this.#send(method, path, body, contentType);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A GET whose answer is plain text (a container's log), not JSON. */
+  async text(path: string): Promise<string> {
+    return this.#send('GET', path, undefined, 'application/json', '*/*');
+  }
+
+  /**
+   * One exchange as the API server answered it, whatever the status: for callers that read
+   * another API's answer through the API server (a Service proxied by it).
+   */
+  async raw(path: string, accept = 'application/json'): Promise<HttpResponse> {
+    return this.#exchange('GET', path, undefined, 'application/json', accept);
+  }
+
+  async #exchange(
+    method: string,
+    path: string,
+    payload: string | undefined,
+    contentType: string,
+    accept: string,
+  ): Promise<HttpResponse> {
     const send = async () => {
       const auth = await this.config.authenticate();
       return exchange({
@@ -279,6 +302,7 @@ export class KubeClient {
         url: new URL(this.config.server + path),
         headers: {
           ...auth.headers,
+          accept,
           ...(payload === undefined ? {} : { 'content-type': contentType }),
         },
         ...(payload === undefined ? {} : { body: payload }),
@@ -290,14 +314,24 @@ export class KubeClient {
         rejectUnauthorized: !auth.insecure,
       });
     };
-    let response = await send();
+    const response = await send();
+    if (response.status !== 401) return response;
     // An expired exec or token-file credential: ask for a new one once, as client-go does.
-    if (response.status === 401) {
-      this.config.invalidate();
-      response = await send();
-    }
+    this.config.invalidate();
+    return send();
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string,
+    accept = 'application/json',
+  ): Promise<string> {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const response = await this.#exchange(method, path, payload, contentType, accept);
     const { status, text } = response;
-    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+    if (status >= 200 && status < 300) return text;
     let reason = response.statusMessage;
     let message = text.slice(0, 2000);
     try {
@@ -380,14 +414,19 @@ export class KubeClient {
     apiVersion: string,
     kind: string,
     namespace?: string,
-    options: { labelSelector?: string } = {},
+    options: { labelSelector?: string; fieldSelector?: string } = {},
   ): Promise<T[]> {
     const resource = (await this.resources(apiVersion)).find((r) => r.kind === kind);
     if (!resource) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : '';
-    const list = await this.get<{ items: T[] }>(`${base}${ns}/${resource.name}${query}`);
+    const selectors = new URLSearchParams({
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+      ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
+    }).toString();
+    const list = await this.get<{ items: T[] }>(
+      `${base}${ns}/${resource.name}${selectors ? `?${selectors}` : ''}`,
+    );
     return list.items;
   }
 

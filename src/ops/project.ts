@@ -672,6 +672,19 @@ export class Project {
     return (this.#provider ??= providerFor(this.providerName, { env: this.env, runner: this.runner }));
   }
 
+  /** A client of one cluster's API server, through the kubeconfig its provider wrote. */
+  async kube(clusterName: string): Promise<KubeClient> {
+    const cluster = this.platform.clusters.find((c) => c.name === clusterName);
+    if (!cluster)
+      throw new PlatformctlError(
+        'cluster.unknown',
+        'input',
+        `the spec has no cluster "${clusterName}" (it has ${this.platform.clusters.map((c) => c.name).join(', ')})`,
+      );
+    const access = this.provider().access(this.platform, cluster, { layout: this.layout });
+    return KubeClient.fromFile(access.kubeconfig, access.context);
+  }
+
   #context(log: ProviderContext['log'] = () => {}, signal?: AbortSignal): ProviderContext {
     return { layout: this.layout, log, ...(signal ? { signal } : {}) };
   }
