@@ -36,6 +36,23 @@ function reachable(plan: Plan): Array<[string, string]> {
   return plan.steps.flatMap((s) => [...ancestors.get(s.id)!].map((a) => [a, s.id] as [string, string]));
 }
 
+/** Objects that two Applications of one cluster would both own. */
+function ownedTwice(artifacts: readonly Artifact[]): string[] {
+  const owner = new Map<string, string>();
+  const twice: string[] = [];
+  for (const artifact of artifacts) {
+    const match = /^clusters\/([^/]+)\/([^/]+)\/manifests\//.exec(artifact.path);
+    if (!match) continue;
+    for (const o of objectsIn(artifact)) {
+      const key = `${match[1]} ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+      const first = owner.get(key);
+      if (first !== undefined && first !== match[2]) twice.push(`${key}: ${first} and ${match[2]}`);
+      owner.set(key, match[2]!);
+    }
+  }
+  return twice;
+}
+
 /** The sync wave of the Application that carries each plan step, read back from the exported tree. */
 function wavesOfSteps(artifacts: readonly Artifact[]): Map<string, { wave: number; app: string }> {
   const out = new Map<string, { wave: number; app: string }>();
@@ -107,6 +124,18 @@ describe('export gitops', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(400);
+  });
+
+  it('gives every object one owner, and leaves PKI phase 1 to up (it would stand in Git for ever)', () => {
+    expect(ownedTwice(artifacts)).toEqual([]);
+    const issuers = artifacts
+      .filter((a) => a.path.startsWith('clusters/'))
+      .flatMap(objectsIn)
+      .filter((o) => o.kind === 'ClusterIssuer')
+      .map((o) => o.metadata.name as string);
+    expect(issuers).toContain('vault-issuer');
+    expect(issuers).not.toContain('selfsigned-bootstrap');
+    expect(artifacts.map((a) => a.path).filter((p) => p.includes('bootstrap-issuer'))).toEqual([]);
   });
 
   it('splits an add-on whose later steps wait for an Application that waits for its earlier ones', () => {
@@ -223,6 +252,7 @@ describe('export gitops', () => {
           const to = waves.get(b);
           if (from && to && from.app !== to.app) expect(from.wave).toBeLessThan(to.wave);
         }
+        expect(ownedTwice(artifacts)).toEqual([]);
         expect(exportOf(platform!).artifacts).toEqual(artifacts);
       }),
       { numRuns: 12 },

@@ -435,7 +435,10 @@ export function renderGitops(
     ]),
   );
   const units = gitopsUnits(plan);
-  const facts = units.map((unit) => unitFiles(platform, unit, contents, managed.get(unit.cluster)!, out));
+  // A unit whose steps left nothing to sync (a selector that picks no object) has no Application.
+  const facts = units
+    .map((unit) => unitFiles(platform, unit, contents, managed.get(unit.cluster)!, out))
+    .filter((f) => f.chart !== undefined || f.values || f.manifests);
   const sets = options.applicationSets ? applicationSets(facts, options) : undefined;
   if (sets)
     for (const set of sets) {
@@ -460,6 +463,15 @@ export function renderGitops(
     out.add('argocd/repositories.yaml', checked('argocd/repositories.yaml', repositories));
   out.add('bootstrap/argocd-cm.yaml', checked('bootstrap/argocd-cm.yaml', [healthCheckConfig()]));
   out.add('bootstrap/root.yaml', checked('bootstrap/root.yaml', [rootApplication(options)]));
-  out.add('README.md', readme(plan, platform, units, options, sets?.length));
+  out.add(
+    'README.md',
+    readme(
+      plan,
+      platform,
+      facts.map((f) => f.unit),
+      options,
+      sets?.length,
+    ),
+  );
   return out.finish();
 }

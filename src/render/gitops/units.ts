@@ -4,8 +4,9 @@
  *
  * - Only `helm` and `manifests` steps have a GitOps form (a chart source, a directory source).
  *   The others are imperative (provision, bootstrap, Vault's init and auth mounts, the PKI
- *   hand-over, Secrets from generated credentials, published bundles): they are left out, and
- *   their dependants inherit their dependencies, so ordering through them is kept.
+ *   hand-over, Secrets from generated credentials, published bundles), and PKI phase 1 is
+ *   temporary: they are left out, and their dependants inherit their dependencies, so ordering
+ *   through them is kept.
  * - An add-on's steps on a cluster form one Application, unless a dependency of a later step
  *   comes from an Application that is not in an earlier wave (cert-manager's phase-2 issuer waits
  *   for Vault, which waits for cert-manager's bootstrap issuer): from that step on, the add-on
@@ -30,8 +31,14 @@ export interface GitopsUnit {
 
 export const unitKey = (unit: Pick<GitopsUnit, 'cluster' | 'name'>) => `${unit.cluster}/${unit.name}`;
 
-/** Whether a step has a GitOps form: a chart or a directory of objects. */
+/**
+ * Whether a step has a GitOps form: a chart or a directory of objects. Not a step that stands
+ * only until a later one replaces its objects (PKI phase 1, ADR-004): in Git it would stand for
+ * ever, Argo CD would put back what the hand-over removed, and two Applications would own the
+ * certificates both phases issue.
+ */
 export function exportable(step: PlanStep): boolean {
+  if (step.supersededBy) return false;
   return step.kind === 'helm' || (step.kind === 'manifests' && step.artifacts.length > 0);
 }
 
