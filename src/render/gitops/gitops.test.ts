@@ -255,8 +255,9 @@ describe('export gitops', () => {
         expect(ownedTwice(artifacts)).toEqual([]);
         expect(exportOf(platform!).artifacts).toEqual(artifacts);
       }),
-      { numRuns: 12 },
+      { numRuns: 10 },
     );
-    expect(valid).toBeGreaterThanOrEqual(6);
-  });
+    expect(valid).toBeGreaterThanOrEqual(5);
+    // Each case renders and plans a whole platform twice: seconds on a shared machine.
+  }, 120_000);
 });
