@@ -5,6 +5,8 @@
  * holds (from their pinned charts in the shared mirror, and the Gateway API bundle). Every exported
  * object is server-side applied with dryRun=All and strict field validation: the schema checks,
  * defaulting and CEL rules of the real CRDs run, and nothing is stored. Loopback only.
+ * TODO(#16): sync the tree with a running Argo CD (controller and repo server from the harness,
+ * a local Git server) against kwok clusters `up` built, and check every Application Healthy.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -203,6 +203,9 @@ function application(facts: UnitFacts, options: GitopsOptions): KubeObject {
  * ApplicationSets: the units of one name whose Applications differ only in their cluster share
  * one, with a cluster generator picking those clusters by label. Units of one add-on in other
  * waves (a workload cluster's cert-manager waits for mgmt's Vault) get one of their own.
+ * TODO(#16): an ApplicationSet is healthy once it has generated its Applications, so the root's
+ * waves order the ApplicationSets but do not wait for what they generate; ordering those needs
+ * the ApplicationSet controller's progressive syncs (RollingSync steps by a wave label).
  */
 function applicationSets(all: readonly UnitFacts[], options: GitopsOptions): KubeObject[] {
   const PARAMETER = '{{.name}}';
