@@ -1,22 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PlatformctlError } from '../errors.js';
 import { sha256 } from '../render/artifacts.js';
+import { rejection } from '../test-support/rejection.js';
 import { runCli, tempDir } from '../test-support/cli.js';
 import { testPlatform } from '../test-support/render.js';
 import { exportGitops, PLACEHOLDER_REPO_URL } from './gitops.js';
 
 const OPTIONS = { repoURL: 'https://git.example.com/platform.git', revision: 'main' };
-
-async function rejection(promise: Promise<unknown>): Promise<PlatformctlError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformctlError);
-  return error as PlatformctlError;
-}
 
 describe('exportGitops', () => {
   it('writes the tree, rewrites it byte for byte, and removes what a changed export no longer has', async () => {

@@ -17,7 +17,6 @@ import type { IAppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha
 import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import type { IApplicationSet } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/ApplicationSet';
 import { chartFor, type ChartRef } from '../../addons/charts.js';
-import { PlatformctlError } from '../../errors.js';
 import { MANAGED_BY, type KubeObject, plain } from '../../kube/objects.js';
 import { type Plan, stepObjects } from '../../plan/plan.js';
 import type { Platform, PlatformCluster } from '../../spec/model.js';
@@ -29,7 +28,7 @@ import {
   argocdClusterSecrets,
   CLUSTER_LABEL,
 } from '../external.js';
-import { validateObject } from '../kube-schemas.js';
+import { validatedStream } from '../index.js';
 import { APPLICATION_NAMESPACE, namespaces } from '../psa.js';
 import { toYamlStream } from '../yaml.js';
 import { type GitopsUnit, gitopsUnits, stepsLeftOut } from './units.js';
@@ -52,13 +51,6 @@ const IN_CLUSTER = 'https://kubernetes.default.svc';
 const SETUP_WAVE = -1;
 /** Argo CD retries a failed sync this often, backing off from 10s to 3m. */
 const RETRY = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } } as const;
-
-export class GitopsExportError extends PlatformctlError {
-  override readonly name = 'GitopsExportError';
-  constructor(message: string) {
-    super('gitops.invalid-object', 'input', message);
-  }
-}
 
 /** The Application name of a unit on a cluster; `{{.name}}` in an ApplicationSet template. */
 const applicationName = (cluster: string, unit: string) => `${cluster}-${unit}`;
@@ -381,17 +373,6 @@ function rootApplication(options: GitopsOptions): KubeObject {
   } satisfies IApplication);
 }
 
-function checked(path: string, objects: readonly KubeObject[]): string {
-  for (const object of objects) {
-    try {
-      validateObject(object);
-    } catch (error) {
-      throw new GitopsExportError(`${path}: ${(error as Error).message}`);
-    }
-  }
-  return toYamlStream(objects);
-}
-
 function readme(
   plan: Plan,
   platform: Platform,
@@ -446,26 +427,29 @@ export function renderGitops(
   if (sets)
     for (const set of sets) {
       const path = `argocd/applicationsets/${set.metadata.name}.yaml`;
-      out.add(path, checked(path, [set]));
+      out.add(path, validatedStream(path, [set]));
     }
   else
     for (const fact of facts) {
       const path = `argocd/applications/${fact.unit.cluster}/${fact.unit.name}.yaml`;
-      out.add(path, checked(path, [application(fact, options)]));
+      out.add(path, validatedStream(path, [application(fact, options)]));
     }
-  out.add('argocd/projects.yaml', checked('argocd/projects.yaml', projects(platform, facts, options)));
+  out.add(
+    'argocd/projects.yaml',
+    validatedStream('argocd/projects.yaml', projects(platform, facts, options)),
+  );
   out.add(
     'argocd/clusters.yaml',
-    checked(
+    validatedStream(
       'argocd/clusters.yaml',
       argocdClusterSecrets(platform).map((o) => withWave(o, SETUP_WAVE)),
     ),
   );
   const repositories = ociRepositories(facts);
   if (repositories.length > 0)
-    out.add('argocd/repositories.yaml', checked('argocd/repositories.yaml', repositories));
-  out.add('bootstrap/argocd-cm.yaml', checked('bootstrap/argocd-cm.yaml', [healthCheckConfig()]));
-  out.add('bootstrap/root.yaml', checked('bootstrap/root.yaml', [rootApplication(options)]));
+    out.add('argocd/repositories.yaml', validatedStream('argocd/repositories.yaml', repositories));
+  out.add('bootstrap/argocd-cm.yaml', validatedStream('bootstrap/argocd-cm.yaml', [healthCheckConfig()]));
+  out.add('bootstrap/root.yaml', validatedStream('bootstrap/root.yaml', [rootApplication(options)]));
   out.add(
     'README.md',
     readme(
