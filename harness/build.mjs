@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the test-harness binaries (Kubernetes control plane, etcd, kwok, helm)
-// from the Go wrapper modules in harness/<module>/ into .harness/bin/.
+// from the Go wrapper modules in harness/<module>/ into .harness/bin/, and fetches
+// files some tests need from Go module zips (the Argo CD CRDs into .harness/crds/).
 //
 // Every module is keyed by a hash of its go.mod + go.sum, its build parameters
 // and the Go toolchain. A module whose key matches .harness/bin/.stamps.json is
@@ -111,6 +112,19 @@ const MODULES = [
     ],
   },
   {
+    name: 'argocd-crds',
+    // Files of a module zip, not binaries: `go mod download` fetches the zip (checked against
+    // harness/argocd-crds/go.sum), nothing is compiled. The e2e test of `export gitops`
+    // applies these CRDs to a kwok API server.
+    download: 'github.com/argoproj/argo-cd/v3',
+    files: {
+      'application-crd.yaml': 'manifests/crds/application-crd.yaml',
+      'applicationset-crd.yaml': 'manifests/crds/applicationset-crd.yaml',
+      'appproject-crd.yaml': 'manifests/crds/appproject-crd.yaml',
+    },
+    outDir: path.join(REPO_ROOT, '.harness', 'crds', 'argocd'),
+  },
+  {
     name: 'helm',
     binaries: { helm: 'helm.sh/helm/v3/cmd/helm' },
     ldflags() {
@@ -162,6 +176,25 @@ function pin(moduleName, modulePath) {
   );
   if (!match) throw new HarnessError(`harness/${moduleName}/go.mod does not require ${modulePath}`);
   return match[1];
+}
+
+/** The `h1:` hash harness/<moduleName>/go.sum records for the zip of modulePath@version. */
+function goSumHash(moduleName, modulePath, version) {
+  const line = readGoMod(moduleName)
+    .goSum.split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find(([p, v]) => p === modulePath && v === version);
+  if (!line) throw new HarnessError(`harness/${moduleName}/go.sum has no line for ${modulePath} ${version}`);
+  return line[2];
+}
+
+/** What a module puts in place: its binaries, or the files it fetches. */
+function outputsOf(module) {
+  return Object.keys(module.binaries ?? module.files);
+}
+
+function targetDirOf(module) {
+  return module.outDir ?? BIN_DIR;
 }
 
 /** The `go` directive of harness/<moduleName>/go.mod, e.g. "1.26.0". */
@@ -280,6 +313,7 @@ async function inspectToolchain(modules) {
 // Keys, stamps and the machine cache
 
 function buildParams(module) {
+  if (module.download) return { recipe: RECIPE_VERSION, download: module.download, files: module.files };
   return {
     recipe: RECIPE_VERSION,
     binaries: module.binaries,
@@ -293,7 +327,10 @@ function moduleKey(module, params, toolchain) {
   const { goMod, goSum, read } = readGoMod(module.name);
   const sources = (module.sources ?? []).map(read);
   const hash = createHash('sha256');
-  for (const part of [goMod, goSum, ...sources, JSON.stringify(params), JSON.stringify(toolchain)]) {
+  // A fetched file is the same whatever the toolchain: it is not part of the key.
+  const parts = [goMod, goSum, ...sources, JSON.stringify(params)];
+  if (!module.download) parts.push(JSON.stringify(toolchain));
+  for (const part of parts) {
     hash.update(part).update('\0');
   }
   return `${module.name}-${hash.digest('hex').slice(0, 32)}`;
@@ -325,8 +362,8 @@ function staleReason(module, key, stamps) {
   const stamp = stamps[module.name];
   if (!stamp) return 'never built here';
   if (stamp.key !== key) return `inputs changed: ${stamp.key} -> ${key}`;
-  for (const name of Object.keys(module.binaries)) {
-    const size = fileSize(path.join(BIN_DIR, name));
+  for (const name of outputsOf(module)) {
+    const size = fileSize(path.join(targetDirOf(module), name));
     if (size === null) return `${name} is missing`;
     if (size !== stamp.sizes?.[name]) return `${name} was modified`;
   }
@@ -345,7 +382,7 @@ function fileSize(file) {
 /** The machine-cache entry for key, if complete. */
 function cachedEntry(module, key) {
   const dir = path.join(CACHE_ROOT, key);
-  const complete = Object.keys(module.binaries).every((name) => fileSize(path.join(dir, name)) !== null);
+  const complete = outputsOf(module).every((name) => fileSize(path.join(dir, name)) !== null);
   return complete ? dir : null;
 }
 
@@ -358,28 +395,46 @@ function goDefaultBinaryName(pkg) {
   return /^v\d+$/.test(parts.at(-1)) && parts.length > 1 ? parts.at(-2) : parts.at(-1);
 }
 
+/**
+ * `go mod download` of the module's pinned version, outside any module (so that its go.mod's
+ * requirements and go version do not matter), then the zip's hash against our go.sum and a copy
+ * of its files into staging.
+ */
+async function downloadInto(module, staging) {
+  const version = pin(module.name, module.download);
+  const expected = goSumHash(module.name, module.download, version);
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'platformctl-harness-'));
+  try {
+    const output = await runGo(['mod', 'download', '-json', `${module.download}@${version}`], {
+      cwd: outside,
+    });
+    const info = JSON.parse(output.slice(output.indexOf('{'), output.lastIndexOf('}') + 1));
+    if (info.Error) throw new HarnessError(`go mod download ${module.download}@${version}: ${info.Error}`);
+    if (info.Sum !== expected)
+      throw new HarnessError(
+        `${module.download}@${version} has hash ${info.Sum}, but harness/${module.name}/go.sum says ${expected}`,
+      );
+    for (const [name, file] of Object.entries(module.files)) {
+      const source = path.join(info.Dir, file);
+      if (fileSize(source) === null)
+        throw new HarnessError(
+          `${module.download}@${version} has no ${file} (harness/build.mjs: ${module.name})`,
+        );
+      fs.copyFileSync(source, path.join(staging, name));
+    }
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+}
+
 /** Builds module into a new machine-cache entry for key and returns its directory. */
 async function buildIntoCache(module, key, params) {
   fs.mkdirSync(CACHE_ROOT, { recursive: true });
   const staging = path.join(CACHE_ROOT, `.tmp-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
   fs.mkdirSync(staging);
   try {
-    const packages = Object.values(module.binaries);
-    const args = [
-      'build',
-      ...params.flags,
-      `-p=${GO_JOBS}`,
-      '-ldflags',
-      params.ldflags,
-      '-o',
-      `${staging}/`,
-      ...packages,
-    ];
-    await runGo(args, { cwd: readGoMod(module.name).dir });
-    for (const [name, pkg] of Object.entries(module.binaries)) {
-      const built = goDefaultBinaryName(pkg);
-      if (built !== name) fs.renameSync(path.join(staging, built), path.join(staging, name));
-    }
+    if (module.download) await downloadInto(module, staging);
+    else await compileInto(module, staging, params);
     // Replaces an existing entry for the same key, which may be incomplete (or was bypassed by --force).
     const entry = path.join(CACHE_ROOT, key);
     fs.rmSync(entry, { recursive: true, force: true });
@@ -390,15 +445,36 @@ async function buildIntoCache(module, key, params) {
   }
 }
 
-/** Copies the binaries of a cache entry into .harness/bin (atomically per file) and records the stamp. */
+/** `go build` of the module's binaries into staging, named as MODULES says. */
+async function compileInto(module, staging, params) {
+  const packages = Object.values(module.binaries);
+  const args = [
+    'build',
+    ...params.flags,
+    `-p=${GO_JOBS}`,
+    '-ldflags',
+    params.ldflags,
+    '-o',
+    `${staging}/`,
+    ...packages,
+  ];
+  await runGo(args, { cwd: readGoMod(module.name).dir });
+  for (const [name, pkg] of Object.entries(module.binaries)) {
+    const built = goDefaultBinaryName(pkg);
+    if (built !== name) fs.renameSync(path.join(staging, built), path.join(staging, name));
+  }
+}
+
+/** Copies the outputs of a cache entry into place (atomically per file) and records the stamp. */
 function install(module, key, entry) {
   fs.mkdirSync(BIN_DIR, { recursive: true });
+  fs.mkdirSync(targetDirOf(module), { recursive: true });
   const sizes = {};
-  for (const name of Object.keys(module.binaries)) {
-    const target = path.join(BIN_DIR, name);
+  for (const name of outputsOf(module)) {
+    const target = path.join(targetDirOf(module), name);
     const tmp = `${target}.tmp-${process.pid}`;
     fs.copyFileSync(path.join(entry, name), tmp, fs.constants.COPYFILE_FICLONE);
-    fs.chmodSync(tmp, 0o755);
+    fs.chmodSync(tmp, module.binaries ? 0o755 : 0o644);
     fs.renameSync(tmp, target);
     sizes[name] = fileSize(target);
   }
@@ -440,7 +516,8 @@ async function withHeartbeat(module, task) {
 
 const USAGE = `Usage: node harness/build.mjs [options]
 
-Builds the harness binaries into .harness/bin/ (modules: ${MODULES.map((m) => m.name).join(', ')}).
+Builds the harness binaries into .harness/bin/ and fetches the Argo CD CRDs into .harness/crds/
+(modules: ${MODULES.map((m) => m.name).join(', ')}).
 
 Options:
   --only <a,b>  only these modules
@@ -527,10 +604,10 @@ async function main(argv) {
       );
       continue;
     }
-    log(module, `building ${Object.keys(module.binaries).join(', ')} (${reason})`);
+    log(module, `${module.download ? 'fetching' : 'building'} ${outputsOf(module).join(', ')} (${reason})`);
     entry = await withHeartbeat(module, () => buildIntoCache(module, key, params));
     install(module, key, entry);
-    log(module, `built in ${formatDuration(Date.now() - moduleStarted)}`);
+    log(module, `${module.download ? 'fetched' : 'built'} in ${formatDuration(Date.now() - moduleStarted)}`);
   }
   console.log(`harness: done in ${formatDuration(Date.now() - started)}`);
   return 0;

@@ -33,6 +33,7 @@ export {
   type StepStatusRow,
   type UpRunOptions,
 } from './ops/project.js';
+export { exportGitops, type GitopsOptions, type GitopsSummary, gitopsTree } from './ops/gitops.js';
 export {
   explainFailure,
   type FailureExplanation,

@@ -22,6 +22,7 @@ export type ActionName =
   | 'validate'
   | 'schema'
   | 'render'
+  | 'export'
   | 'plan'
   | 'up'
   | 'down'
@@ -132,6 +133,35 @@ export function defineCommands(program: Command, register: Register): void {
         '\nExamples:\n  platformctl render --out rendered\n  platformctl render --diff rendered',
       ),
     'render',
+  );
+
+  register(
+    program
+      .command('export')
+      .description(
+        'write the platform as a Git tree that Argo CD reconciles: a root Application (app of apps), AppProjects, one Application per add-on per cluster in sync waves from the plan, cluster Secrets through External Secrets',
+      )
+      .argument('<format>', 'gitops', (value: string) => {
+        if (value !== 'gitops') throw new InvalidArgumentError('the only format is "gitops"');
+        return value;
+      })
+      .addOption(fileOption())
+      .requiredOption(
+        '--out <dir>',
+        'write the tree here (files of an earlier export that are no longer produced, and unchanged, are removed)',
+      )
+      .option('--repo-url <url>', 'the Git repository Argo CD clones the tree from (default: a placeholder)')
+      .option('--revision <ref>', 'the branch, tag or commit Argo CD follows', 'HEAD')
+      .option(
+        '--applicationsets',
+        'one ApplicationSet per add-on with a cluster generator, instead of one Application per add-on per cluster',
+      )
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        "\nThe tree holds what Argo CD can reconcile; its README.md lists the steps of the plan that only\n`platformctl up` does (Vault's initialisation, generated Secrets).\n\nExamples:\n  platformctl export gitops --out gitops --repo-url https://git.example.com/platform.git --revision main\n  platformctl export gitops --out gitops --applicationsets -o json",
+      ),
+    'export',
   );
 
   register(

@@ -17,6 +17,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   validate: () => import('./actions/validate.js'),
   schema: () => import('./actions/schema.js'),
   render: () => import('./actions/render.js'),
+  export: () => import('./actions/export.js'),
   plan: () => import('./actions/plan.js'),
   up: () => import('./actions/up.js'),
   down: () => import('./actions/down.js'),

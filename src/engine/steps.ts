@@ -7,13 +7,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
-import type { BundleRef, ObjectRef, ObjectSelector } from '../addons/types.js';
+import type { BundleRef, ObjectRef } from '../addons/types.js';
 import { parseObjects, type KubeObject } from '../kube/objects.js';
 import type { HelmClient } from '../clients/helm.js';
 import { latestRelease, releaseObjects } from '../clients/helm-releases.js';
 import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { VaultClient } from '../clients/vault.js';
-import type { PlanStep, StepKind } from '../plan/plan.js';
+import { stepObjects, type PlanStep, type StepKind } from '../plan/plan.js';
 import type { ClusterRequest, ProviderContext } from '../providers/types.js';
 import type { PkiPlan } from '../render/pki.js';
 import type { PlatformCluster } from '../spec/model.js';
@@ -103,20 +103,6 @@ export function installOrder(objects: readonly KubeObject[]): KubeObject[] {
 
 const label = (o: KubeObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-
-function selected(object: KubeObject, selector: ObjectSelector | undefined): boolean {
-  const is = (ref: { kind: string; name: string }) =>
-    ref.kind === object.kind && ref.name === object.metadata.name;
-  if (selector?.only && !selector.only.some(is)) return false;
-  return !selector?.except?.some(is);
-}
-
-/** The objects a manifests step applies: those of its artifacts that its selector picks. */
-function objectsOf(step: PlanStep, contents: ReadonlyMap<string, string>): KubeObject[] {
-  return step.artifacts
-    .flatMap((path) => parseObjects(contents.get(path)))
-    .filter((o) => selected(o, step.objects));
-}
 
 async function apply(
   client: KubeClient,
@@ -250,7 +236,7 @@ async function superseded(client: KubeClient, ref: ObjectRef | undefined): Promi
 }
 
 function manifestsRunner(env: StepEnvironment, step: PlanStep): Runner {
-  const objects = objectsOf(step, env.contents);
+  const objects = stepObjects(step, env.contents);
   return {
     async check() {
       if (objects.length === 0) return undefined;
@@ -523,7 +509,7 @@ const RUNNERS: Record<StepKind, (env: StepEnvironment, step: PlanStep) => Runner
   'vault-configure': vaultConfigureRunner,
   'vault-auth': vaultAuthRunner,
   secrets: secretsRunner,
-  'pki-handover': (env, step) => pkiHandoverRunner(env, step, objectsOf(step, env.contents)),
+  'pki-handover': (env, step) => pkiHandoverRunner(env, step, stepObjects(step, env.contents)),
 };
 
 /** Whether a recorded step still stands for this plan's step: it succeeded with the same inputs. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArtifactSet, sha256 } from '../render/artifacts.js';
-import { PlatformctlError } from '../errors.js';
+import { rejection } from '../test-support/rejection.js';
 import { tempDir } from '../test-support/cli.js';
 import { compareTree, isSafeRelativePath, writeTree } from './tree.js';
 
@@ -18,15 +18,6 @@ function craftedIndex(dir: string, paths: string[]) {
     join(dir, 'index.json'),
     JSON.stringify({ artifacts: paths.map((path) => ({ path, sha256: sha256('x\n'), bytes: 2 })) }),
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PlatformctlError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformctlError);
-  return error as PlatformctlError;
 }
 
 describe('isSafeRelativePath', () => {

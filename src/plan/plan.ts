@@ -19,6 +19,7 @@ import type {
   Phase,
 } from '../addons/types.js';
 import type { AddonDefinition } from '../addons/definition.js';
+import { type KubeObject, parseObjects } from '../kube/objects.js';
 import { providerTraits } from '../providers/traits.js';
 import type { Artifact } from '../render/artifacts.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
@@ -468,4 +469,21 @@ export function buildPlan(
     return { ...step, inputsHash: hashInputs(step, contents, digests) };
   });
   return { platform: platform.name, provider, steps, criticalPath: longestPath(steps) };
+}
+
+function selected(object: KubeObject, selector: ObjectSelector | undefined): boolean {
+  const is = (ref: { kind: string; name: string }) =>
+    ref.kind === object.kind && ref.name === object.metadata.name;
+  if (selector?.only && !selector.only.some(is)) return false;
+  return !selector?.except?.some(is);
+}
+
+/** The objects a manifests step applies: those of its artifacts that its selector picks. */
+export function stepObjects(
+  step: Pick<PlanStep, 'artifacts' | 'objects'>,
+  contents: ReadonlyMap<string, string>,
+): KubeObject[] {
+  return step.artifacts
+    .flatMap((path) => parseObjects(contents.get(path)))
+    .filter((o) => selected(o, step.objects));
 }

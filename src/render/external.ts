@@ -31,25 +31,39 @@ export interface ExternalArtifact {
   readonly objects?: readonly KubeObject[];
 }
 
-function argocd(platform: Platform): ExternalArtifact[] {
-  const service = platform.externalServices.argocd!;
-  const management = platform.managementCluster;
-  const values = {
-    global: { domain: `argocd.${management}.${platform.network.domain}` },
-    // TLS ends at the platform Gateway; Argo CD's own server speaks plain HTTP behind it.
-    configs: { params: { 'server.insecure': true } },
-    dex: { enabled: false },
-    controller: {
-      resources: {
-        requests: { cpu: '250m', memory: `${Math.round(service.memoryGiB * 256)}Mi` },
-        limits: { memory: `${Math.round(service.memoryGiB * 512)}Mi` },
-      },
-    },
-    server: { resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } } },
-    repoServer: { resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } } },
-    redis: { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } } },
-  };
-  const registrations: KubeObject[] = platform.clusters.map((cluster) => ({
+/**
+ * Argo CD's health check for Application resources, for argocd-cm. Argo CD 1.8 removed it
+ * (argo-cd#3781, #5585): without it an app-of-apps root calls a child Application healthy as soon
+ * as it exists, so the next sync wave starts before the child's resources are up. This is the
+ * check Argo CD's documentation gives (operator-manual/health.md, "Argocd App").
+ */
+export const APPLICATION_HEALTH_CHECK_KEY = 'resource.customizations.health.argoproj.io_Application';
+export const APPLICATION_HEALTH_CHECK_LUA = `hs = {}
+hs.status = "Progressing"
+hs.message = ""
+if obj.status ~= nil then
+  if obj.status.health ~= nil then
+    hs.status = obj.status.health.status
+    if obj.status.health.message ~= nil then
+      hs.message = obj.status.health.message
+    end
+  end
+end
+return hs
+`;
+
+/** The label on each cluster Secret naming its cluster, for ApplicationSet cluster generators. */
+export const CLUSTER_LABEL = 'platformctl.dev/cluster';
+export const CLUSTER_ROLE_LABEL = 'platformctl.dev/cluster-role';
+
+/**
+ * One ExternalSecret per cluster that makes Argo CD's cluster Secret (label
+ * argocd.argoproj.io/secret-type: cluster) from Vault: the credentials are never rendered.
+ * TODO(#16): nothing writes platform/argocd/clusters/<cluster> into Vault yet; it has to be put
+ * there (caData, certData, keyData) before the Secrets can sync.
+ */
+export function argocdClusterSecrets(platform: Platform): KubeObject[] {
+  return platform.clusters.map((cluster) => ({
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
     metadata: { name: `cluster-${cluster.name}`, namespace: ARGOCD_NAMESPACE, labels: { ...MANAGED_BY } },
@@ -60,7 +74,13 @@ function argocd(platform: Platform): ExternalArtifact[] {
         name: `cluster-${cluster.name}`,
         deletionPolicy: 'Retain',
         template: {
-          metadata: { labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+          metadata: {
+            labels: {
+              'argocd.argoproj.io/secret-type': 'cluster',
+              [CLUSTER_LABEL]: cluster.name,
+              [CLUSTER_ROLE_LABEL]: cluster.role,
+            },
+          },
           data: {
             name: cluster.name,
             server: `https://${cluster.addresses.api}:6443`,
@@ -75,6 +95,31 @@ function argocd(platform: Platform): ExternalArtifact[] {
       })),
     },
   }));
+}
+
+function argocd(platform: Platform): ExternalArtifact[] {
+  const service = platform.externalServices.argocd!;
+  const management = platform.managementCluster;
+  const values = {
+    global: { domain: `argocd.${management}.${platform.network.domain}` },
+    // TLS ends at the platform Gateway; Argo CD's own server speaks plain HTTP behind it.
+    configs: {
+      params: { 'server.insecure': true },
+      // Sync waves of an app-of-apps wait for the child Applications' health (argo-cd#5585).
+      cm: { [APPLICATION_HEALTH_CHECK_KEY]: APPLICATION_HEALTH_CHECK_LUA },
+    },
+    dex: { enabled: false },
+    controller: {
+      resources: {
+        requests: { cpu: '250m', memory: `${Math.round(service.memoryGiB * 256)}Mi` },
+        limits: { memory: `${Math.round(service.memoryGiB * 512)}Mi` },
+      },
+    },
+    server: { resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } } },
+    repoServer: { resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } } },
+    redis: { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } } },
+  };
+  const registrations = argocdClusterSecrets(platform);
   const release = {
     ...ARGOCD_CHART,
     cluster: management,

@@ -84,7 +84,8 @@ function vaultCaDemands(plan: PkiPlan, cluster: string): SecretDemand[] {
     }));
 }
 
-function objects(path: string, list: readonly KubeObject[]): string {
+/** The objects as one YAML stream, each checked against its schema first (a RenderError names the file). */
+export function validatedStream(path: string, list: readonly KubeObject[]): string {
   for (const object of list) {
     try {
       validateObject(object);
@@ -94,6 +95,8 @@ function objects(path: string, list: readonly KubeObject[]): string {
   }
   return toYamlStream(list);
 }
+
+const objects = validatedStream;
 
 export function renderPlatform(platform: Platform, options: RenderOptions = {}): Artifact[] {
   const out = new ArtifactSet();
