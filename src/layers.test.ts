@@ -17,10 +17,12 @@ const LAYERS: ReadonlyArray<readonly [string, RegExp]> = [
   // The providers' traits are plain data the planner reads.
   ['spec', /^(spec\/|providers\/traits\.ts$)/],
   ['clients', /^clients\//],
-  ['render-core', /^render\/(?!index\.ts$)/],
+  ['render-core', /^render\/(?!index\.ts$|gitops\/)/],
   ['addons', /^addons\//],
   ['render', /^render\/index\.ts$/],
   ['plan', /^plan\//],
+  // The GitOps tree is rendered from the plan: its sync waves are the plan's dependency depth.
+  ['gitops', /^render\/gitops\//],
   ['providers', /^providers\//],
   ['engine', /^engine\//],
   ['ops', /^ops\//],
