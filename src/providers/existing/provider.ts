@@ -7,10 +7,9 @@
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { KubeClient } from '../../clients/kube.js';
-import { accepts } from '../../clients/http.js';
 import type { VaultEndpoint } from '../../clients/vault.js';
 import type { Platform, PlatformCluster } from '../../spec/model.js';
-import { findVault, runningVault, VAULT_SECRET_PATH, vaultAnswers } from '../shared/pinned-vault.js';
+import { runningVaultAtPinnedAddress, vaultAtPinnedAddress } from '../shared/pinned-vault.js';
 import { listNodes, registeredAddresses } from '../shared/nodes.js';
 import { providerTraits } from '../traits.js';
 import {
@@ -166,14 +165,7 @@ export class ExistingProvider implements ClusterProvider {
   // pinned load-balancer address answers from this machine.
   async vaultEndpoint(platform: Platform, context: ProviderContext): Promise<VaultEndpoint> {
     const mgmt = platform.clusters.find((c) => c.name === platform.managementCluster)!;
-    const kube = await this.#client(platform, mgmt, context);
-    return findVault({
-      platform,
-      readTlsSecret: () => kube.getOptional(VAULT_SECRET_PATH),
-      answers: vaultAnswers,
-      log: context.log,
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
+    return vaultAtPinnedAddress(platform, await this.#client(platform, mgmt, context), context);
   }
 
   async runningVault(
@@ -183,16 +175,6 @@ export class ExistingProvider implements ClusterProvider {
     const mgmt = platform.clusters.find((c) => c.name === platform.managementCluster);
     if (!mgmt) return undefined;
     const kube = await this.#client(platform, mgmt, context).catch(() => undefined);
-    if (!kube) return undefined;
-    return runningVault({
-      platform,
-      readTlsSecret: async () =>
-        (await accepts(new URL(kube.config.server), LOOK_MS))
-          ? kube.getOptional(VAULT_SECRET_PATH)
-          : undefined,
-      answers: async (endpoint) =>
-        (await accepts(new URL(endpoint.address), LOOK_MS)) && (await vaultAnswers(endpoint)),
-      timeoutMs: 3 * LOOK_MS,
-    });
+    return kube ? runningVaultAtPinnedAddress(platform, kube, LOOK_MS) : undefined;
   }
 }

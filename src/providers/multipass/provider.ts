@@ -42,8 +42,7 @@ import { waitingNodes } from '../shared/nodes.js';
 import { access as fileAccess } from 'node:fs/promises';
 import { KubeClient } from '../../clients/kube.js';
 import type { VaultEndpoint } from '../../clients/vault.js';
-import { accepts } from '../../clients/http.js';
-import { findVault, runningVault, VAULT_SECRET_PATH, vaultAnswers } from '../shared/pinned-vault.js';
+import { runningVaultAtPinnedAddress, vaultAtPinnedAddress } from '../shared/pinned-vault.js';
 
 /** How long `status` and `verify` give an address on the node network to accept a connection. */
 const LOOK_MS = 2_000;
@@ -152,21 +151,16 @@ export class MultipassProvider implements ClusterProvider {
   async vaultEndpoint(platform: Platform, context: ProviderContext): Promise<VaultEndpoint> {
     const mgmt = platform.clusters.find((c) => c.name === platform.managementCluster)!;
     const access = this.access(platform, mgmt, context);
-    const kube = await KubeClient.fromFile(access.kubeconfig, access.context);
-    return findVault({
+    return vaultAtPinnedAddress(
       platform,
-      readTlsSecret: () => kube.getOptional(VAULT_SECRET_PATH),
-      answers: vaultAnswers,
-      log: context.log,
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
+      await KubeClient.fromFile(access.kubeconfig, access.context),
+      context,
+    );
   }
 
   /**
    * Where Vault answers now, for `status` and `verify`: the same pinned address as vaultEndpoint,
-   * in one look of a few seconds that starts nothing. Each address (the API VIP for Vault's CA,
-   * then Vault's) must accept a connection within LOOK_MS before it is asked anything, so VMs
-   * that are stopped or a network this machine is not on cost seconds, not a request timeout.
+   * in one look of a few seconds that starts nothing (stopped VMs cost seconds, not a timeout).
    */
   async runningVault(
     context: Pick<ProviderContext, 'layout'>,
@@ -176,17 +170,7 @@ export class MultipassProvider implements ClusterProvider {
     if (!mgmt) return undefined;
     const access = this.access(platform, mgmt, context);
     const kube = await KubeClient.fromFile(access.kubeconfig, access.context).catch(() => undefined);
-    if (!kube) return undefined;
-    return runningVault({
-      platform,
-      readTlsSecret: async () =>
-        (await accepts(new URL(kube.config.server), LOOK_MS))
-          ? kube.getOptional(VAULT_SECRET_PATH)
-          : undefined,
-      answers: async (endpoint) =>
-        (await accepts(new URL(endpoint.address), LOOK_MS)) && (await vaultAnswers(endpoint)),
-      timeoutMs: 3 * LOOK_MS,
-    });
+    return kube ? runningVaultAtPinnedAddress(platform, kube, LOOK_MS) : undefined;
   }
 
   /** The first control plane's etcd member, snapshotted in its pod and copied off the VM. */

@@ -9,10 +9,12 @@
  * TODO(#11): a port-forward through the API server when the pinned address does not answer from
  * the host (a VPN, or a Multipass network the host is not on).
  */
+import { accepts } from '../../clients/http.js';
+import type { KubeClient } from '../../clients/kube.js';
 import { type VaultEndpoint, VaultClient } from '../../clients/vault.js';
 import { VAULT_CA_KEY, VAULT_NAMESPACE, VAULT_TLS_SECRET, vaultAddress } from '../../render/pki.js';
 import type { Platform } from '../../spec/model.js';
-import { ProviderError, type ProviderEvent } from '../types.js';
+import { ProviderError, type ProviderContext, type ProviderEvent } from '../types.js';
 
 interface SecretObject {
   readonly data?: Readonly<Record<string, string>>;
@@ -117,4 +119,43 @@ export async function findVault(input: FindVaultInput): Promise<VaultEndpoint> {
     if (input.signal?.aborted) throw new ProviderError('cancelled', { kind: 'interrupted' });
     await new Promise((r) => setTimeout(r, input.pollMs ?? 5_000));
   }
+}
+
+/**
+ * A provider's `vaultEndpoint` where Vault is reached at its pinned load-balancer address (the
+ * Multipass VMs' network, clusters someone else runs): its CA from the management cluster's
+ * TLS Secret, read through `kube`.
+ */
+export function vaultAtPinnedAddress(
+  platform: Platform,
+  kube: KubeClient,
+  context: ProviderContext,
+): Promise<VaultEndpoint> {
+  return findVault({
+    platform,
+    readTlsSecret: () => kube.getOptional(VAULT_SECRET_PATH),
+    answers: vaultAnswers,
+    log: context.log,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+}
+
+/**
+ * A provider's `runningVault` for the same: one look that starts nothing. Each address (the API
+ * server for Vault's CA, then Vault's) must accept a connection within `lookMs` before it is
+ * asked anything, so a network this machine is not on costs seconds, not a request timeout.
+ */
+export function runningVaultAtPinnedAddress(
+  platform: Platform,
+  kube: KubeClient,
+  lookMs: number,
+): Promise<VaultEndpoint | undefined> {
+  return runningVault({
+    platform,
+    readTlsSecret: async () =>
+      (await accepts(new URL(kube.config.server), lookMs)) ? kube.getOptional(VAULT_SECRET_PATH) : undefined,
+    answers: async (endpoint) =>
+      (await accepts(new URL(endpoint.address), lookMs)) && (await vaultAnswers(endpoint)),
+    timeoutMs: 3 * lookMs,
+  });
 }
