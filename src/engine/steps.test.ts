@@ -17,7 +17,7 @@ import { testPlatform } from '../test-support/render.js';
 import { ChartSourceError, resolveBundle, resolveChart } from './chart-source.js';
 import type { CredentialStore } from './credentials.js';
 import type { StepEnvironment } from './step-environment.js';
-import { executableSteps, installOrder, settled } from './steps.js';
+import { executableSteps, installOrder, interruptedReleaseRepair, settled } from './steps.js';
 
 const object = (kind: string, name: string): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name } });
 
@@ -281,5 +281,35 @@ describe('a phase-1 step (supersededBy)', () => {
       outcome: 'unchanged',
       detail: 'superseded: ClusterIssuer vault-issuer exists',
     });
+  });
+});
+
+describe('a release an interrupted run left behind', () => {
+  it('finishes an interrupted uninstall (Helm would say "has no deployed releases"), undoes a pending first install, rolls back a pending upgrade', () => {
+    expect(interruptedReleaseRepair({ status: 'uninstalling', revision: 1 })).toEqual({
+      action: 'uninstall',
+    });
+    expect(interruptedReleaseRepair({ status: 'uninstalling', revision: 4 })).toEqual({
+      action: 'uninstall',
+    });
+    expect(interruptedReleaseRepair({ status: 'pending-install', revision: 1 })).toEqual({
+      action: 'uninstall',
+    });
+    expect(interruptedReleaseRepair({ status: 'pending-upgrade', revision: 1 })).toEqual({
+      action: 'uninstall',
+    });
+    expect(interruptedReleaseRepair({ status: 'pending-upgrade', revision: 3 })).toEqual({
+      action: 'rollback',
+      revision: 2,
+    });
+    expect(interruptedReleaseRepair({ status: 'pending-rollback', revision: 5 })).toEqual({
+      action: 'rollback',
+      revision: 4,
+    });
+  });
+
+  it('leaves releases Helm itself can upgrade alone (a failed first install included)', () => {
+    for (const status of ['deployed', 'failed', 'superseded'])
+      expect(interruptedReleaseRepair({ status, revision: 1 })).toBeUndefined();
   });
 });

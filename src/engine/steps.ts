@@ -266,19 +266,39 @@ function manifestsRunner(env: StepEnvironment, step: PlanStep): Runner {
 }
 
 /**
- * A run killed during `helm upgrade --install` leaves the release pending, and Helm then refuses
- * every operation on it. This run holds the platform lock, so no one else is operating on it:
- * undo the interrupted operation (uninstall a pending first install, roll back a pending upgrade).
+ * What to do with a release an interrupted run left behind, from its latest revision. A run killed
+ * during `helm upgrade --install` leaves it pending, and Helm then refuses every operation on it;
+ * one killed during `helm uninstall` (a pending first install being cleared, or a prune) leaves it
+ * `uninstalling`, and `upgrade --install` then fails with "has no deployed releases". Undo or
+ * finish the interrupted operation: uninstall a pending first install or an unfinished uninstall,
+ * roll back a pending upgrade or rollback to the revision before it.
  */
-async function clearPendingRelease(helm: HelmClient, name: string, namespace: string, context: StepContext) {
+export function interruptedReleaseRepair(status: {
+  readonly status: string;
+  readonly revision: number;
+}):
+  { readonly action: 'uninstall' } | { readonly action: 'rollback'; readonly revision: number } | undefined {
+  if (status.status === 'uninstalling') return { action: 'uninstall' };
+  if (!status.status.startsWith('pending-')) return undefined;
+  if (status.status === 'pending-install' || status.revision <= 1) return { action: 'uninstall' };
+  return { action: 'rollback', revision: status.revision - 1 };
+}
+
+/** This run holds the platform lock, so no one else is operating on the release: repair it. */
+async function clearInterruptedRelease(
+  helm: HelmClient,
+  name: string,
+  namespace: string,
+  context: StepContext,
+) {
   const status = await helm.status(name, namespace, { signal: context.signal });
-  if (!status?.status.startsWith('pending-')) return;
+  const repair = status && interruptedReleaseRepair(status);
+  if (!repair) return;
   context.log(
-    `release ${name} was left ${status.status} (revision ${status.revision}) by an interrupted run`,
+    `release ${name} was left ${status.status} (revision ${status.revision}) by an interrupted run: ${repair.action === 'uninstall' ? 'uninstalling it' : `rolling back to revision ${repair.revision}`}`,
   );
-  if (status.status === 'pending-install' || status.revision <= 1)
-    await helm.uninstall(name, namespace, { signal: context.signal });
-  else await helm.rollback(name, namespace, { signal: context.signal, revision: status.revision - 1 });
+  if (repair.action === 'uninstall') await helm.uninstall(name, namespace, { signal: context.signal });
+  else await helm.rollback(name, namespace, { signal: context.signal, revision: repair.revision });
 }
 
 /** The spec's nodes of a cluster as objects for the gates: registered and Ready. */
@@ -336,7 +356,7 @@ function helmRunner(env: StepEnvironment, step: PlanStep): Runner {
         await writeFile(valuesFile, values, { mode: 0o600 });
       }
       context.log(`chart ${ref.chart} ${ref.version} from the ${chart.from} (${chart.chart})`);
-      await clearPendingRelease(env.helm(step.cluster), addon, namespace, context);
+      await clearInterruptedRelease(env.helm(step.cluster), addon, namespace, context);
       const postRenderer = await env.provider.helmPostRenderer?.(clusterOf(env, step.cluster), env);
       await env.helm(step.cluster).upgradeInstall(
         {
