@@ -186,7 +186,10 @@ export function journalPath(layout: ProjectLayout, cluster: string): string {
   return join(layout.stateDir, 'restore', `${cluster}.json`);
 }
 
-export async function readJournal(layout: ProjectLayout, cluster: string): Promise<RestoreJournal | undefined> {
+export async function readJournal(
+  layout: ProjectLayout,
+  cluster: string,
+): Promise<RestoreJournal | undefined> {
   const text = await readFile(journalPath(layout, cluster), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
@@ -280,7 +283,11 @@ export async function checkPreconditions(
     });
     return refuse();
   }
-  checks.push({ id: 'backup.exists', ok: true, detail: `${backup.dir} (${manifest.file}, ${manifest.size} bytes)` });
+  checks.push({
+    id: 'backup.exists',
+    ok: true,
+    detail: `${backup.dir} (${manifest.file}, ${manifest.size} bytes)`,
+  });
   const sum = await verifySnapshot(backup.dir, manifest, undefined, context.signal);
   checks.push({
     id: 'backup.checksum',
@@ -497,7 +504,8 @@ export async function restore(deps: RestoreDeps, options: RestoreOptions): Promi
       const same = earlier.backup.dir === backup.dir && earlier.phase === 'restoring';
       const intact =
         same &&
-        (await verifySnapshot(earlier.backup.dir, await readManifest(earlier.backup.dir), undefined)).verifies;
+        (await verifySnapshot(earlier.backup.dir, await readManifest(earlier.backup.dir), undefined))
+          .verifies;
       if (same && intact) {
         log(run, `resuming the restore from ${earlier.backup.id} started at ${earlier.startedAt}`);
         return await finish(run, backup, started, resumed);
@@ -511,8 +519,7 @@ export async function restore(deps: RestoreDeps, options: RestoreOptions): Promi
             : `an interrupted restore from ${earlier.backup.id} is rolled back first`,
       );
       await rollBack(run);
-      if (earlier.backup.dir === backup.dir)
-        return report(run, backup, started, 'rolled-back', { resumed });
+      if (earlier.backup.dir === backup.dir) return report(run, backup, started, 'rolled-back', { resumed });
       steps.push(...run.steps);
     }
     const probe = deps.provider.etcdRestore(

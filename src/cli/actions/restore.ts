@@ -30,8 +30,7 @@ function ago(seconds: number | undefined): string {
 
 function preconditionsText(pre: RestorePreconditions): string {
   const lines = [`restore ${pre.cluster} from ${pre.backup.dir}:`];
-  for (const check of pre.checks)
-    lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'}  ${check.id}: ${check.detail}`);
+  for (const check of pre.checks) lines.push(`  ${check.ok ? 'ok  ' : 'FAIL'}  ${check.id}: ${check.detail}`);
   if (pre.ok) {
     lines.push(
       `  goes back to revision ${pre.snapshotRevision}, taken ${ago(pre.ageSeconds)} ago (${pre.manifest?.createdAt}): everything written to ${pre.cluster} since is lost` +
