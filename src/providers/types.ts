@@ -110,6 +110,8 @@ export interface EtcdRestoreRequest {
   readonly cluster: PlatformCluster;
   /** The snapshot file on this machine, already checked against its manifest. */
   readonly snapshot: string;
+  /** Its SHA-256 (the manifest's): a provider that copies it elsewhere checks the copy. */
+  readonly snapshotSha256?: string;
   /** Names this restore's data directories, so a resumed or rolled-back run finds them again. */
   readonly restoreId: string;
   /** `etcdutl snapshot restore --bump-revision` (with `--mark-compacted`). */
