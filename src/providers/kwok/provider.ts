@@ -471,7 +471,8 @@ export class KwokProvider implements ClusterProvider {
         env: this.#env,
         runner: this.#runner,
         workdir: kwokPaths(context.layout).workdirOf(request.cluster.name),
-        kwokctl: (args, ctx, timeoutMs) => this.kwokctl(ctx.layout, request.cluster.name, args, ctx, timeoutMs),
+        kwokctl: (args, ctx, timeoutMs) =>
+          this.kwokctl(ctx.layout, request.cluster.name, args, ctx, timeoutMs),
         kubeconfig: access.kubeconfig,
         kubeContext: access.context,
       },
