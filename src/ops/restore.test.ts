@@ -15,7 +15,9 @@ import { journalPath, restore, revisionBump, type RestoreDeps, type RestoreJourn
 const platform = testPlatform();
 const ID = '20261203T142248Z';
 
-function fixture(options: { failAt?: string; failUndo?: string; damage?: boolean } = {}) {
+function fixture(
+  options: { failAt?: string; failUndo?: string; damage?: boolean; abortAt?: AbortController } = {},
+) {
   const root = tempDir();
   const layout = projectLayout(root);
   const dir = join(layout.clusterBackups('mgmt'), ID);
@@ -50,10 +52,11 @@ function fixture(options: { failAt?: string; failUndo?: string; damage?: boolean
     title: `${id} title`,
     run: async () => {
       calls.push(`run ${id}`);
+      if (options.abortAt && id === 'restore') options.abortAt.abort();
       if (options.failAt === id) throw new Error(`${id} broke`);
     },
-    undo: async () => {
-      calls.push(`undo ${id}`);
+    undo: async (context: { signal?: AbortSignal }) => {
+      calls.push(`undo ${id}${context.signal?.aborted ? ' (cancelled!)' : ''}`);
       if (options.failUndo === id) throw new Error(`undo ${id} broke`);
     },
   });
@@ -114,6 +117,14 @@ describe('restore', () => {
     expect(calls).toEqual(['run stop', 'run restore', 'run swap', 'undo swap', 'undo restore', 'undo stop']);
     expect(report).toMatchObject({ outcome: 'rolled-back', ok: false, error: { message: 'swap broke' } });
     expect(existsSync(journalPath(layout, 'mgmt'))).toBe(false);
+  });
+
+  it('interrupted: no further step starts, and what was done is undone without the cancelled signal', async () => {
+    const abortAt = new AbortController();
+    const { deps, calls } = fixture({ abortAt });
+    const report = await restore(deps, { cluster: 'mgmt', from: ID, yes: true, signal: abortAt.signal });
+    expect(calls).toEqual(['run stop', 'run restore', 'undo restore', 'undo stop']);
+    expect(report).toMatchObject({ outcome: 'rolled-back', error: { code: 'restore.interrupted' } });
   });
 
   it('an undo that fails keeps the journal, rolling back, for the next run', async () => {

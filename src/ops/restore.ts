@@ -370,6 +370,8 @@ function firstLine(error: unknown): string {
 /** Undoes what the journal says was done or begun, newest first; the journal goes when all is undone. */
 async function rollBack(run: Run): Promise<void> {
   const { journal, procedure, deps } = run;
+  // Never cancelled: an interrupted restore is exactly what has to be put back.
+  const context: ProviderContext = { layout: run.context.layout, log: run.context.log };
   journal.phase = 'rolling-back';
   await writeJournal(deps.layout, journal);
   const begun = procedure.steps.filter((s) => journal.done.includes(s.id) || journal.current === s.id);
@@ -377,7 +379,7 @@ async function rollBack(run: Run): Promise<void> {
     const started = Date.now();
     log(run, `undoing: ${step.title}`, step.id);
     try {
-      const detail = await step.undo(run.context);
+      const detail = await step.undo(context);
       run.steps.push({
         id: step.id,
         title: step.title,

@@ -85,7 +85,8 @@ function reportText(report: RestoreReport): string {
 /**
  * Exit 0 restored and verify passed; 3 rolled back (the cluster as it was) or verify fails after
  * the restore; 1 refused before anything changed (the snapshot missing or not verifying, another
- * cluster's, not confirmed); 2 usage (no --from, no terminal to confirm on and no --yes); 4 locked.
+ * cluster's, not confirmed); 2 usage (no --from, no terminal to confirm on and no --yes); 4 locked;
+ * 130 interrupted (Ctrl-C: the step running finishes or stops, then everything done is put back).
  */
 export default async function restore(flags: RestoreFlags, { io, args }: ActionContext): Promise<number> {
   const cluster = args?.[0] as string | undefined;
@@ -120,6 +121,7 @@ export default async function restore(flags: RestoreFlags, { io, args }: ActionC
       io.stdout(
         reportText(report.keptDir ? { ...report, keptDir: relative(project.dir, report.keptDir) } : report),
       );
+    if (!report.ok && controller.signal.aborted) return EXIT.interrupted;
     return report.ok ? EXIT.ok : EXIT.failed;
   } finally {
     process.off('SIGINT', onSignal);
