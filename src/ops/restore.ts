@@ -76,7 +76,7 @@ export interface RestorePreconditions {
 export interface RestoreStepReport {
   readonly id: string;
   readonly title: string;
-  /** done (this run), resumed-done (an earlier run), failed, undone, undo-failed. */
+  /** done (by this run), done earlier (by a run that was killed), failed, undone, undo failed. */
   readonly outcome: 'done' | 'done earlier' | 'failed' | 'undone' | 'undo failed';
   readonly durationMs?: number;
   readonly detail?: string;
