@@ -34,6 +34,7 @@ export type ActionName =
   | 'verify'
   | 'analyze'
   | 'backup'
+  | 'restore'
   | 'pki'
   | 'dashboard'
   | 'mcp';
@@ -411,6 +412,44 @@ Examples:
   platformctl backup list -o json`,
       ),
     'backup',
+  );
+
+  register(
+    program
+      .command('restore')
+      .description(
+        "put a cluster's etcd back to a snapshot `backup` took: preconditions checked and shown first, the API server and etcd stopped, the snapshot restored into a new data directory and swapped in (the old one kept), started again, then verify; a failed step puts everything back",
+      )
+      .argument('<cluster>', 'the cluster to restore')
+      .option(
+        '--from <snapshot>',
+        'a snapshot id under backups/<cluster>/ (see `backup list`), latest (the newest that verifies), or its directory',
+      )
+      .option('--yes', 'go ahead without asking (needed when there is no terminal to ask on)')
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        `
+Before anything changes: the snapshot exists, its SHA-256 and \`etcdutl snapshot status\` match its
+manifest, it was taken of this platform's cluster; shown with the revision it goes back to and
+what is lost (the time since, the live revision). The restore uses \`etcdutl snapshot restore
+--bump-revision --mark-compacted\` so that watchers never see the revision go back.
+Each step is journalled in .platformctl/restore/<cluster>.json: a restore killed midway is resumed
+by the same command (or rolled back by a restore from another snapshot). The time from the start
+to a passing verify is reported as the RTO.
+Exit status: 0 restored and verify passed, 3 rolled back (the cluster as it was) or verify fails
+after the restore, 1 refused before anything changed (the snapshot missing, damaged, another
+cluster's; not confirmed), 2 usage (no terminal to confirm on and no --yes), 4 another run holds
+the platform's lock, 5 etcdutl or kwokctl missing.
+
+Examples:
+  platformctl backup list --cluster mgmt
+  platformctl restore mgmt --from 20261203T142248Z
+  platformctl restore app1 --from latest --yes -o json`,
+      ),
+    'restore',
   );
 
   register(

@@ -36,7 +36,40 @@ export interface EndpointStatus {
 }
 
 export type EtcdErrorCode =
-  'etcd.snapshot-save-failed' | 'etcd.snapshot-invalid' | 'etcd.status-failed' | 'etcd.unexpected-output';
+  | 'etcd.snapshot-save-failed'
+  | 'etcd.snapshot-invalid'
+  | 'etcd.snapshot-restore-failed'
+  | 'etcd.status-failed'
+  | 'etcd.unexpected-output';
+
+/** The member a snapshot is restored as: its name and peer URL, as etcd runs with them. */
+export interface RestoreMember {
+  readonly dataDir: string;
+  readonly name: string;
+  readonly initialCluster: string;
+  readonly initialAdvertisePeerUrls: string;
+  /** How far the revision jumps (`--bump-revision`, with `--mark-compacted`): watchers see it move on, never back. */
+  readonly bumpRevision: number;
+}
+
+/**
+ * `etcdutl snapshot restore`'s arguments (etcd 3.6: etcdctl has no restore). Kubernetes needs the
+ * revision bumped and the old revisions marked compacted, or its watch caches see time go back
+ * (etcd-io/etcd#16028; kubernetes.io "Operating etcd clusters", restoring).
+ */
+export function snapshotRestoreArgs(snapshot: string, member: RestoreMember): string[] {
+  return [
+    'snapshot',
+    'restore',
+    snapshot,
+    `--data-dir=${member.dataDir}`,
+    `--name=${member.name}`,
+    `--initial-cluster=${member.initialCluster}`,
+    `--initial-advertise-peer-urls=${member.initialAdvertisePeerUrls}`,
+    `--bump-revision=${member.bumpRevision}`,
+    '--mark-compacted',
+  ];
+}
 
 /** An etcd tool failed; `details()` has its command line, exit code and output tail. */
 export class EtcdError extends PlatformctlError implements HasDetails {
@@ -197,6 +230,17 @@ export class EtcdClient {
       'is the cluster running? `platformctl status` shows it; `platformctl up` starts or repairs it',
     );
     return parseEndpointStatus(stdout, commandLine(this.binaries.etcdctl, args));
+  }
+
+  /** Restores a snapshot file into a new data directory (which must not exist yet). */
+  async snapshotRestore(snapshot: string, member: RestoreMember, signal?: AbortSignal): Promise<void> {
+    await this.#run(
+      this.binaries.etcdutl,
+      snapshotRestoreArgs(snapshot, member),
+      'etcd.snapshot-restore-failed',
+      `cannot restore ${snapshot} into ${member.dataDir}`,
+      signal,
+    );
   }
 
   /** Reads the whole snapshot file (a damaged one fails: etcdutl checks every page it reads). */

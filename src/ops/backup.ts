@@ -531,7 +531,7 @@ export interface SnapshotEntry {
   readonly problem?: string;
 }
 
-async function readManifest(dir: string): Promise<BackupManifest | undefined> {
+export async function readManifest(dir: string): Promise<BackupManifest | undefined> {
   const text = await readFile(join(dir, MANIFEST_FILE), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
@@ -551,7 +551,7 @@ interface Readers {
 }
 
 /** Whether a snapshot directory holds what its manifest says; with `readers`, it is also read back. */
-async function verify(
+export async function verifySnapshot(
   dir: string,
   manifest: BackupManifest | undefined,
   readers: Readers | undefined,
@@ -623,7 +623,7 @@ async function applyRetention(
       const dir = join(clusterDir, id);
       const manifest = await readManifest(dir);
       // The checksum is enough to tell good from damaged here; `backup list` also has etcdutl read each.
-      const { verifies } = await verify(dir, manifest, undefined, signal);
+      const { verifies } = await verifySnapshot(dir, manifest, undefined, signal);
       const created = manifest ? new Date(manifest.createdAt) : idTime(id)!;
       return { id, createdAt: Number.isNaN(created.getTime()) ? idTime(id)! : created, good: verifies };
     }),
@@ -672,7 +672,7 @@ export async function listBackups(
         ids.map(async (id): Promise<SnapshotEntry> => {
           const dir = join(clusterDir, id);
           const manifest = await readManifest(dir);
-          const checked = await verify(dir, manifest, readers, options.signal);
+          const checked = await verifySnapshot(dir, manifest, readers, options.signal);
           const created = manifest ? new Date(manifest.createdAt) : idTime(id);
           return {
             cluster,

@@ -105,6 +105,43 @@ export interface EtcdSnapshotResult {
   readonly sourceSha256?: string;
 }
 
+export interface EtcdRestoreRequest {
+  readonly platform: Platform;
+  readonly cluster: PlatformCluster;
+  /** The snapshot file on this machine, already checked against its manifest. */
+  readonly snapshot: string;
+  /** Its SHA-256 (the manifest's): a provider that copies it elsewhere checks the copy. */
+  readonly snapshotSha256?: string;
+  /** Names this restore's data directories, so a resumed or rolled-back run finds them again. */
+  readonly restoreId: string;
+  /** `etcdutl snapshot restore --bump-revision` (with `--mark-compacted`). */
+  readonly bumpRevision: number;
+}
+
+/**
+ * One step of an etcd restore. `run` and `undo` are idempotent: a run killed midway re-runs the
+ * step it was in, or undoes it, whatever part of it had happened.
+ */
+export interface EtcdRestoreStep {
+  /** Stable, e.g. `stop`, `restore`, `swap`, `start`: what the journal records. */
+  readonly id: string;
+  /** What it does, for the progress lines and the report. */
+  readonly title: string;
+  run(context: ProviderContext): Promise<string | void>;
+  /** Puts back what `run` changed (nothing to put back is success). */
+  undo(context: ProviderContext): Promise<string | void>;
+}
+
+/** How a provider restores one cluster's etcd: its steps, in order, and what to show first. */
+export interface EtcdRestoreProcedure {
+  /** Where etcd's data directory is, and where the old one is kept after the swap. */
+  readonly dataDir: string;
+  readonly keptDir: string;
+  /** The member's revision now; undefined when it does not answer (what the restore gives up). */
+  liveRevision(context: ProviderContext): Promise<number | undefined>;
+  readonly steps: readonly EtcdRestoreStep[];
+}
+
 /** One thing a run needs before it starts, checked (preflight, and later `doctor`). */
 export interface PreflightCheck {
   /** Stable, e.g. `binary.kwokctl`, `chart.cilium`, `mirror`. */
@@ -143,6 +180,12 @@ export interface ClusterProvider {
    * for those clusters saying so.
    */
   etcdSnapshot?(request: EtcdSnapshotRequest, context: ProviderContext): Promise<EtcdSnapshotResult>;
+  /**
+   * How to restore the cluster's etcd from a snapshot file (`restore`): stop the API server and
+   * etcd, restore into a new data directory, swap it in keeping the old one, start again. Absent
+   * when the provider cannot; `restore` then refuses for its clusters.
+   */
+  etcdRestore?(request: EtcdRestoreRequest, context: Pick<ProviderContext, 'layout'>): EtcdRestoreProcedure;
   /**
    * Removes what the provider created for these clusters, in the order given (idempotent:
    * nothing there is success). Returns the clusters it deleted. Whatever runs with a cluster

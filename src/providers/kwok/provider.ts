@@ -43,6 +43,7 @@ import type {
   ProvisionResult,
 } from '../types.js';
 import { ProviderError } from '../types.js';
+import { kwokEtcdRestore } from './etcd-restore.js';
 import { kwokEtcdSnapshot } from './etcd-snapshot.js';
 import { hostedBinaries, KwokHostControllers } from './host-controllers.js';
 import { SimulatedVault } from './vault.js';
@@ -461,6 +462,23 @@ export class KwokProvider implements ClusterProvider {
       request,
       context,
     );
+
+  /** Restores the cluster's etcd from a snapshot: its components stopped, the data swapped (etcd-restore.ts). */
+  readonly etcdRestore: NonNullable<ClusterProvider['etcdRestore']> = (request, context) => {
+    const access = this.access(request.platform, request.cluster, context);
+    return kwokEtcdRestore(
+      {
+        env: this.#env,
+        runner: this.#runner,
+        workdir: kwokPaths(context.layout).workdirOf(request.cluster.name),
+        kwokctl: (args, ctx, timeoutMs) =>
+          this.kwokctl(ctx.layout, request.cluster.name, args, ctx, timeoutMs),
+        kubeconfig: access.kubeconfig,
+        kubeContext: access.context,
+      },
+      request,
+    );
+  };
 
   /** SIMULATION: the management cluster's Vault, on the host (vault.ts). */
   async runningVault(context: Pick<ProviderContext, 'layout'>): Promise<VaultEndpoint | undefined> {

@@ -31,7 +31,8 @@ const VM_USER = 'ubuntu';
 const EXEC_TIMEOUT_MS = 120_000;
 const TRANSFER_TIMEOUT_MS = 600_000;
 
-const ETCDCTL = [
+/** etcdctl as run inside the etcd pod, with kubeadm's certificates. */
+export const ETCDCTL = [
   'etcdctl',
   `--endpoints=${KUBEADM_ETCD.url}`,
   `--cacert=${KUBEADM_ETCD.cacert}`,

@@ -22,6 +22,8 @@ import type {
   ClusterProvider,
   ClusterRequest,
   DownTarget,
+  EtcdRestoreProcedure,
+  EtcdRestoreRequest,
   EtcdSnapshotRequest,
   EtcdSnapshotResult,
   ObservedCluster,
@@ -35,6 +37,7 @@ import { findBinaries } from '../../clients/binaries.js';
 import { MultipassClient } from './client.js';
 import { projectKubeconfigAccess } from '../shared/kubeconfig.js';
 import { multipassChecks } from './doctor.js';
+import { multipassEtcdRestore } from './etcd-restore.js';
 import { multipassEtcdSnapshot } from './etcd-snapshot.js';
 import { provisionCluster } from './provision.js';
 import { bootstrapCluster, registeredNodes } from './bootstrap.js';
@@ -174,6 +177,11 @@ export class MultipassProvider implements ClusterProvider {
   }
 
   /** The first control plane's etcd member, snapshotted in its pod and copied off the VM. */
+  /** The first control plane's etcd restored from a snapshot, inside its etcd pod (etcd-restore.ts). */
+  etcdRestore(request: EtcdRestoreRequest, context: Pick<ProviderContext, 'layout'>): EtcdRestoreProcedure {
+    return multipassEtcdRestore(this.#client(context), request);
+  }
+
   etcdSnapshot(request: EtcdSnapshotRequest, context: ProviderContext): Promise<EtcdSnapshotResult> {
     return multipassEtcdSnapshot(this.#client(context), request, context);
   }
