@@ -29,6 +29,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   verify: () => import('./actions/verify.js'),
   analyze: () => import('./actions/analyze.js'),
   backup: () => import('./actions/backup.js'),
+  upgrade: () => import('./actions/upgrade.js'),
   pki: () => import('./actions/pki.js'),
   dashboard: () => import('./actions/dashboard.js'),
   mcp: () => import('./actions/mcp.js'),

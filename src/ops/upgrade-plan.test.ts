@@ -169,7 +169,7 @@ describe('planUpgrade', () => {
     );
     const cp1 = plan.steps.find((s) => s.id === 'mgmt-cp-1/kubeadm')!;
     expect('commands' in cp1 && cp1.commands.at(-1)).toEqual(['sudo', 'kubeadm', 'upgrade', 'node']);
-    expect(plan.steps.some((s) => s.node === 'mgmt-worker-0')).toBe(false);
+    expect(plan.steps.some((s) => 'node' in s && s.node === 'mgmt-worker-0')).toBe(false);
     const done = planUpgrade({
       cluster: c,
       current: 'v1.35.1',
