@@ -214,3 +214,21 @@ export async function drain(client: KubeClient, node: string, options: DrainOpti
   }
   return { evicted, stayed };
 }
+
+/**
+ * The upgrade's drain: cordon, drain, and when the drain fails (a budget blocks it, a pod does
+ * not stop) uncordon again so the node serves as before, then rethrow.
+ */
+export async function drainOrRestore(
+  client: KubeClient,
+  node: string,
+  options: DrainOptions,
+): Promise<DrainResult> {
+  await cordon(client, node);
+  try {
+    return await drain(client, node, options);
+  } catch (error) {
+    await uncordon(client, node);
+    throw error;
+  }
+}

@@ -24,7 +24,7 @@ import { writePrivateFile } from '../providers/shared/private-files.js';
 import type { Platform } from '../spec/model.js';
 import type { Provider as ProviderName } from '../spec/types.js';
 import { backup, projectBackupDeps } from './backup.js';
-import { cordon, drain, uncordon } from './drain.js';
+import { cordon, drainOrRestore, uncordon } from './drain.js';
 import { parseObjects } from './images.js';
 import type { Project } from './project.js';
 import {
@@ -355,18 +355,13 @@ async function runStep(
     case 'uncordon':
       return uncordon(client, step.node);
     case 'drain':
-      try {
-        await drain(client, step.node, {
-          timeoutMs: options.drainTimeoutMs ?? 300_000,
-          pollMs,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onEvent ? { log: options.onEvent } : {}),
-        });
-      } catch (error) {
-        // The node keeps serving as it did: uncordoned again, nothing upgraded on it.
-        await uncordon(client, step.node);
-        throw error;
-      }
+      // Cordons again (idempotent, for a resumed run) and uncordons when the drain fails.
+      await drainOrRestore(client, step.node, {
+        timeoutMs: options.drainTimeoutMs ?? 300_000,
+        pollMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onEvent ? { log: options.onEvent } : {}),
+      });
       return;
     case 'gate': {
       const deadline = Date.now() + (options.gateTimeoutMs ?? 600_000);
