@@ -225,7 +225,7 @@ export async function upgrade(deps: UpgradeDeps, options: UpgradeOptions): Promi
     observed,
     backup: !options.skipBackup,
   });
-  for (const w of plan.warnings) checks.push({ id: 'warning', status: 'warn', detail: w });
+  for (const w of plan.warnings) checks.push({ id: 'plan-warning', status: 'warn', detail: w });
   const failed = checks.some((c) => c.status === 'fail');
   const base = { cluster: cluster.name, from: plan.from, to: plan.to, checks, apis, plan };
   if (options.dryRun)
