@@ -142,6 +142,12 @@ describe('platformctl upgrade on kwok', () => {
     expect(text.stdout).toContain(`kubeadm upgrade apply ${to}`);
     expect(text.stdout).toContain('dry run: nothing was changed');
 
+    // Without --yes a real run prints the sequence and changes nothing (exit 2).
+    const unconfirmed = cli('upgrade', 'mgmt', '--to', to);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('add --yes');
+    expect(await unschedulable()).toBe(false);
+
     // A skipped minor is refused before anything (exit 1), a real run on kwok with exit 3.
     expect(cli('upgrade', 'mgmt', '--to', `v1.${minor! + 2}.0`, '--dry-run').code).toBe(1);
     const real = cli('upgrade', 'mgmt', '--to', to, '--yes', '-o', 'json');

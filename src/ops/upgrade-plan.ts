@@ -252,6 +252,9 @@ export function planUpgrade(input: UpgradePlanInput): UpgradePlan {
       ],
     });
   }
+  // TODO(#13): kubeadm's guide also drains a control plane before its kubelet's minor upgrade;
+  // control planes here carry the NoSchedule taint (only static and DaemonSet pods run there),
+  // so they are not drained. Drain them too once the spec lets workloads run on them.
   const applied = atTarget(first.name);
   for (const node of controlPlanes) {
     if (atTarget(node.name)) continue;

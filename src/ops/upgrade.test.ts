@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommandError } from '../clients/exec.js';
+import { acquireLock } from '../engine/lock.js';
 import { projectLayout } from '../project/layout.js';
 import { MultipassProvider } from '../providers/multipass/provider.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
@@ -274,6 +275,26 @@ describe('upgrade through the Multipass VM client', () => {
     await expect(upgrade(deps, { cluster: 'mgmt', to: 'v1.35.2', pollMs: 1 })).rejects.toMatchObject({
       code: 'upgrade.other-in-progress',
     });
+  });
+});
+
+describe('upgrade and the platform lock', () => {
+  it('refuses a real run while another run holds the lock, and a dry run does not need it', async () => {
+    const s = setup();
+    const deps = await depsFor(s);
+    const held = await acquireLock(s.dir, { command: 'up', runId: 'other' });
+    try {
+      await expect(upgrade(deps, { cluster: 'mgmt', to: TO, pollMs: 1 })).rejects.toMatchObject({
+        kind: 'locked',
+      });
+      expect(s.timeline).toEqual([]);
+      const dry = await upgrade(deps, { cluster: 'mgmt', to: TO, dryRun: true });
+      expect(dry.dryRun).toBe(true);
+      expect(dry.plan.steps.length).toBeGreaterThan(0);
+      expect(s.timeline).toEqual([]);
+    } finally {
+      await held.release();
+    }
   });
 });
 
