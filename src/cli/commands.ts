@@ -35,6 +35,7 @@ export type ActionName =
   | 'analyze'
   | 'backup'
   | 'restore'
+  | 'upgrade'
   | 'pki'
   | 'dashboard'
   | 'mcp';
@@ -450,6 +451,43 @@ Examples:
   platformctl restore app1 --from latest --yes -o json`,
       ),
     'restore',
+  );
+
+  register(
+    program
+      .command('upgrade')
+      .description(
+        "upgrade one kubeadm cluster's Kubernetes by one minor (or a patch): pre-checks, an etcd snapshot, the control planes one by one (kubeadm upgrade apply on the first, upgrade node on the rest), then each worker cordoned, drained through the Eviction API, upgraded and uncordoned; resumable",
+      )
+      .argument('<cluster>', 'the cluster to upgrade')
+      .requiredOption('--to <version>', 'the target version, vMAJOR.MINOR.PATCH (one minor at a time)')
+      .option('--dry-run', 'run the pre-checks and print the exact sequence; change nothing')
+      .option('--yes', 'run the sequence (without it, upgrade prints it and exits 2)')
+      .option('--skip-backup', 'do not take the pre-upgrade etcd snapshot (your rollback is then your own)')
+      .option('--drain-timeout <seconds>', 'how long a PodDisruptionBudget may block a drain', '300')
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        `
+Pre-checks: one minor at a time, inside 1.33-1.35, no downgrade; every node Ready; no API the
+target removes still requested (the API server's apiserver_requested_deprecated_apis) or rendered.
+A real run takes the platform's lock and journals each step in .platformctl/upgrade-<cluster>.json:
+run it again after a failure and it resumes; nodes already at the target are skipped. A drain a
+PodDisruptionBudget blocks past --drain-timeout stops the run (exit 3, the budget named) and the
+node is uncordoned again. spec.kubernetes.version is written when every cluster runs the target.
+Rollback: restore the pre-upgrade snapshot in backups/<cluster>/.
+Provider kwok: pre-checks and --dry-run only (its harness has one Kubernetes version).
+Exit status: 0 upgraded (or a dry run whose checks pass), 1 invalid target or spec, 2 usage or no
+--yes, 3 a check or step failed (upgrade.not-supported on kwok/existing), 4 locked.
+
+Examples:
+  platformctl upgrade app1 --to v1.35.2 --dry-run
+  platformctl upgrade app1 --to v1.35.2 --dry-run -o json
+  platformctl upgrade app1 --to v1.35.2 --yes`,
+      ),
+    'upgrade',
   );
 
   register(

@@ -30,6 +30,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   analyze: () => import('./actions/analyze.js'),
   backup: () => import('./actions/backup.js'),
   restore: () => import('./actions/restore.js'),
+  upgrade: () => import('./actions/upgrade.js'),
   pki: () => import('./actions/pki.js'),
   dashboard: () => import('./actions/dashboard.js'),
   mcp: () => import('./actions/mcp.js'),

@@ -8,6 +8,7 @@
  *     provider.json          which provider created the clusters
  *     logs/<run>/            one log per step, events.jsonl for the run
  *     reports/               the latest verify.json and analyze.json (ops/reports.ts)
+ *     upgrade-<cluster>.json 0600: the steps of an upgrade done so far (ops/upgrade.ts)
  *     explain-cache.json     0600: model answers of analyze --explain by finding hash (ops/explain.ts)
  *     secrets/               0700, one 0600 file per generated secret
  *     releases/<c>/<addon>/  the values files helm reads

@@ -187,6 +187,11 @@ export interface ClusterProvider {
    */
   etcdRestore?(request: EtcdRestoreRequest, context: Pick<ProviderContext, 'layout'>): EtcdRestoreProcedure;
   /**
+   * Runs one command (argv, no shell) on a node of a cluster it created (`upgrade`). Absent when
+   * the provider cannot change its nodes' software; `upgrade` then refuses a real run.
+   */
+  runOnNode?(node: string, command: readonly string[], context: ProviderContext): Promise<void>;
+  /**
    * Removes what the provider created for these clusters, in the order given (idempotent:
    * nothing there is success). Returns the clusters it deleted. Whatever runs with a cluster
    * goes with it (on kwok, the simulated Vault goes with the management cluster).

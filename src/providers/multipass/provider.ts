@@ -49,6 +49,8 @@ import { runningVaultAtPinnedAddress, vaultAtPinnedAddress } from '../shared/pin
 
 /** How long `status` and `verify` give an address on the node network to accept a connection. */
 const LOOK_MS = 2_000;
+/** apt-get install of kubeadm/kubelet and `kubeadm upgrade apply` pull images: minutes, not seconds. */
+const UPGRADE_COMMAND_TIMEOUT_MS = 900_000;
 
 export class MultipassProvider implements ClusterProvider {
   readonly traits = PROVIDER_TRAITS.multipass;
@@ -184,6 +186,14 @@ export class MultipassProvider implements ClusterProvider {
 
   etcdSnapshot(request: EtcdSnapshotRequest, context: ProviderContext): Promise<EtcdSnapshotResult> {
     return multipassEtcdSnapshot(this.#client(context), request, context);
+  }
+
+  /** One command on a VM through the VM client (`upgrade`: apt, kubeadm, systemctl), logged. */
+  async runOnNode(node: string, command: readonly string[], context: ProviderContext): Promise<void> {
+    await this.#client(context).exec(node, command, {
+      timeoutMs: UPGRADE_COMMAND_TIMEOUT_MS,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
   }
 
   /** Deletes and purges the recorded VMs that exist, never another; idempotent. */
