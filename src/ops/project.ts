@@ -56,7 +56,9 @@ import { imageReport, imagesOf, type ImageUse, parseObjects } from './images.js'
 import { analyzeSnapshot, type Finding } from './analyze.js';
 import { collectSnapshot } from './analyze-collect.js';
 import type { Obj, ShippingTarget, VaultObservation } from './analyze-model.js';
-import { classifyHost, shippingSources } from './analyze-shipping.js';
+import { classifyHost, type ShippingSource, shippingSources } from './analyze-shipping.js';
+import { meshChecks, observeMesh } from './verify-mesh.js';
+import { endpointChecks, observeVaultClients, vaultSources } from './verify-endpoints.js';
 import { VaultClient } from '../clients/vault.js';
 import { pkiCheck, type PkiReport, vaultAuthorities } from './pki.js';
 import {
@@ -391,6 +393,7 @@ export class Project {
       checks.push(
         check.status === 'fail' && /bootstrap/.test(check.id) ? { ...check, status: 'warn' } : check,
       );
+    checks.push(...(await this.#crossClusterChecks(status, clients)));
     const report: VerifyReport = { ok: checks.every((c) => c.status !== 'fail'), checks };
     if (options.save !== false)
       await saveReport(this.layout, {
@@ -400,6 +403,67 @@ export class Project {
         report,
       });
     return report;
+  }
+
+  /**
+   * What clusters depend on of each other: ClusterMesh (one CA, every peer at its pinned
+   * address) and each workload cluster's endpoints on mgmt (Vault, Thanos Receive, Loki, OTLP),
+   * the latter named as `analyze` names its shipping targets (#shippingTargets).
+   */
+  async #crossClusterChecks(
+    status: StatusReport,
+    clients: ReadonlyMap<string, KubeClient>,
+  ): Promise<VerifyCheck[]> {
+    const scope = status.clusters.map((c) => c.name);
+    const servingNow = (name: string) => clients.has(name);
+    const mesh = new Map(
+      await Promise.all(
+        scope.map(
+          async (name) =>
+            [
+              name,
+              servingNow(name)
+                ? await observeMesh(clients.get(name)!).catch(() => ({ serving: false }))
+                : { serving: false },
+            ] as const,
+        ),
+      ),
+    );
+    // The owners of pinned addresses may be outside --cluster: their Services are read too.
+    const anyClient = new Map(clients);
+    for (const cluster of this.platform.clusters)
+      if (!anyClient.has(cluster.name) && !scope.includes(cluster.name))
+        await this.kube(cluster.name)
+          .then((client) => anyClient.set(cluster.name, client))
+          .catch(() => undefined);
+    const workloads = this.platform.clusters.filter(
+      (c) => c.role === 'workload' && scope.includes(c.name) && servingNow(c.name),
+    );
+    const vaultSourcesOf = new Map(
+      await Promise.all(
+        workloads.map(
+          async (c) => [c.name, vaultSources(await observeVaultClients(clients.get(c.name)!))] as const,
+        ),
+      ),
+    );
+    const targets = await this.#shippingTargets(
+      workloads,
+      await this.state(),
+      new Map(),
+      anyClient,
+      resolveHost,
+      vaultSourcesOf,
+    );
+    const endpoints = await Promise.all(
+      workloads.map(async (c) => {
+        const local = await clients
+          .get(c.name)!
+          .list<Obj>('v1', 'Service')
+          .catch(() => undefined);
+        return endpointChecks(c.name, targets.get(c.name) ?? [], local, c.addons);
+      }),
+    );
+    return [...meshChecks(this.platform, mesh, scope), ...endpoints.flat()];
   }
 
   /** The serving clusters that run cert-manager, for the PKI checks. */
@@ -585,6 +649,8 @@ export class Project {
     live: ReadonlyMap<string, { readonly services: readonly Obj[] }>,
     clients: ReadonlyMap<string, KubeClient>,
     resolve: (host: string) => Promise<void>,
+    /** Sources beside the shipping ones, per cluster (verify: where its Vault clients point). */
+    more: ReadonlyMap<string, readonly ShippingSource[]> = new Map(),
   ): Promise<Map<string, ShippingTarget[]>> {
     const artifacts = new Map(this.render().map((a) => [a.path, a.content]));
     const services = new Map<string, Promise<readonly Obj[] | undefined>>();
@@ -608,24 +674,26 @@ export class Project {
           cluster.addons.includes(addon as AddonName) &&
           state?.steps[`${cluster.name}/${addon}/release`]?.outcome === 'succeeded';
         const targets = await Promise.all(
-          shippingSources(cluster.name, artifacts, installed).map(async (source): Promise<ShippingTarget> => {
-            const names = classifyHost(this.platform, source.host);
-            if (names.kind === 'pinned') {
-              const found = await servicesOf(names.cluster);
-              return { ...source, names: { ...names, ...(found ? { services: found } : {}) } };
-            }
-            if (names.kind === 'dns') {
-              const error = await resolve(source.host).then(
-                () => undefined,
-                (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message,
-              );
-              return {
-                ...source,
-                names: { kind: 'dns', resolved: error === undefined, ...(error ? { error } : {}) },
-              };
-            }
-            return { ...source, names };
-          }),
+          [...shippingSources(cluster.name, artifacts, installed), ...(more.get(cluster.name) ?? [])].map(
+            async (source): Promise<ShippingTarget> => {
+              const names = classifyHost(this.platform, source.host);
+              if (names.kind === 'pinned') {
+                const found = await servicesOf(names.cluster);
+                return { ...source, names: { ...names, ...(found ? { services: found } : {}) } };
+              }
+              if (names.kind === 'dns') {
+                const error = await resolve(source.host).then(
+                  () => undefined,
+                  (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+                );
+                return {
+                  ...source,
+                  names: { kind: 'dns', resolved: error === undefined, ...(error ? { error } : {}) },
+                };
+              }
+              return { ...source, names };
+            },
+          ),
         );
         return [cluster.name, targets] as const;
       }),
