@@ -32,6 +32,7 @@ export type ActionName =
   | 'images'
   | 'charts'
   | 'verify'
+  | 'drill'
   | 'analyze'
   | 'backup'
   | 'pki'
@@ -306,6 +307,24 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
         '\nExit status: 0 nothing failed (warnings and skipped checks allowed), 1 a check failed, 2 usage.\nWith --watch: the status of the last finished run when interrupted (Ctrl-C).',
       ),
     'verify',
+  );
+
+  register(
+    program
+      .command('drill')
+      .description(
+        "produce a failure of the seed's matrix for real, check what the seed promises while it lasts, recover, and measure the time until verify passes again against the seed's targets: mgmt-down (the management cluster stopped, Vault with it), vault-sealed",
+      )
+      .argument('<scenario>', 'mgmt-down, vault-sealed (etcd-loss, node-loss: not yet)')
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--yes', 'do it without asking (required without a terminal)')
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        '\nExit status: 0 the drill passed, 3 it did not (recovered too late, or a promise broke), 2 usage or a scenario not available, 4 another run holds the lock.',
+      ),
+    'drill',
   );
 
   register(

@@ -58,6 +58,10 @@ import { collectSnapshot } from './analyze-collect.js';
 import type { Obj, ShippingTarget, VaultObservation } from './analyze-model.js';
 import { classifyHost, type ShippingSource, shippingSources } from './analyze-shipping.js';
 import { meshChecks, observeMesh } from './verify-mesh.js';
+import { type AvailableDrill, type DrillReport, runDrill, type SyncedSecret } from './drill.js';
+import { openVault } from '../engine/vault.js';
+import { readSecret } from '../engine/secrets.js';
+import { ESO_API_VERSION } from '../addons/catalog/external-secrets.js';
 import { endpointChecks, observeVaultClients, vaultSources } from './verify-endpoints.js';
 import { VaultClient } from '../clients/vault.js';
 import { pkiCheck, type PkiReport, vaultAuthorities } from './pki.js';
@@ -464,6 +468,96 @@ export class Project {
       }),
     );
     return [...meshChecks(this.platform, mesh, scope), ...endpoints.flat()];
+  }
+
+  /**
+   * `drill <scenario>` (drill.ts) on this platform, under the platform's lock: the provider stops
+   * and starts the management cluster, Vault is sealed through its API with the root token in a
+   * header and unsealed by the engine's openVault with the saved keys.
+   */
+  async drill(
+    scenario: AvailableDrill,
+    options: { log?: (line: string) => void } = {},
+  ): Promise<DrillReport> {
+    const log = options.log ?? (() => {});
+    const provider = this.provider();
+    const management = this.platform.clusters.find((c) => c.name === this.platform.managementCluster)!;
+    if (scenario === 'mgmt-down' && (!provider.stopCluster || !provider.startCluster))
+      throw new PlatformctlError(
+        'drill.not-available',
+        'usage',
+        `provider ${this.providerName} cannot stop its clusters`,
+      );
+    if (!management.addons.includes('vault') || !provider.runningVault)
+      throw new PlatformctlError(
+        'drill.not-available',
+        'usage',
+        `Vault does not run where ${this.providerName} reaches it`,
+      );
+    const lock = await acquireLock(this.dir, { command: `drill ${scenario}`, runId: `drill-${process.pid}` });
+    const context = this.#context((event) =>
+      log(`${event.cluster ? `[${event.cluster}] ` : ''}${event.message}`),
+    );
+    const vaultNow = async (): Promise<VaultClient> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const endpoint = await provider.runningVault!({ layout: this.layout }, this.platform).catch(
+          () => undefined,
+        );
+        if (endpoint) return new VaultClient(endpoint);
+        if (Date.now() > deadline) throw new Error('Vault does not answer');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    try {
+      return await runDrill(scenario, {
+        managementCluster: management.name,
+        workloadClusters: this.platform.clusters.filter((c) => c.role === 'workload').map((c) => c.name),
+        verify: () => this.verify({ save: false }),
+        stopManagement: () =>
+          provider.stopCluster!({ platform: this.platform, cluster: management }, context),
+        startManagement: () =>
+          provider.startCluster!({ platform: this.platform, cluster: management }, context),
+        sealVault: async () => {
+          const secret = await readSecret<{ rootToken: string }>(this.layout, VAULT_SECRET);
+          if (!secret)
+            throw new Error(
+              `${this.layout.secretFile(VAULT_SECRET)} is missing: Vault cannot be unsealed after`,
+            );
+          await (await vaultNow()).withToken(secret.rootToken).call('PUT', 'sys/seal');
+        },
+        unsealVault: async () => {
+          await openVault(await vaultNow(), this.layout, log);
+        },
+        apiAnswers: async (cluster) => {
+          try {
+            const version = await (await this.kube(cluster)).get<{ gitVersion?: string }>('/version');
+            return { ok: true, evidence: `answers (${version.gitVersion ?? 'version unknown'})` };
+          } catch (error) {
+            return { ok: false, evidence: (error as Error).message.split('\n')[0]! };
+          }
+        },
+        syncedSecrets: async (cluster) => {
+          const client = await this.kube(cluster);
+          const externals = await client
+            .list<Obj>(ESO_API_VERSION, 'ExternalSecret')
+            .catch(() => [] as Obj[]);
+          const kept: SyncedSecret[] = [];
+          for (const e of externals) {
+            // External Secrets' default deletionPolicy is Retain too.
+            if ((e.spec?.target?.deletionPolicy ?? 'Retain') !== 'Retain') continue;
+            const name = `${e.metadata.namespace}/${e.spec?.target?.name ?? e.metadata.name}`;
+            const [namespace, secretName] = name.split('/');
+            if (await client.getOptional(`/api/v1/namespaces/${namespace}/secrets/${secretName}`))
+              kept.push({ cluster, secret: name });
+          }
+          return kept;
+        },
+        log,
+      });
+    } finally {
+      await lock.release();
+    }
   }
 
   /** The serving clusters that run cert-manager, for the PKI checks. */
