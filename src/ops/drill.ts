@@ -170,8 +170,7 @@ export async function runDrill(scenario: AvailableDrill, deps: DrillDeps): Promi
   // Only the workload clusters that answered before the drill are the drill's to judge.
   const workloads = deps.workloadClusters.filter((c) => wanted.has(`cluster.${c}.api`));
   const secrets = new Map<string, SyncedSecret[]>();
-  for (const cluster of workloads)
-    secrets.set(cluster, await deps.syncedSecrets(cluster).catch(() => []));
+  for (const cluster of workloads) secrets.set(cluster, await deps.syncedSecrets(cluster).catch(() => []));
 
   const injected =
     scenario === 'mgmt-down'
