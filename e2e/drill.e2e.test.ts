@@ -9,12 +9,14 @@
  * synced into app1 is written here beside its ExternalSecret, as the controller leaves it: the
  * drill checks that it stays while mgmt or Vault is down.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../src/clients/kube.js';
 import type { DrillReport } from '../src/ops/drill.js';
 import type { VerifyReport } from '../src/ops/verify.js';
-import { cliIn, kwokProject, requireHarness } from './support/project.js';
+import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
+import { CLI, cliIn, kwokProject, requireHarness } from './support/project.js';
 
 requireHarness('kwokctl', 'vault', 'cert-manager-controller');
 
@@ -97,6 +99,31 @@ describe('platformctl verify on kwok', () => {
       again = verify();
     }
     expect(again.report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+  });
+});
+
+describe('platformctl verify --watch on kwok', () => {
+  it("prints one JSON report per line per run and exits with the last run's status on SIGINT", async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'verify', ...SCOPE, '--watch', '--interval', '1s', '-o', 'json'],
+      { cwd: project, env: { ...process.env, NO_COLOR: '1', PLATFORMCTL_CHARTS_DIR: SHARED_CHART_MIRROR } },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const deadline = Date.now() + 120_000;
+    while (out.split('\n').filter(Boolean).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const runs = out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as VerifyReport & { run: number });
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.slice(0, 2).map((r) => r.run)).toEqual([1, 2]);
+    expect(runs.every((r) => r.ok)).toBe(true);
+    expect(code).toBe(0);
   });
 });
 
