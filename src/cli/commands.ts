@@ -32,6 +32,7 @@ export type ActionName =
   | 'images'
   | 'charts'
   | 'verify'
+  | 'drill'
   | 'analyze'
   | 'backup'
   | 'restore'
@@ -292,17 +293,40 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
     program
       .command('verify')
       .description(
-        "check the platform's health: every cluster's API, nodes and steps, LoadBalancers on their pinned addresses, Vault unsealed, each cluster's Vault login",
+        "check the platform's health: every cluster's API, nodes and steps, LoadBalancers on their pinned addresses, Vault unsealed, each cluster's Vault login, the PKI, ClusterMesh (one CA, every peer at its pinned address) and each workload cluster's endpoints on mgmt (Vault, Thanos Receive, Loki, OTLP)",
       )
       .addOption(fileOption())
       .addOption(providerOption())
       .addOption(clusterOption())
+      .option(
+        '--watch',
+        'verify again until interrupted, printing what changed (-o json: one report per line per run)',
+      )
+      .option('--interval <duration>', 'time between two runs with --watch, e.g. 10s, 2m (default 10s)')
       .addOption(outputOption())
       .addHelpText(
         'after',
-        '\nExit status: 0 nothing failed (warnings and skipped checks allowed), 1 a check failed, 2 usage.',
+        '\nExit status: 0 nothing failed (warnings and skipped checks allowed), 1 a check failed, 2 usage.\nWith --watch: the status of the last finished run when interrupted (Ctrl-C).',
       ),
     'verify',
+  );
+
+  register(
+    program
+      .command('drill')
+      .description(
+        "produce a failure of the seed's matrix for real, check what the seed promises while it lasts, recover, and measure the time until verify passes again against the seed's targets: mgmt-down (the management cluster stopped, Vault with it), vault-sealed",
+      )
+      .argument('<scenario>', 'mgmt-down, vault-sealed (etcd-loss, node-loss: not yet)')
+      .addOption(fileOption())
+      .addOption(providerOption())
+      .option('--yes', 'do it without asking (required without a terminal)')
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        '\nExit status: 0 the drill passed, 3 it did not (recovered too late, or a promise broke), 2 usage or a scenario not available, 4 another run holds the lock.',
+      ),
+    'drill',
   );
 
   register(

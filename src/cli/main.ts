@@ -27,6 +27,7 @@ const ACTIONS: Record<ActionName, () => Promise<ActionModule>> = {
   images: () => import('./actions/images.js'),
   charts: () => import('./actions/charts.js'),
   verify: () => import('./actions/verify.js'),
+  drill: () => import('./actions/drill.js'),
   analyze: () => import('./actions/analyze.js'),
   backup: () => import('./actions/backup.js'),
   restore: () => import('./actions/restore.js'),

@@ -8,7 +8,15 @@
 import { notReady } from '../engine/readiness.js';
 import { selectorMatches, selectorText, type LabelSelector } from '../kube/selectors.js';
 import { PSA_EXEMPTION_ANNOTATIONS } from '../render/psa.js';
-import { type Analyzer, condition, type Finding, named, type Obj, ref } from './analyze-model.js';
+import {
+  type Analyzer,
+  condition,
+  type Finding,
+  named,
+  type Obj,
+  ref,
+  type ShippingTarget,
+} from './analyze-model.js';
 import { readiness, renewalOverdue } from './pki.js';
 import { PINNED_ADDRESS_ANNOTATION } from './verify.js';
 
@@ -336,54 +344,63 @@ const holdsAddress = (service: Obj, address: string) =>
     .includes(address) ||
   ((service.status?.loadBalancer?.ingress ?? []) as Array<{ ip?: string }>).some((i) => i.ip === address);
 
+/**
+ * What is wrong with one shipping target, or undefined when its host names something that exists
+ * (or what it names was not observed). Shared by the Shipping analyzer and `verify`'s
+ * cross-cluster endpoint checks: one judgement, two reports.
+ */
+export function shippingProblem(
+  cluster: string,
+  target: ShippingTarget,
+  localServices: readonly Obj[] | undefined,
+): { readonly evidence: string; readonly hint: string } | undefined {
+  const names = target.names;
+  switch (names.kind) {
+    case 'pinned': {
+      if (!names.services) return undefined;
+      const holder = names.services.find(
+        (svc) => svc.spec?.type === 'LoadBalancer' && holdsAddress(svc, names.pinned),
+      );
+      return holder
+        ? undefined
+        : {
+            evidence: `${target.host} is the pinned address of ${names.service} on ${names.cluster} (${names.pinned}), but no LoadBalancer Service there holds it`,
+            hint: `install ${names.service} on ${names.cluster} (platformctl up), or ship elsewhere`,
+          };
+    }
+    case 'in-cluster':
+      return named(localServices, names.name, names.namespace)
+        ? undefined
+        : {
+            evidence: `Service ${names.namespace}/${names.name} (${target.host}) does not exist on ${cluster}`,
+            hint: 'install the receiving add-on on this cluster, or point the configuration at the Service that exists',
+          };
+    case 'dns':
+      return names.resolved
+        ? undefined
+        : {
+            evidence: `${target.host} does not resolve${names.error ? ` (${names.error})` : ''}`,
+            hint: 'correct the host name, or add its DNS record',
+          };
+    default:
+      return undefined;
+  }
+}
+
 const shipping: Analyzer = (cluster, s) =>
   (s.shipping ?? []).flatMap((target): Finding[] => {
-    const base = {
-      cluster,
-      analyzer: 'Shipping',
-      object: `${target.source} ${target.url}`,
-      severity: 'error',
-    } as const;
-    const names = target.names;
-    switch (names.kind) {
-      case 'pinned': {
-        if (!names.services) return [];
-        const holder = names.services.find(
-          (svc) => svc.spec?.type === 'LoadBalancer' && holdsAddress(svc, names.pinned),
-        );
-        return holder
-          ? []
-          : [
-              {
-                ...base,
-                evidence: `${target.host} is the pinned address of ${names.service} on ${names.cluster} (${names.pinned}), but no LoadBalancer Service there holds it`,
-                hint: `install ${names.service} on ${names.cluster} (platformctl up), or ship elsewhere`,
-              },
-            ];
-      }
-      case 'in-cluster':
-        return named(s.services, names.name, names.namespace)
-          ? []
-          : [
-              {
-                ...base,
-                evidence: `Service ${names.namespace}/${names.name} (${target.host}) does not exist on ${cluster}`,
-                hint: 'install the receiving add-on on this cluster, or point the configuration at the Service that exists',
-              },
-            ];
-      case 'dns':
-        return names.resolved
-          ? []
-          : [
-              {
-                ...base,
-                evidence: `${target.host} does not resolve${names.error ? ` (${names.error})` : ''}`,
-                hint: 'correct the host name, or add its DNS record',
-              },
-            ];
-      default:
-        return [];
-    }
+    const problem = shippingProblem(cluster, target, s.services);
+    return problem
+      ? [
+          {
+            cluster,
+            analyzer: 'Shipping',
+            object: `${target.source} ${target.url}`,
+            severity: 'error',
+            ...problem,
+          },
+        ]
+      : [];
   });
 
 const drift: Analyzer = (cluster, s) =>

@@ -95,7 +95,9 @@ export function renewalOverdue(
   return status?.renewalTime && new Date(status.renewalTime) <= now ? status.renewalTime : undefined;
 }
 
-const subjectCN = (subject: string) => /CN=([^\n,]+)/.exec(subject)?.[1] ?? subject.replaceAll('\n', ', ');
+// Node gives no subject (undefined) for an empty one: a self-signed certificate with only DNS names.
+const subjectCN = (subject: string | undefined) =>
+  subject ? (/CN=([^\n,]+)/.exec(subject)?.[1] ?? subject.replaceAll('\n', ', ')) : '(empty subject)';
 
 function storedCertificate(secret: SecretObject | undefined): X509Certificate | undefined {
   const pem = secret?.data?.['tls.crt'];

@@ -56,7 +56,13 @@ import { imageReport, imagesOf, type ImageUse, parseObjects } from './images.js'
 import { analyzeSnapshot, type Finding } from './analyze.js';
 import { collectSnapshot } from './analyze-collect.js';
 import type { Obj, ShippingTarget, VaultObservation } from './analyze-model.js';
-import { classifyHost, shippingSources } from './analyze-shipping.js';
+import { classifyHost, type ShippingSource, shippingSources } from './analyze-shipping.js';
+import { meshChecks, observeMesh } from './verify-mesh.js';
+import { type AvailableDrill, type DrillReport, runDrill, type SyncedSecret } from './drill.js';
+import { openVault } from '../engine/vault.js';
+import { readSecret } from '../engine/secrets.js';
+import { ESO_API_VERSION } from '../addons/catalog/external-secrets.js';
+import { endpointChecks, observeVaultClients, vaultSources } from './verify-endpoints.js';
 import { VaultClient } from '../clients/vault.js';
 import { pkiCheck, type PkiReport, vaultAuthorities } from './pki.js';
 import {
@@ -391,6 +397,7 @@ export class Project {
       checks.push(
         check.status === 'fail' && /bootstrap/.test(check.id) ? { ...check, status: 'warn' } : check,
       );
+    checks.push(...(await this.#crossClusterChecks(status, clients)));
     const report: VerifyReport = { ok: checks.every((c) => c.status !== 'fail'), checks };
     if (options.save !== false)
       await saveReport(this.layout, {
@@ -400,6 +407,157 @@ export class Project {
         report,
       });
     return report;
+  }
+
+  /**
+   * What clusters depend on of each other: ClusterMesh (one CA, every peer at its pinned
+   * address) and each workload cluster's endpoints on mgmt (Vault, Thanos Receive, Loki, OTLP),
+   * the latter named as `analyze` names its shipping targets (#shippingTargets).
+   */
+  async #crossClusterChecks(
+    status: StatusReport,
+    clients: ReadonlyMap<string, KubeClient>,
+  ): Promise<VerifyCheck[]> {
+    const scope = status.clusters.map((c) => c.name);
+    const servingNow = (name: string) => clients.has(name);
+    const mesh = new Map(
+      await Promise.all(
+        scope.map(
+          async (name) =>
+            [
+              name,
+              servingNow(name)
+                ? await observeMesh(clients.get(name)!).catch(() => ({ serving: false }))
+                : { serving: false },
+            ] as const,
+        ),
+      ),
+    );
+    // The owners of pinned addresses may be outside --cluster: their Services are read too.
+    const anyClient = new Map(clients);
+    for (const cluster of this.platform.clusters)
+      if (!anyClient.has(cluster.name) && !scope.includes(cluster.name))
+        await this.kube(cluster.name)
+          .then((client) => anyClient.set(cluster.name, client))
+          .catch(() => undefined);
+    const workloads = this.platform.clusters.filter(
+      (c) => c.role === 'workload' && scope.includes(c.name) && servingNow(c.name),
+    );
+    const vaultSourcesOf = new Map(
+      await Promise.all(
+        workloads.map(
+          async (c) => [c.name, vaultSources(await observeVaultClients(clients.get(c.name)!))] as const,
+        ),
+      ),
+    );
+    const targets = await this.#shippingTargets(
+      workloads,
+      await this.state(),
+      new Map(),
+      anyClient,
+      resolveHost,
+      vaultSourcesOf,
+    );
+    const endpoints = await Promise.all(
+      workloads.map(async (c) => {
+        const local = await clients
+          .get(c.name)!
+          .list<Obj>('v1', 'Service')
+          .catch(() => undefined);
+        return endpointChecks(c.name, targets.get(c.name) ?? [], local, c.addons);
+      }),
+    );
+    return [...meshChecks(this.platform, mesh, scope), ...endpoints.flat()];
+  }
+
+  /**
+   * `drill <scenario>` (drill.ts) on this platform, under the platform's lock: the provider stops
+   * and starts the management cluster, Vault is sealed through its API with the root token in a
+   * header and unsealed by the engine's openVault with the saved keys.
+   */
+  async drill(
+    scenario: AvailableDrill,
+    options: { log?: (line: string) => void } = {},
+  ): Promise<DrillReport> {
+    const log = options.log ?? (() => {});
+    const provider = this.provider();
+    const management = this.platform.clusters.find((c) => c.name === this.platform.managementCluster)!;
+    if (scenario === 'mgmt-down' && (!provider.stopCluster || !provider.startCluster))
+      throw new PlatformctlError(
+        'drill.not-available',
+        'usage',
+        `provider ${this.providerName} cannot stop its clusters`,
+      );
+    if (!management.addons.includes('vault') || !provider.runningVault)
+      throw new PlatformctlError(
+        'drill.not-available',
+        'usage',
+        `Vault does not run where ${this.providerName} reaches it`,
+      );
+    const lock = await acquireLock(this.dir, { command: `drill ${scenario}`, runId: `drill-${process.pid}` });
+    const context = this.#context((event) =>
+      log(`${event.cluster ? `[${event.cluster}] ` : ''}${event.message}`),
+    );
+    const vaultNow = async (): Promise<VaultClient> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const endpoint = await provider.runningVault!({ layout: this.layout }, this.platform).catch(
+          () => undefined,
+        );
+        if (endpoint) return new VaultClient(endpoint);
+        if (Date.now() > deadline) throw new Error('Vault does not answer');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    try {
+      return await runDrill(scenario, {
+        managementCluster: management.name,
+        workloadClusters: this.platform.clusters.filter((c) => c.role === 'workload').map((c) => c.name),
+        verify: () => this.verify({ save: false }),
+        stopManagement: () =>
+          provider.stopCluster!({ platform: this.platform, cluster: management }, context),
+        startManagement: () =>
+          provider.startCluster!({ platform: this.platform, cluster: management }, context),
+        sealVault: async () => {
+          const secret = await readSecret<{ rootToken: string }>(this.layout, VAULT_SECRET);
+          if (!secret)
+            throw new Error(
+              `${this.layout.secretFile(VAULT_SECRET)} is missing: Vault cannot be unsealed after`,
+            );
+          await (await vaultNow()).withToken(secret.rootToken).call('PUT', 'sys/seal');
+        },
+        unsealVault: async () => {
+          await openVault(await vaultNow(), this.layout, log);
+        },
+        apiAnswers: async (cluster) => {
+          try {
+            const version = await (await this.kube(cluster)).get<{ gitVersion?: string }>('/version');
+            return { ok: true, evidence: `answers (${version.gitVersion ?? 'version unknown'})` };
+          } catch (error) {
+            return { ok: false, evidence: (error as Error).message.split('\n')[0]! };
+          }
+        },
+        syncedSecrets: async (cluster) => {
+          const client = await this.kube(cluster);
+          const externals = await client
+            .list<Obj>(ESO_API_VERSION, 'ExternalSecret')
+            .catch(() => [] as Obj[]);
+          const kept: SyncedSecret[] = [];
+          for (const e of externals) {
+            // External Secrets' default deletionPolicy is Retain too.
+            if ((e.spec?.target?.deletionPolicy ?? 'Retain') !== 'Retain') continue;
+            const name = `${e.metadata.namespace}/${e.spec?.target?.name ?? e.metadata.name}`;
+            const [namespace, secretName] = name.split('/');
+            if (await client.getOptional(`/api/v1/namespaces/${namespace}/secrets/${secretName}`))
+              kept.push({ cluster, secret: name });
+          }
+          return kept;
+        },
+        log,
+      });
+    } finally {
+      await lock.release();
+    }
   }
 
   /** The serving clusters that run cert-manager, for the PKI checks. */
@@ -585,6 +743,8 @@ export class Project {
     live: ReadonlyMap<string, { readonly services: readonly Obj[] }>,
     clients: ReadonlyMap<string, KubeClient>,
     resolve: (host: string) => Promise<void>,
+    /** Sources beside the shipping ones, per cluster (verify: where its Vault clients point). */
+    more: ReadonlyMap<string, readonly ShippingSource[]> = new Map(),
   ): Promise<Map<string, ShippingTarget[]>> {
     const artifacts = new Map(this.render().map((a) => [a.path, a.content]));
     const services = new Map<string, Promise<readonly Obj[] | undefined>>();
@@ -608,24 +768,26 @@ export class Project {
           cluster.addons.includes(addon as AddonName) &&
           state?.steps[`${cluster.name}/${addon}/release`]?.outcome === 'succeeded';
         const targets = await Promise.all(
-          shippingSources(cluster.name, artifacts, installed).map(async (source): Promise<ShippingTarget> => {
-            const names = classifyHost(this.platform, source.host);
-            if (names.kind === 'pinned') {
-              const found = await servicesOf(names.cluster);
-              return { ...source, names: { ...names, ...(found ? { services: found } : {}) } };
-            }
-            if (names.kind === 'dns') {
-              const error = await resolve(source.host).then(
-                () => undefined,
-                (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message,
-              );
-              return {
-                ...source,
-                names: { kind: 'dns', resolved: error === undefined, ...(error ? { error } : {}) },
-              };
-            }
-            return { ...source, names };
-          }),
+          [...shippingSources(cluster.name, artifacts, installed), ...(more.get(cluster.name) ?? [])].map(
+            async (source): Promise<ShippingTarget> => {
+              const names = classifyHost(this.platform, source.host);
+              if (names.kind === 'pinned') {
+                const found = await servicesOf(names.cluster);
+                return { ...source, names: { ...names, ...(found ? { services: found } : {}) } };
+              }
+              if (names.kind === 'dns') {
+                const error = await resolve(source.host).then(
+                  () => undefined,
+                  (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message,
+                );
+                return {
+                  ...source,
+                  names: { kind: 'dns', resolved: error === undefined, ...(error ? { error } : {}) },
+                };
+              }
+              return { ...source, names };
+            },
+          ),
         );
         return [cluster.name, targets] as const;
       }),

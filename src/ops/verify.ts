@@ -39,15 +39,22 @@ interface ServiceList {
   }>;
 }
 
+/** The addresses a LoadBalancer Service was given (status.loadBalancer.ingress), not the ones it asks for. */
+export function assignedAddresses(service: {
+  readonly status?: {
+    readonly loadBalancer?: { readonly ingress?: ReadonlyArray<{ readonly ip?: string }> };
+  };
+}): string[] {
+  return (service.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+}
+
 /** Every LoadBalancer Service that asks for a pinned address has it. */
 export async function loadBalancerCheck(cluster: string, client: KubeClient): Promise<VerifyCheck> {
   const services = await client.get<ServiceList>('/api/v1/services');
   const pinned = services.items.filter(
     (s) => s.spec.type === 'LoadBalancer' && s.metadata.annotations?.[PINNED],
   );
-  const wrong = pinned.filter(
-    (s) => !(s.status?.loadBalancer?.ingress ?? []).some((i) => i.ip === s.metadata.annotations![PINNED]),
-  );
+  const wrong = pinned.filter((s) => !assignedAddresses(s).includes(s.metadata.annotations![PINNED]!));
   const name = (s: ServiceList['items'][number]) => `${s.metadata.namespace}/${s.metadata.name}`;
   return wrong.length === 0
     ? {

@@ -218,6 +218,20 @@ export interface ClusterProvider {
     cluster: PlatformCluster,
     context: Pick<ProviderContext, 'layout'>,
   ): Promise<PostRenderer>;
+  /**
+   * Stops the cluster's machines (or control plane) without deleting anything, for `drill
+   * mgmt-down`; what runs with the cluster stops with it (on kwok, the simulated Vault with the
+   * management cluster). Absent: the provider cannot stop its clusters (drills say so).
+   */
+  stopCluster?(
+    request: Pick<ClusterRequest, 'platform' | 'cluster'>,
+    context: ProviderContext,
+  ): Promise<void>;
+  /** Starts a cluster `stopCluster` stopped, and what runs with it (Vault starts sealed). */
+  startCluster?(
+    request: Pick<ClusterRequest, 'platform' | 'cluster'>,
+    context: ProviderContext,
+  ): Promise<void>;
   /** Controllers this provider runs on the host instead of in pods (kwok); absent where pods run. */
   readonly hostControllers?: HostControllers;
 }

@@ -77,6 +77,30 @@ export async function templateAll(platform: Platform, tree: readonly Artifact[])
   return results.sort((a, b) => `${a.cluster}/${a.addon}`.localeCompare(`${b.cluster}/${b.addon}`));
 }
 
+/** One cluster's add-on, templated. */
+export async function templateAddon(
+  platform: Platform,
+  tree: readonly Artifact[],
+  clusterName: string,
+  addon: AddonName,
+): Promise<TemplateResult> {
+  const cluster = platform.clusters.find((c) => c.name === clusterName);
+  if (!cluster) throw new Error(`no cluster ${clusterName}`);
+  const home = mkdtempSync(join(tmpdir(), 'platformctl-helm-template-'));
+  try {
+    return await templateOne(
+      harnessHelm(),
+      home,
+      platform,
+      cluster,
+      addon,
+      new Map(tree.map((a) => [a.path, a.content])),
+    );
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 async function templateOne(
   helm: string,
   home: string,

@@ -558,6 +558,43 @@ export class KwokProvider implements ClusterProvider {
     return true;
   }
 
+  /**
+   * `kwokctl stop cluster`: its etcd, API server, controller manager, scheduler and kwok stop,
+   * their data stays. The management cluster's Vault runs in it on real machines, so the
+   * simulated Vault stops with it (seed §5.1: mgmt down means Vault down).
+   */
+  async stopCluster(
+    request: Pick<ClusterRequest, 'platform' | 'cluster'>,
+    context: ProviderContext,
+  ): Promise<void> {
+    const { cluster, platform } = request;
+    context.log({ cluster: cluster.name, message: 'stopping the kwok cluster (kwokctl stop cluster)' });
+    await this.kwokctl(context.layout, cluster.name, ['stop', 'cluster'], context, CREATE_TIMEOUT_MS);
+    if (cluster.name === platform.managementCluster && cluster.addons.includes('vault')) {
+      context.log({ cluster: cluster.name, message: 'stopping the simulated Vault with it' });
+      await this.#vault.stop(context.layout);
+    }
+  }
+
+  /** `kwokctl start cluster`, then the simulated Vault of the management cluster (it starts sealed). */
+  async startCluster(
+    request: Pick<ClusterRequest, 'platform' | 'cluster'>,
+    context: ProviderContext,
+  ): Promise<void> {
+    const { cluster, platform } = request;
+    context.log({ cluster: cluster.name, message: 'starting the kwok cluster (kwokctl start cluster)' });
+    await this.kwokctl(
+      context.layout,
+      cluster.name,
+      ['start', 'cluster', '--wait', '1m'],
+      context,
+      CREATE_TIMEOUT_MS,
+    );
+    await tightenTree(kwokPaths(context.layout).workdirOf(cluster.name));
+    if (cluster.name === platform.managementCluster && cluster.addons.includes('vault'))
+      await this.#vault.ensure(platform, context);
+  }
+
   async down(
     targets: readonly DownTarget[],
     context: ProviderContext,

@@ -189,6 +189,11 @@ export class SimulatedVault {
     }
   }
 
+  /** Stops the server; its storage and keys stay (it starts again sealed, `ensure`). */
+  async stop(layout: ProjectLayout): Promise<void> {
+    await stopRecorded(this.files(layout).pidFile);
+  }
+
   /** It belongs to the management cluster: it goes when that cluster goes, with its storage. */
   async remove(layout: ProjectLayout): Promise<void> {
     const files = this.files(layout);

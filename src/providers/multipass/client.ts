@@ -138,6 +138,10 @@ export class MultipassClient {
     await this.#run(['start', ...names], { timeoutMs: 300_000 });
   }
 
+  async stop(names: readonly string[]): Promise<void> {
+    await this.#run(['stop', ...names], { timeoutMs: 300_000 });
+  }
+
   async info(names: readonly string[]): Promise<Record<string, InstanceInfo>> {
     const { stdout } = await this.#run(['info', '--format', 'json', ...names], { timeoutMs: TIMEOUT_MS });
     const parsed = JSON.parse(stdout) as { info?: Record<string, Partial<InstanceInfo>> };

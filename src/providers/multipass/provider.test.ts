@@ -109,4 +109,21 @@ describe('Multipass provider (replays recorded multipass list output)', () => {
     expect(await provider.runningVault(context, testPlatform())).toBe(undefined);
     expect(runner.calls).toEqual([]);
   });
+  it("stopCluster stops the cluster's VMs, workers first; startCluster starts them, control plane first; nothing else", async () => {
+    const { runner, provider, context } = setup(listing('mgmt-cp-0', 'mgmt-worker-0', 'app1-cp-0'));
+    runner.on(/ (stop|start) /, { stdout: '' });
+    const platform = testPlatform();
+    const mgmt = platform.clusters.find((c) => c.name === 'mgmt')!;
+    const names = mgmt.nodes.map((n) => n.name);
+    const cp = mgmt.nodes.filter((n) => n.role === 'control-plane').map((n) => n.name);
+    const workers = names.filter((n) => !cp.includes(n));
+    await provider.stopCluster({ platform, cluster: mgmt }, context);
+    await provider.startCluster({ platform, cluster: mgmt }, context);
+    const command = runner.calls[0]!.command;
+    expect(runner.lines).toEqual([
+      `${command} stop ${[...workers, ...cp].join(' ')}`,
+      `${command} start ${[...cp, ...workers].join(' ')}`,
+    ]);
+    expect(runner.lines.some((l) => l.includes('app1'))).toBe(false);
+  });
 });

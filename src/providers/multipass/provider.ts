@@ -196,6 +196,36 @@ export class MultipassProvider implements ClusterProvider {
     });
   }
 
+  /** `multipass stop` of the cluster's VMs (the spec's nodes), workers first; nothing is deleted. */
+  async stopCluster(
+    request: Pick<ClusterRequest, 'platform' | 'cluster'>,
+    context: ProviderContext,
+  ): Promise<void> {
+    const nodes = [...request.cluster.nodes].sort(
+      (a, b) => Number(a.role === 'control-plane') - Number(b.role === 'control-plane'),
+    );
+    context.log({
+      cluster: request.cluster.name,
+      message: `stopping VM(s) ${nodes.map((n) => n.name).join(', ')}`,
+    });
+    await this.#client(context).stop(nodes.map((n) => n.name));
+  }
+
+  /** `multipass start` of the cluster's VMs, control planes first (kubelets then find the API). */
+  async startCluster(
+    request: Pick<ClusterRequest, 'platform' | 'cluster'>,
+    context: ProviderContext,
+  ): Promise<void> {
+    const nodes = [...request.cluster.nodes].sort(
+      (a, b) => Number(b.role === 'control-plane') - Number(a.role === 'control-plane'),
+    );
+    context.log({
+      cluster: request.cluster.name,
+      message: `starting VM(s) ${nodes.map((n) => n.name).join(', ')}`,
+    });
+    await this.#client(context).start(nodes.map((n) => n.name));
+  }
+
   /** Deletes and purges the recorded VMs that exist, never another; idempotent. */
   async down(
     targets: readonly DownTarget[],
