@@ -5,9 +5,9 @@
  * kube-apiserver, controller-manager and scheduler, the real cert-manager controller on the host
  * and the real Vault. The healthy platform has no error finding; then the test breaks real things
  * and asserts each finding with its evidence, and the objects beside them without one.
- * TODO(#14): cases with unit tests only so far: Node conditions, a CronJob whose last Job failed,
- * ReplicaSet/DaemonSet failures, GatewayClass/Gateway conditions, a Certificate inside its renew
- * window, an HPA at its maximum (no metrics on kwok), a ClusterSecretStore Ready False, shipping
+ * TODO(#14): cases with unit tests only so far: Node conditions (kwok's heartbeat rewrites them),
+ * GatewayClass/Gateway conditions (no Gateway controller runs on kwok), a Certificate inside its
+ * renew window (the real cert-manager renews it at once), a ClusterSecretStore Ready False, shipping
  * to a pinned address of another cluster (needs app1) or to a name that does not resolve; and an
  * ExternalSecret whose status the real External Secrets controller writes (it does not run on kwok).
  */
@@ -422,6 +422,130 @@ describe('platformctl analyze on kwok', () => {
     // Ready False as the real cert-manager controller writes it; the platform's own certificates are fine.
     expect(line(`Certificate ${NS}/orphan`)).toEqual([expect.stringMatching(/^error: Ready is False \(/)]);
     expect(run.findings.filter((f) => f.analyzer === 'Certificate' && !f.object.includes(NS))).toEqual([]);
+  });
+
+  it('what the real controllers write: a ReplicaSet and a DaemonSet refused by a ResourceQuota, a CronJob whose last Job passed its deadline, an HPA the real autoscaler holds at its maximum', async () => {
+    const ns = 'analyze-controllers';
+    const pod = (labels: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+      metadata: { labels },
+      spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }], ...extra },
+    });
+    for (const name of [ns, NS])
+      await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    // No pod may be created in the namespace: the replica set and daemon set controllers say so.
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'no-pods', namespace: ns },
+      spec: { hard: { pods: '0' } },
+    });
+    await client.apply({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'refused', namespace: ns },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'refused' } }, template: pod({ app: 'refused' }) },
+    });
+    await client.apply({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agents', namespace: ns },
+      spec: { selector: { matchLabels: { app: 'agents' } }, template: pod({ app: 'agents' }) },
+    });
+    // A Job of a CronJob whose pod can never be placed: the real Job controller fails it at its deadline.
+    await client.apply({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'nightly', namespace: NS },
+      spec: {
+        schedule: '0 3 * * *',
+        jobTemplate: { spec: { template: pod({ app: 'nightly' }, { restartPolicy: 'Never' }) } },
+      },
+    });
+    const cronJob = await client.get<KubeObject & { metadata: { uid: string } }>(
+      `/apis/batch/v1/namespaces/${NS}/cronjobs/nightly`,
+    );
+    await client.apply({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: 'nightly-manual',
+        namespace: NS,
+        ownerReferences: [
+          { apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly', uid: cronJob.metadata.uid },
+        ],
+      },
+      spec: {
+        activeDeadlineSeconds: 1,
+        backoffLimit: 0,
+        template: pod(
+          { app: 'nightly' },
+          { restartPolicy: 'Never', nodeSelector: { 'analyze.example.io/nowhere': 'true' } },
+        ),
+      },
+    });
+    // Four replicas under an autoscaler allowing two: the real HPA controller scales down to its
+    // maximum without any metric (kwok has no metrics API), and stays there.
+    await client.apply(deployment('crowd', 4, '10m'));
+    await client.apply({
+      ...hpa('crowd', 'crowd'),
+      spec: { ...(hpa('crowd', 'crowd').spec as object), maxReplicas: 2 },
+    });
+
+    const wanted = [
+      `ReplicaSet ${ns}/refused`,
+      `DaemonSet ${ns}/agents`,
+      `CronJob ${NS}/nightly`,
+      `HorizontalPodAutoscaler ${NS}/crowd`,
+    ];
+    const run = await analyzeUntil(
+      [],
+      (findings) =>
+        wanted.every((object) => about(findings, object).length > 0) &&
+        about(findings, `CronJob ${NS}/nightly`).some((f) => f.severity === 'error'),
+      120_000,
+    );
+    const line = (object: string) => about(run.findings, object).map((f) => `${f.severity}: ${f.evidence}`);
+    expect(line(`ReplicaSet ${ns}/refused`)).toEqual([
+      expect.stringMatching(
+        /^error: 0\/1 replicas ready, ReplicaFailure \(FailedCreate.*exceeded quota: no-pods/,
+      ),
+    ]);
+    expect(line(`DaemonSet ${ns}/agents`)).toEqual([
+      expect.stringMatching(/^error: 0\/[1-9]\d* scheduled pods ready$/),
+    ]);
+    expect(line(`CronJob ${NS}/nightly`)).toEqual([
+      expect.stringMatching(
+        /^error: its last Job nightly-manual failed \(DeadlineExceeded.*; it never succeeded$/,
+      ),
+    ]);
+    expect(about(run.findings, `HorizontalPodAutoscaler ${NS}/crowd`)).toContainEqual(
+      expect.objectContaining({
+        analyzer: 'Autoscaling',
+        severity: 'warning',
+        evidence: expect.stringMatching(/^at its maximum: \d+ current, 2 desired, maxReplicas 2/),
+      }),
+    );
+    // The autoscaler really acted: the Deployment was scaled from 4 to its maximum.
+    const crowd = await client.get<{ spec: { replicas: number } }>(
+      `/apis/apps/v1/namespaces/${NS}/deployments/crowd`,
+    );
+    expect(crowd.spec.replicas).toBe(2);
+
+    // The quota lifted, the controllers create the pods and the replica-set finding goes.
+    await client.request('DELETE', `/api/v1/namespaces/${ns}/resourcequotas/no-pods`);
+    const lifted = await analyzeUntil(
+      [],
+      (findings) => about(findings, `ReplicaSet ${ns}/refused`).length === 0,
+      90_000,
+    );
+    expect(about(lifted.findings, `ReplicaSet ${ns}/refused`)).toEqual([]);
+    for (const path of [
+      `/apis/batch/v1/namespaces/${NS}/cronjobs/nightly`,
+      `/apis/apps/v1/namespaces/${NS}/deployments/crowd`,
+      `/apis/autoscaling/v2/namespaces/${NS}/horizontalpodautoscalers/crowd`,
+      `/api/v1/namespaces/${ns}`,
+    ])
+      await client.request('DELETE', path);
   });
 
   it("an ExternalSecret to a path missing in the real Vault: no Ready condition (real: External Secrets does not run on kwok), then the provider's message (status written by the test)", async () => {

@@ -5,15 +5,14 @@
  * `up` with every step unchanged, and `down`, which removes what platformctl installed and leaves
  * the clusters serving.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { KubeClient } from '../src/clients/kube.js';
 import { kubeconfigText, renamedKubeconfig } from '../src/providers/shared/kubeconfig.js';
-import { BIN, cliIn, requireHarness } from './support/project.js';
+import { createOutsideKwokCluster, type OutsideKwokCluster } from '../src/test-support/outside-kwok.js';
+import { cliIn, requireHarness } from './support/project.js';
 
 requireHarness('kwokctl', 'kwok', 'kube-apiserver', 'etcd', 'helm');
 
@@ -33,16 +32,6 @@ const DISABLED = [
 ]; // prettier-ignore
 const merged = join(work, 'team.kubeconfig');
 
-function kwokctl(cluster: string, ...args: string[]) {
-  const result = spawnSync(join(BIN, 'kwokctl'), ['--name', cluster, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, KWOK_WORKDIR: join(work, `kwok-${cluster}`), PATH: `${BIN}:${process.env.PATH}` },
-    timeout: 180_000,
-  });
-  if (result.status !== 0) throw new Error(`kwokctl ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
 const clients = new Map<string, KubeClient>();
 const client = async (name: string) => {
   const entry = CLUSTERS.find((c) => c.name === name)!;
@@ -51,54 +40,17 @@ const client = async (name: string) => {
   return existing;
 };
 
+const outside: OutsideKwokCluster[] = [];
+
 beforeAll(async () => {
-  const kubeVersion = /v\d+\.\d+\.\d+/.exec(
-    spawnSync(join(BIN, 'kube-apiserver'), ['--version'], { encoding: 'utf8' }).stdout,
-  )![0];
   for (const c of CLUSTERS) {
-    const config = join(work, `${c.kwok}.yaml`);
-    writeFileSync(
-      config,
-      stringify({
-        kind: 'KwokctlConfiguration',
-        apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
-        options: {
-          runtime: 'binary',
-          bindAddress: '127.0.0.1',
-          kubeVersion,
-          kubeApiserverBinary: join(BIN, 'kube-apiserver'),
-          kubeControllerManagerBinary: join(BIN, 'kube-controller-manager'),
-          kubeSchedulerBinary: join(BIN, 'kube-scheduler'),
-          kwokControllerBinary: join(BIN, 'kwok'),
-          etcdBinary: join(BIN, 'etcd'),
-          kubectlBinary: join(BIN, 'kubectl'),
-        },
-        componentsPatches: [
-          { name: 'kube-apiserver', extraArgs: [{ key: 'service-cluster-ip-range', value: c.serviceCIDR }] },
-          {
-            name: 'kube-controller-manager',
-            extraArgs: [{ key: 'service-cluster-ip-range', value: c.serviceCIDR }],
-          },
-          { name: 'kwok-controller', extraArgs: [{ key: 'node-ip', value: '127.0.0.1', override: true }] },
-        ],
-      }),
-    );
-    kwokctl(
-      c.kwok,
-      '-c',
-      config,
-      'create',
-      'cluster',
-      '--wait',
-      '2m',
-      '--kubeconfig',
-      join(work, `${c.kwok}.kubeconfig`),
-    );
-    kwokctl(c.kwok, 'scale', 'node', '--replicas', '2');
+    const workdir = join(work, `kwok-${c.kwok}`);
+    mkdirSync(workdir);
+    outside.push(await createOutsideKwokCluster({ name: c.kwok, workdir, serviceCIDR: c.serviceCIDR }));
   }
   // One file, contexts renamed, as a colleague would hand it over.
   const entries = CLUSTERS.map((c) =>
-    renamedKubeconfig(readFileSync(join(work, `${c.kwok}.kubeconfig`), 'utf8'), c.context),
+    renamedKubeconfig(outside.find((o) => o.name === c.kwok)!.kubeconfigText(), c.context),
   );
   writeFileSync(
     merged,
@@ -130,30 +82,10 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  // Wait until kwok has made the nodes Ready.
-  for (const c of CLUSTERS) {
-    const kube = await client(c.name);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const nodes = await kube.list<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-        'v1',
-        'Node',
-      );
-      if (
-        nodes.length === 2 &&
-        nodes.every((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'))
-      )
-        break;
-      if (Date.now() > deadline) throw new Error(`${c.kwok}: nodes not Ready`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
 }, 400_000);
 
 afterAll(() => {
-  for (const c of CLUSTERS) spawnSync(join(BIN, 'kwokctl'), ['--name', c.kwok, 'delete', 'cluster'], {
-    env: { ...process.env, KWOK_WORKDIR: join(work, `kwok-${c.kwok}`), PATH: `${BIN}:${process.env.PATH}` },
-  }); // prettier-ignore
+  for (const cluster of outside) cluster.delete();
 });
 
 /** `up -o json`: one event per line; the finished steps. */

@@ -168,4 +168,18 @@ process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/
     expect((error as KubeconfigError).hint).toBe('did you mean prod-app1?');
     await expect(loadKubeconfig(join(dir, 'nope.yaml'))).rejects.toThrow(/cannot read kubeconfig/);
   });
+
+  it('a file loaded again is not parsed again while unchanged, and is read anew once it changes', async () => {
+    const file = kubeconfig('reused.yaml', { user: { token: 'before' }, context: 'one' });
+    expect(await version(await KubeClient.fromFile(file))).toBe('Bearer before');
+    // A second client of the same file, and a context it merged with another file: both as before.
+    expect(await version(await KubeClient.fromFile(file))).toBe('Bearer before');
+    const other = kubeconfig('reused-other.yaml', { user: { token: 'other' }, context: 'two' });
+    const env = { HOME: dir, KUBECONFIG: [file, other].join(delimiter) };
+    expect(await version(new KubeClient(await loadKubeconfig(undefined, 'two', env)))).toBe('Bearer other');
+    // The merge added file two's entries to its own lists, not to the cached ones of file one.
+    await expect(loadKubeconfig(file, 'two')).rejects.toThrow(/has no context "two"/);
+    kubeconfig('reused.yaml', { user: { token: 'after' }, context: 'one' });
+    expect(await version(await KubeClient.fromFile(file))).toBe('Bearer after');
+  });
 });

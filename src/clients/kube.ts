@@ -109,6 +109,53 @@ export function kubeconfigFromText(text: string, context?: string): Promise<Kube
   return kubeconfigFrom([{ file: join(process.cwd(), '(kubeconfig)'), text }], context);
 }
 
+type KubeConfigClass = Awaited<ReturnType<typeof kubeconfigLibrary>>['KubeConfig'];
+type LibraryKubeConfig = InstanceType<KubeConfigClass>;
+
+/** One kubeconfig file as the library parsed it, paths made absolute, with kubectl's `tokenFile`s. */
+interface ParsedKubeconfig {
+  readonly clusters: LibraryKubeConfig['clusters'];
+  readonly users: LibraryKubeConfig['users'];
+  readonly contexts: LibraryKubeConfig['contexts'];
+  readonly currentContext: string;
+  /** User name → its token file (absolute). */
+  readonly tokenFiles: ReadonlyArray<readonly [string, string]>;
+}
+
+/**
+ * The last parse of each kubeconfig file, reused while its text is the same: every cluster's
+ * client loads the file, and one file holding fifty contexts parsed fifty times made `status`
+ * and `plan --check` grow with the square of the clusters (bench/live-checks.bench.ts).
+ */
+const parsedKubeconfigs = new Map<string, { readonly text: string; readonly parsed: ParsedKubeconfig }>();
+
+function parsedKubeconfig(KubeConfig: KubeConfigClass, file: string, text: string): ParsedKubeconfig {
+  const cached = parsedKubeconfigs.get(file);
+  if (cached?.text === text) return cached.parsed;
+  const one = new KubeConfig();
+  try {
+    one.loadFromString(text);
+  } catch (error) {
+    throw new KubeconfigError(`kubeconfig ${file} is not valid: ${(error as Error).message}`);
+  }
+  one.makePathsAbsolute(dirname(file));
+  // kubectl's field is `tokenFile`; the library reads only a legacy spelling, once.
+  const tokenFiles = ((parse(text) as RawKubeconfig | null)?.users ?? []).flatMap((user) =>
+    typeof user.user?.tokenFile === 'string'
+      ? [[user.name, resolve(dirname(file), user.user.tokenFile)] as const]
+      : [],
+  );
+  const parsed = {
+    clusters: one.clusters,
+    users: one.users,
+    contexts: one.contexts,
+    currentContext: one.getCurrentContext(),
+    tokenFiles,
+  };
+  parsedKubeconfigs.set(file, { text, parsed });
+  return parsed;
+}
+
 async function kubeconfigFrom(
   sources: ReadonlyArray<{ readonly file: string; readonly text: string }>,
   context: string | undefined,
@@ -120,20 +167,16 @@ async function kubeconfigFrom(
   const merged = () => {
     const kc = new KubeConfig();
     for (const { file, text } of sources) {
-      const one = new KubeConfig();
-      try {
-        one.loadFromString(text);
-      } catch (error) {
-        throw new KubeconfigError(`kubeconfig ${file} is not valid: ${(error as Error).message}`);
-      }
-      one.makePathsAbsolute(dirname(file));
-      // kubectl's field is `tokenFile`; the library reads only a legacy spelling, once.
-      for (const user of (parse(text) as RawKubeconfig | null)?.users ?? [])
-        if (typeof user.user?.tokenFile === 'string' && !tokenFiles.has(user.name))
-          tokenFiles.set(user.name, resolve(dirname(file), user.user.tokenFile));
+      const one = parsedKubeconfig(KubeConfig, file, text);
+      for (const [user, path] of one.tokenFiles) if (!tokenFiles.has(user)) tokenFiles.set(user, path);
       if (kc.contexts.length === 0 && kc.clusters.length === 0 && kc.users.length === 0) {
-        kc.loadFromString(text);
-        kc.makePathsAbsolute(dirname(file));
+        // Copies of the lists: the merge below adds to kc's, never to the cached ones.
+        kc.loadFromOptions({
+          clusters: [...one.clusters],
+          users: [...one.users],
+          contexts: [...one.contexts],
+          currentContext: one.currentContext,
+        });
         continue;
       }
       const fresh = <T extends { name: string }>(mine: readonly T[], theirs: readonly T[]) =>
@@ -141,7 +184,7 @@ async function kubeconfigFrom(
       for (const cluster of fresh(kc.clusters, one.clusters)) kc.addCluster(cluster);
       for (const user of fresh(kc.users, one.users)) kc.addUser(user);
       for (const ctx of fresh(kc.contexts, one.contexts)) kc.addContext(ctx);
-      if (!kc.getCurrentContext() && one.getCurrentContext()) kc.setCurrentContext(one.getCurrentContext());
+      if (!kc.getCurrentContext() && one.currentContext) kc.setCurrentContext(one.currentContext);
     }
     return kc;
   };
