@@ -5,11 +5,11 @@
  * kube-apiserver, controller-manager and scheduler, the real cert-manager controller on the host
  * and the real Vault. The healthy platform has no error finding; then the test breaks real things
  * and asserts each finding with its evidence, and the objects beside them without one.
- * TODO(#14): cases with unit tests only so far: Node conditions (kwok's heartbeat rewrites them),
- * GatewayClass/Gateway conditions (no Gateway controller runs on kwok), a Certificate inside its
- * renew window (the real cert-manager renews it at once), a ClusterSecretStore Ready False, shipping
- * to a pinned address of another cluster (needs app1) or to a name that does not resolve; and an
- * ExternalSecret whose status the real External Secrets controller writes (it does not run on kwok).
+ * TODO(#14): cases with unit tests only so far: GatewayClass/Gateway conditions (no Gateway
+ * controller runs on kwok), a Certificate inside its renew window (the real cert-manager renews it
+ * at once), a ClusterSecretStore Ready False, shipping to a pinned address of another cluster
+ * (needs app1) or to a name that does not resolve; and an ExternalSecret whose status the real
+ * External Secrets controller writes (it does not run on kwok).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -546,6 +546,55 @@ describe('platformctl analyze on kwok', () => {
       `/api/v1/namespaces/${ns}`,
     ])
       await client.request('DELETE', path);
+  });
+
+  it('a Node under memory pressure (the condition written by the test, as a kubelet reports it; kwok keeps it) is a warning, gone once it clears', async () => {
+    const nodes = await client.list<KubeObject>('v1', 'Node');
+    const node = nodes.find((n) => !n.metadata.name.includes('-cp-')) ?? nodes[0]!;
+    const pressure = (status: 'True' | 'False') => ({
+      status: {
+        conditions: [
+          {
+            type: 'MemoryPressure',
+            status,
+            reason: status === 'True' ? 'KubeletHasInsufficientMemory' : 'KubeletHasSufficientMemory',
+            message:
+              status === 'True'
+                ? 'kubelet has insufficient memory available'
+                : 'kubelet has sufficient memory available',
+            lastHeartbeatTime: new Date().toISOString(),
+            lastTransitionTime: new Date().toISOString(),
+          },
+        ],
+      },
+    });
+    const object = `Node ${node.metadata.name}`;
+    await client.request(
+      'PATCH',
+      `/api/v1/nodes/${node.metadata.name}/status`,
+      pressure('True'),
+      'application/strategic-merge-patch+json',
+    );
+    const run = await analyzeUntil(['--filter', 'Node'], (findings) => about(findings, object).length > 0);
+    expect(about(run.findings, object)).toEqual([
+      expect.objectContaining({
+        analyzer: 'Node',
+        severity: 'warning',
+        evidence: 'MemoryPressure=True (KubeletHasInsufficientMemory)',
+      }),
+    ]);
+    expect(run.code).toBe(0); // a warning does not fail the default --fail-on error
+    await client.request(
+      'PATCH',
+      `/api/v1/nodes/${node.metadata.name}/status`,
+      pressure('False'),
+      'application/strategic-merge-patch+json',
+    );
+    const cleared = await analyzeUntil(
+      ['--filter', 'Node'],
+      (findings) => about(findings, object).length === 0,
+    );
+    expect(about(cleared.findings, object)).toEqual([]);
   });
 
   it("an ExternalSecret to a path missing in the real Vault: no Ready condition (real: External Secrets does not run on kwok), then the provider's message (status written by the test)", async () => {
