@@ -7,7 +7,7 @@
  * be re-run or undone after a crash, whatever part of it had happened.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { EtcdClient, type RestoreMember } from '../../clients/etcd.js';
@@ -21,7 +21,7 @@ import {
   type ProviderContext,
   type ProviderDeps,
 } from '../types.js';
-import { clusterRecordOf } from './etcd-snapshot.js';
+import { readClusterRecord } from './etcd-snapshot.js';
 
 /** What the restore needs of kwokctl's record of the cluster's etcd. */
 export interface KwokEtcdMember {
@@ -72,13 +72,7 @@ const START_TIMEOUT_MS = 180_000;
 const READY_TIMEOUT_MS = 120_000;
 
 async function readMember(workdir: string, cluster: string): Promise<KwokEtcdMember> {
-  const recordFile = clusterRecordOf(workdir, cluster);
-  const record = await readFile(recordFile, 'utf8').catch(() => undefined);
-  if (record === undefined)
-    throw new ProviderError(`cluster ${cluster} has no kwok cluster here (no ${recordFile})`, {
-      code: 'provider.cluster-missing',
-      hint: 'create it with `platformctl up --provider kwok`',
-    });
+  const { recordFile, record } = await readClusterRecord(workdir, cluster);
   const member = etcdMemberOf(record);
   if (!member)
     throw new ProviderError(`${recordFile} does not say how its etcd runs (data-dir, name, peer URL)`, {

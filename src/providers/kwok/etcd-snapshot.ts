@@ -25,6 +25,21 @@ export function etcdPortOf(recordText: string): number | undefined {
   return undefined;
 }
 
+/** kwokctl's record of the cluster in `workdir`; a typed error when there is none. */
+export async function readClusterRecord(
+  workdir: string,
+  cluster: string,
+): Promise<{ readonly recordFile: string; readonly record: string }> {
+  const recordFile = clusterRecordOf(workdir, cluster);
+  const record = await readFile(recordFile, 'utf8').catch(() => undefined);
+  if (record === undefined)
+    throw new ProviderError(`cluster ${cluster} has no kwok cluster here (no ${recordFile})`, {
+      code: 'provider.cluster-missing',
+      hint: 'create it with `platformctl up --provider kwok`',
+    });
+  return { recordFile, record };
+}
+
 /** `workdir`: the cluster's KWOK_WORKDIR. */
 export async function kwokEtcdSnapshot(
   deps: ProviderDeps,
@@ -33,13 +48,7 @@ export async function kwokEtcdSnapshot(
   context: ProviderContext,
 ): Promise<EtcdSnapshotResult> {
   const cluster = request.cluster.name;
-  const recordFile = clusterRecordOf(workdir, cluster);
-  const record = await readFile(recordFile, 'utf8').catch(() => undefined);
-  if (record === undefined)
-    throw new ProviderError(`cluster ${cluster} has no kwok cluster here (no ${recordFile})`, {
-      code: 'provider.cluster-missing',
-      hint: 'create it with `platformctl up --provider kwok`',
-    });
+  const { recordFile, record } = await readClusterRecord(workdir, cluster);
   const port = etcdPortOf(record);
   if (port === undefined)
     throw new ProviderError(`${recordFile} names no etcd port (options.etcdPort)`, {

@@ -21,7 +21,7 @@ import {
   type ProviderContext,
 } from '../types.js';
 import type { MultipassClient } from './client.js';
-import { ETCDCTL, KUBEADM_ETCD, snapshotNode } from './etcd-snapshot.js';
+import { ETCDCTL, KUBEADM_ETCD, RUNNING_ETCD_CONTAINER, snapshotNode } from './etcd-snapshot.js';
 
 const VM_USER = 'ubuntu';
 const MANIFESTS = '/etc/kubernetes/manifests';
@@ -80,21 +80,7 @@ export function multipassEtcdRestore(
       ...(context.signal ? { signal: context.signal } : {}),
     });
   const etcdContainer = async (context: ProviderContext) => {
-    const listing = await exec(
-      [
-        'sudo',
-        'crictl',
-        'ps',
-        '--name',
-        '^etcd$',
-        '--label',
-        'io.kubernetes.pod.namespace=kube-system',
-        '--state',
-        'Running',
-        '--quiet',
-      ],
-      context,
-    );
+    const listing = await exec(RUNNING_ETCD_CONTAINER, context);
     return listing.stdout
       .split('\n')
       .map((l) => l.trim())

@@ -49,6 +49,20 @@ export function snapshotNode(cluster: PlatformCluster): string {
   return node.name;
 }
 
+/** The id of the kubeadm node's running etcd container (the static pod's), as crictl lists it. */
+export const RUNNING_ETCD_CONTAINER = [
+  'sudo',
+  'crictl',
+  'ps',
+  '--name',
+  '^etcd$',
+  '--label',
+  'io.kubernetes.pod.namespace=kube-system',
+  '--state',
+  'Running',
+  '--quiet',
+] as const;
+
 export async function multipassEtcdSnapshot(
   client: MultipassClient,
   request: EtcdSnapshotRequest,
@@ -62,18 +76,7 @@ export async function multipassEtcdSnapshot(
       ...(context.signal ? { signal: context.signal } : {}),
     });
 
-  const listing = await exec([
-    'sudo',
-    'crictl',
-    'ps',
-    '--name',
-    '^etcd$',
-    '--label',
-    'io.kubernetes.pod.namespace=kube-system',
-    '--state',
-    'Running',
-    '--quiet',
-  ]);
+  const listing = await exec(RUNNING_ETCD_CONTAINER);
   const container = listing.stdout
     .split('\n')
     .map((l) => l.trim())
