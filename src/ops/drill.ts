@@ -9,8 +9,8 @@
  * fails in between (try/finally). Only the platform's own clusters and Vault are touched, through
  * the provider and Vault's API. The library takes its effects as `DrillDeps`; Project builds them.
  * TODO(#13): the agents' promises (Prometheus Agent and promtail buffering while mgmt is down,
- * resending after) are not checked: nothing runs or ships on kwok; and the drill's recovery time
- * is not yet part of `npm run bench`.
+ * resending after) are not checked: nothing runs or ships on kwok. bench/day2.bench.ts measures
+ * the recovery times against the seed's targets.
  */
 import { PlatformctlError } from '../errors.js';
 import type { VerifyCheck, VerifyReport } from './verify.js';
@@ -91,7 +91,8 @@ export interface DrillReport {
 export function availableDrill(scenario: string): AvailableDrill {
   if (scenario === 'mgmt-down' || scenario === 'vault-sealed') return scenario;
   if (scenario === 'etcd-loss' || scenario === 'node-loss')
-    // TODO(#13): etcd-loss needs `restore` (another change builds it); node-loss a provider seam to stop one node.
+    // TODO(#13): etcd-loss (the cluster stopped, its etcd data moved away, the last snapshot put
+    // back through ops/restore.ts) and node-loss (a provider seam that stops one node).
     throw new PlatformctlError('drill.not-available', 'usage', `drill ${scenario} is not available yet`, {
       hint: 'available: mgmt-down, vault-sealed',
     });
