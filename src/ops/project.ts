@@ -450,9 +450,10 @@ export class Project {
         ),
       ),
     );
+    const state = await this.state();
     const targets = await this.#shippingTargets(
       workloads,
-      await this.state(),
+      state,
       new Map(),
       anyClient,
       resolveHost,
@@ -467,7 +468,9 @@ export class Project {
         return endpointChecks(c.name, targets.get(c.name) ?? [], local, c.addons);
       }),
     );
-    return [...meshChecks(this.platform, mesh, scope), ...endpoints.flat()];
+    const ciliumInstalled = (cluster: string) =>
+      ['succeeded', 'unchanged'].includes(state?.steps[`${cluster}/cilium/release`]?.outcome ?? '');
+    return [...meshChecks(this.platform, mesh, scope, ciliumInstalled), ...endpoints.flat()];
   }
 
   /**

@@ -230,6 +230,8 @@ export function meshChecks(
   platform: Platform,
   observed: ReadonlyMap<string, MeshObservation>,
   scope: readonly string[],
+  /** Whether `up` has installed the cluster's Cilium release (the state says so). */
+  ciliumInstalled: (cluster: string) => boolean = () => true,
 ): VerifyCheck[] {
   const members = meshMembers(platform);
   if (members.length === 0)
@@ -243,6 +245,19 @@ export function meshChecks(
     ];
   const inScope = members.filter((m) => scope.includes(m));
   if (inScope.length === 0) return [];
+  // A mesh whose Cilium `up` has not installed yet is not built, not broken: nothing to judge.
+  const notYet = inScope.filter((m) => !ciliumInstalled(m));
+  if (notYet.length > 0) {
+    const evidence = `Cilium is not installed on ${notYet.join(', ')} yet (up has not run its release)`;
+    return [
+      { id: 'mesh.ca', status: 'skipped', evidence },
+      ...inScope.map((cluster): VerifyCheck => ({
+        id: `mesh.peers.${cluster}`,
+        status: 'skipped',
+        evidence,
+      })),
+    ];
+  }
   return [
     meshCaCheck(inScope, observed),
     ...inScope.map((cluster) => meshPeersCheck(platform, cluster, members, observed, scope)),
