@@ -29,6 +29,8 @@ export interface OutsideKwokOptions {
   readonly serviceCIDR?: string;
   /** Simulated nodes to add once it runs (default 2). */
   readonly nodes?: number;
+  /** kwok's own CRDs to serve (e.g. PortForward: what kwok's simulated kubelet forwards to). */
+  readonly enableCRDs?: readonly string[];
 }
 
 function kwokctl(options: OutsideKwokOptions, ...args: string[]): string {
@@ -66,6 +68,7 @@ export async function createOutsideKwokCluster(options: OutsideKwokOptions): Pro
         kwokControllerBinary: bin('kwok'),
         etcdBinary: bin('etcd'),
         kubectlBinary: bin('kubectl'),
+        ...(options.enableCRDs ? { enableCRDs: [...options.enableCRDs] } : {}),
       },
       componentsPatches: [
         { name: 'kube-apiserver', extraArgs: serviceRange },

@@ -161,8 +161,7 @@ export class ExistingProvider implements ClusterProvider {
     return { deleted: [] };
   }
 
-  // TODO(#16): reach Vault through its Service (a port-forward through the API server) when no
-  // pinned load-balancer address answers from this machine.
+  /** At its pinned load-balancer address, else through a port-forward via the API server. */
   async vaultEndpoint(platform: Platform, context: ProviderContext): Promise<VaultEndpoint> {
     const mgmt = platform.clusters.find((c) => c.name === platform.managementCluster)!;
     return vaultAtPinnedAddress(platform, await this.#client(platform, mgmt, context), context);

@@ -10,8 +10,8 @@
  * waits for its agent DaemonSet and then for every node of the spec Ready (the engine's gates on
  * providers that run workloads, engine/steps.ts).
  * The engine reaches Vault at its pinned load-balancer address, and `status`/`verify` look there
- * too (vault.ts; a port-forward through the API server when that does not answer is TODO(#11)
- * there).
+ * too; when that does not answer from the host, through a port-forward via the management
+ * cluster's API server (shared/pinned-vault.ts).
  */
 import type { CommandRunner } from '../../clients/exec.js';
 import type { Platform, PlatformCluster } from '../../spec/model.js';

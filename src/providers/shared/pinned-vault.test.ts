@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testPlatform } from '../../test-support/render.js';
-import { findVault, pinnedVaultEndpoint, runningVault } from './pinned-vault.js';
+import { findVault, pinnedVaultEndpoint, runningVault, vaultServerPod } from './pinned-vault.js';
 
 const platform = testPlatform();
 const address = platform.clusters.find((c) => c.name === 'mgmt')!.addresses.services.vault!;
@@ -94,5 +94,107 @@ describe('Vault on Multipass', () => {
       timeoutMs: 20,
     });
     expect(found).toBe(undefined);
+  });
+
+  it('goes through the API server when the pinned address does not answer, with the same CA', async () => {
+    const log: string[] = [];
+    const cas: string[] = [];
+    const endpoint = await findVault({
+      platform,
+      readTlsSecret: async () => secret,
+      answers: async () => false,
+      forward: async (ca) => {
+        cas.push(ca);
+        return { address: 'https://127.0.0.1:40001', ca };
+      },
+      log: (e) => log.push(e.message),
+      pollMs: 1,
+    });
+    expect(endpoint).toEqual({ address: 'https://127.0.0.1:40001', ca: CA });
+    expect(cas).toEqual([CA]);
+    expect(log).toEqual([
+      'Vault through the API server (a port-forward at https://127.0.0.1:40001): its pinned load-balancer address https://192.168.64.202:8200 does not answer from this machine',
+    ]);
+  });
+
+  it('prefers the pinned address when it answers, never opening a forward', async () => {
+    let forwards = 0;
+    const endpoint = await findVault({
+      platform,
+      readTlsSecret: async () => secret,
+      answers: async () => true,
+      forward: async () => {
+        forwards++;
+        return 'unused';
+      },
+      log: () => {},
+    });
+    expect([endpoint.address, forwards]).toEqual(['https://192.168.64.202:8200', 0]);
+  });
+
+  it('fails with both reasons when neither the pinned address nor the API server reaches Vault', async () => {
+    await expect(
+      findVault({
+        platform,
+        readTlsSecret: async () => secret,
+        answers: async () => false,
+        forward: async () => 'no running Vault server pod in namespace vault',
+        log: () => {},
+        timeoutMs: 5,
+        pollMs: 1,
+      }),
+    ).rejects.toMatchObject({
+      code: 'provider.vault-unreachable',
+      message:
+        'Vault does not answer at its pinned load-balancer address https://192.168.64.202:8200 from this machine, nor through the API server: no running Vault server pod in namespace vault',
+    });
+    // A forward that throws (the API server refusing) is a reason too, not a crash.
+    await expect(
+      findVault({
+        platform,
+        readTlsSecret: async () => secret,
+        answers: async () => false,
+        forward: async () => {
+          throw new Error('GET /api/v1/namespaces/vault/pods: 403 Forbidden');
+        },
+        log: () => {},
+        timeoutMs: 5,
+        pollMs: 1,
+      }),
+    ).rejects.toThrow(/nor through the API server: GET \/api\/v1\/namespaces\/vault\/pods: 403 Forbidden/);
+  });
+
+  it('status and verify look through the API server too when the pinned address does not answer', async () => {
+    expect(
+      await runningVault({
+        platform,
+        readTlsSecret: async () => secret,
+        answers: async () => false,
+        forward: async (ca) => ({ address: 'https://127.0.0.1:40002', ca }),
+      }),
+    ).toEqual({ address: 'https://127.0.0.1:40002', ca: CA });
+    expect(
+      await runningVault({
+        platform,
+        readTlsSecret: async () => secret,
+        answers: async () => false,
+        forward: async () => 'no running Vault server pod',
+      }),
+    ).toBe(undefined);
+  });
+
+  it('forwards to a running server pod, a Ready one first (a sealed Vault runs but is not Ready)', () => {
+    const pod = (name: string, phase: string, ready: boolean) => ({
+      metadata: { name },
+      status: { phase, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    });
+    expect(vaultServerPod([pod('vault-1', 'Running', true), pod('vault-0', 'Running', false)])).toBe(
+      'vault-1',
+    );
+    expect(vaultServerPod([pod('vault-1', 'Running', false), pod('vault-0', 'Running', false)])).toBe(
+      'vault-0',
+    );
+    expect(vaultServerPod([pod('vault-0', 'Pending', false)])).toBe(undefined);
+    expect(vaultServerPod([])).toBe(undefined);
   });
 });
