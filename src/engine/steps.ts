@@ -30,6 +30,7 @@ import {
 } from './readiness.js';
 import { readSecret } from './secrets.js';
 import { type Runner, simulated, type StepEnvironment } from './step-environment.js';
+import { kubeletServingRunner } from './kubelet-serving.js';
 import { pkiHandoverRunner } from './pki-handover.js';
 import { kvDemandsOf, kvDrift, secretsRunner, writeKv } from './secret-steps.js';
 import type { StepState } from './state.js';
@@ -56,6 +57,8 @@ const TIMEOUTS: Record<StepKind, number> = {
   'pki-handover': 5 * MINUTE,
   // A copy of Vault's CA waits for cert-manager to issue its certificate.
   secrets: 10 * MINUTE,
+  // The first run waits for every kubelet to ask (3 minutes at most), then for the signatures.
+  'kubelet-serving': 5 * MINUTE,
 };
 
 /** Helm's install order, so namespaces and CRDs exist before what lives in them. */
@@ -530,6 +533,7 @@ const RUNNERS: Record<StepKind, (env: StepEnvironment, step: PlanStep) => Runner
   'vault-auth': vaultAuthRunner,
   secrets: secretsRunner,
   'pki-handover': (env, step) => pkiHandoverRunner(env, step, stepObjects(step, env.contents)),
+  'kubelet-serving': kubeletServingRunner,
 };
 
 /** Whether a recorded step still stands for this plan's step: it succeeded with the same inputs. */

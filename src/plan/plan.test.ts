@@ -19,6 +19,26 @@ describe('buildPlan', () => {
     expect(buildPlan(testPlatform(), renderPlatform(testPlatform()))).toEqual(plan);
   });
 
+  it("approves the kubelets' serving certificates on kubeadm clusters before metrics-server scrapes them", () => {
+    for (const cluster of platform.clusters) {
+      const step = byId.get(`${cluster.name}/kubelet-serving`);
+      expect(step).toMatchObject({
+        kind: 'kubelet-serving',
+        phase: 'cluster',
+        dependsOn: [`${cluster.name}/bootstrap`],
+        artifacts: [`clusters/${cluster.name}/kubeadm/init.yaml`],
+      });
+      const release = byId.get(`${cluster.name}/metrics-server/release`);
+      if (release) expect(release.dependsOn).toContain(`${cluster.name}/kubelet-serving`);
+    }
+    expect(byId.has('mgmt/metrics-server/release')).toBe(true);
+    // kwok's kubelets ask for nothing; clusters someone else runs approve their own.
+    for (const provider of ['kwok', 'existing'] as const) {
+      const other = buildPlan(platform, renderPlatform(platform), provider);
+      expect(other.steps.filter((s) => s.kind === 'kubelet-serving')).toEqual([]);
+    }
+  });
+
   it('lists steps in topological order, every dependency known', () => {
     const seen = new Set<string>();
     for (const step of plan.steps) {

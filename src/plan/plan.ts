@@ -34,7 +34,8 @@ export type StepKind =
   | 'secrets'
   | 'vault-configure'
   | 'vault-auth'
-  | 'pki-handover';
+  | 'pki-handover'
+  | 'kubelet-serving';
 
 export interface PlanStep {
   /** `<cluster>/<what>`, e.g. `app1/external-secrets/release`. */
@@ -334,6 +335,23 @@ function clusterDrafts(
           ].filter((a) => paths.has(a))
         : [],
     },
+    // Kubelets that kubeadm set up ask for serving certificates nobody else approves.
+    ...(traits.createsClusters &&
+    traits.runsWorkloads &&
+    paths.has(`clusters/${cluster.name}/kubeadm/init.yaml`)
+      ? [
+          {
+            id: `${cluster.name}/kubelet-serving`,
+            cluster: cluster.name,
+            kind: 'kubelet-serving' as const,
+            phase: 'cluster' as const,
+            description: "approve the kubelets' serving certificate requests (for their own Node's names)",
+            dependsOn: [bootstrap],
+            expectedDurationMs: 5 * SECOND,
+            artifacts: [`clusters/${cluster.name}/kubeadm/init.yaml`],
+          },
+        ]
+      : []),
     {
       id: `${cluster.name}/namespaces`,
       cluster: cluster.name,
@@ -462,6 +480,11 @@ export function buildPlan(
   const index = indexDrafts(drafts);
   dependencyEdges(platform, drafts, index);
   gateEdges(platform, drafts, index);
+  // metrics-server scrapes every kubelet over TLS verified against the cluster CA.
+  for (const cluster of platform.clusters) {
+    const release = drafts.get(addonStepId(cluster.name, 'metrics-server', 'release'));
+    if (release) addEdge(release, `${cluster.name}/kubelet-serving`, drafts);
+  }
   const ordered = topological(drafts);
   const digests = new ArtifactDigests(contents);
   const steps: PlanStep[] = ordered.map((d) => {

@@ -18,6 +18,8 @@ export interface OutsideKwokCluster {
   /** The kubeconfig kwokctl wrote (context `kwok-<name>`). */
   readonly kubeconfig: string;
   readonly kubeconfigText: () => string;
+  /** The cluster CA's certificate (PEM) kwokctl made. */
+  readonly caCertificate: () => string;
   /** Deletes the cluster (idempotent). */
   readonly delete: () => void;
 }
@@ -31,6 +33,8 @@ export interface OutsideKwokOptions {
   readonly nodes?: number;
   /** kwok's own CRDs to serve (e.g. PortForward: what kwok's simulated kubelet forwards to). */
   readonly enableCRDs?: readonly string[];
+  /** kube-controller-manager signs CertificateSigningRequests with the cluster CA (kwokctl does not set it up). */
+  readonly signCertificates?: boolean;
 }
 
 function kwokctl(options: OutsideKwokOptions, ...args: string[]): string {
@@ -72,7 +76,25 @@ export async function createOutsideKwokCluster(options: OutsideKwokOptions): Pro
       },
       componentsPatches: [
         { name: 'kube-apiserver', extraArgs: serviceRange },
-        { name: 'kube-controller-manager', extraArgs: serviceRange },
+        {
+          name: 'kube-controller-manager',
+          extraArgs: [
+            ...serviceRange,
+            // kwokctl writes the cluster's CA here before it starts the components.
+            ...(options.signCertificates
+              ? ['cert', 'key'].map((part) => ({
+                  key: `cluster-signing-${part}-file`,
+                  value: join(
+                    options.workdir,
+                    'clusters',
+                    options.name,
+                    'pki',
+                    `ca.${part === 'cert' ? 'crt' : 'key'}`,
+                  ),
+                }))
+              : []),
+          ],
+        },
         // Nodes with a loopback InternalIP (kwokctl passes none).
         { name: 'kwok-controller', extraArgs: [{ key: 'node-ip', value: '127.0.0.1', override: true }] },
       ],
@@ -101,6 +123,8 @@ export async function createOutsideKwokCluster(options: OutsideKwokOptions): Pro
     name: options.name,
     kubeconfig,
     kubeconfigText: () => readFileSync(kubeconfig, 'utf8'),
+    caCertificate: () =>
+      readFileSync(join(options.workdir, 'clusters', options.name, 'pki', 'ca.crt'), 'utf8'),
     delete: () => {
       spawnSync(join(HARNESS_BIN, 'kwokctl'), ['--name', options.name, 'delete', 'cluster'], {
         env: { ...process.env, KWOK_WORKDIR: options.workdir, PATH: `${HARNESS_BIN}:${process.env.PATH}` },

@@ -5,11 +5,11 @@
  * true` (render/kubeadm.ts), so each kubelet's serving certificate is signed by the cluster CA
  * (signer kubernetes.io/kubelet-serving) and lists the node's addresses. metrics-server checks it
  * with the CA of its in-cluster configuration (no --kubelet-certificate-authority needed) and
- * connects to the node's InternalIP, which that certificate carries. Those CSRs are not approved
- * by kube-controller-manager: the engine (or an approver controller) must approve them, also on
- * every renewal and after a node's address changes. `--kubelet-insecure-tls` is deliberately
- * absent. TODO(#11): nothing approves them yet; kwok's simulated kubelets request none, so only
- * real nodes need the approver.
+ * connects to the node's InternalIP, which that certificate carries. kube-controller-manager
+ * signs those CSRs but does not approve them: the plan's `<cluster>/kubelet-serving` step does
+ * (engine/kubelet-serving.ts), before this release, and again on the next `up` when a kubelet
+ * asks anew (renewal, a new address). `--kubelet-insecure-tls` is deliberately absent. kwok's
+ * simulated kubelets ask for nothing, so the step exists only where kubeadm set up the kubelets.
  */
 import type { RenderContext } from '../../render/context.js';
 import { RESOURCES } from '../../render/sizing.js';

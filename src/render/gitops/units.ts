@@ -107,7 +107,8 @@ export function gitopsUnits(plan: Plan): GitopsUnit[] {
 }
 
 /**
- * Steps of the plan no Application carries, other than creating and joining the clusters: what
+ * Steps of the plan no Application carries, other than creating and joining the clusters (and
+ * approving the serving certificates of the kubelets that joins set up): what
  * `platformctl up` does and Argo CD cannot (Vault's initialisation and auth mounts, Secrets from
  * generated credentials, the PKI hand-over, published bundles).
  * TODO(#16): give these a GitOps form (a Job, a hook, ExternalSecrets for generated credentials)
@@ -115,5 +116,6 @@ export function gitopsUnits(plan: Plan): GitopsUnit[] {
  */
 export function stepsLeftOut(plan: Plan, units: readonly GitopsUnit[]): PlanStep[] {
   const carried = new Set(units.flatMap((u) => u.steps.map((s) => s.id)));
-  return plan.steps.filter((s) => !carried.has(s.id) && s.kind !== 'provision' && s.kind !== 'bootstrap');
+  const ofTheClusters = new Set(['provision', 'bootstrap', 'kubelet-serving']);
+  return plan.steps.filter((s) => !carried.has(s.id) && !ofTheClusters.has(s.kind));
 }
