@@ -417,6 +417,49 @@ describe('up on the kwok provider', () => {
     expect(policy?.data.policy).toContain('secret/data/platform/*');
   });
 
+  it("wrote each cluster's Argo CD credentials to Vault: a token the real API server accepts as argocd-manager, and its CA", async () => {
+    for (const cluster of ['mgmt', 'app1', 'app2']) {
+      const entry = (
+        await vault().read<{ data: { data: Record<string, string> } }>(
+          `secret/data/argocd/clusters/${cluster}`,
+        )
+      )?.data.data;
+      expect(Object.keys(entry ?? {}).sort()).toEqual(['bearerToken', 'caData']);
+      const admin = await kube(cluster);
+      // The token authenticates as the ServiceAccount, and it may do anything (cluster-admin).
+      const asManager = new KubeClient({
+        server: admin.config.server,
+        context: admin.config.context,
+        invalidate: () => {},
+        authenticate: async () => ({
+          ca: entry!.caData,
+          headers: { authorization: `Bearer ${entry!.bearerToken}` },
+        }),
+      });
+      const review = await asManager.request<{ status: { userInfo: { username: string } } }>(
+        'POST',
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      );
+      expect(review.status.userInfo.username).toBe('system:serviceaccount:kube-system:argocd-manager');
+      const access = await asManager.request<{ status: { allowed: boolean } }>(
+        'POST',
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: { resourceAttributes: { verb: '*', group: '*', resource: '*' } },
+        },
+      );
+      expect(access.status.allowed).toBe(true);
+    }
+    // Cluster-admin tokens: only the management cluster's External Secrets may read them.
+    const policy = (cluster: string) =>
+      vault().read<{ data: { policy: string } }>(`sys/policies/acl/external-secrets-${cluster}`);
+    expect((await policy('mgmt'))?.data.policy).toContain('secret/data/argocd/clusters/*');
+    expect((await policy('app1'))?.data.policy).not.toContain('argocd');
+  });
+
   it("copies the CA of Vault's serving certificate, issued by the real cert-manager, to every cluster's Vault clients", async () => {
     const mgmt = await kube('mgmt');
     const tls = await mgmt.get<{ data: Record<string, string> }>(

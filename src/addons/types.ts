@@ -103,7 +103,7 @@ export interface ObjectRef {
  */
 export interface PerClusterStep {
   readonly name: string;
-  readonly kind: 'manifests' | 'secrets' | 'vault-auth';
+  readonly kind: 'manifests' | 'secrets' | 'vault-auth' | 'vault-kv';
   readonly description: string;
   readonly seconds: number;
   readonly phase: Phase;

@@ -15,7 +15,8 @@ import { KubeApiError, type KubeClient } from '../clients/kube.js';
 import { VaultClient } from '../clients/vault.js';
 import { stepObjects, type PlanStep, type StepKind } from '../plan/plan.js';
 import type { ClusterRequest, ProviderContext } from '../providers/types.js';
-import type { PkiPlan } from '../render/pki.js';
+import type { KvDemand } from '../kube/generated-secrets.js';
+import { KV_MOUNT, type PkiPlan } from '../render/pki.js';
 import type { PlatformCluster } from '../spec/model.js';
 import { resolveBundle, resolveChart } from './chart-source.js';
 import { TransientError } from './errors.js';
@@ -59,6 +60,7 @@ const TIMEOUTS: Record<StepKind, number> = {
   secrets: 10 * MINUTE,
   // The first run waits for every kubelet to ask (3 minutes at most), then for the signatures.
   'kubelet-serving': 5 * MINUTE,
+  'vault-kv': 5 * MINUTE,
 };
 
 /** Helm's install order, so namespaces and CRDs exist before what lives in them. */
@@ -523,6 +525,41 @@ function vaultAuthRunner(env: StepEnvironment, step: PlanStep): Runner {
   };
 }
 
+/**
+ * `<cluster>/<what>` of kind vault-kv: the Vault KV entries of its file, with values another step
+ * on this cluster produces (argocd-credentials: the argocd-manager token). Written on the cluster
+ * they come from; fields already in Vault are kept (writeKv).
+ */
+function vaultKvRunner(env: StepEnvironment, step: PlanStep): Runner {
+  const entries = step.artifacts.flatMap((path) => {
+    const text = env.contents.get(path);
+    return text ? (JSON.parse(text) as { entries: KvDemand[] }).entries : [];
+  });
+  return {
+    async check(context) {
+      const secret = await readSecret<{ rootToken: string }>(env.layout, VAULT_SECRET);
+      if (!secret) return 'Vault has not been initialised by this project';
+      const vault = new VaultClient(await vaultEndpoint(env, step, context), secret.rootToken);
+      const missing = await kvDrift(vault, entries, env);
+      return missing.length > 0 ? `missing in Vault: ${missing.join(', ')}` : undefined;
+    },
+    async work(context) {
+      const vault = await openVault(
+        new VaultClient(await vaultEndpoint(env, step, context)),
+        env.layout,
+        context.log,
+      );
+      const kv = await writeKv(vault, entries, env, context.log);
+      // The token controller fills a token Secret shortly after it is created.
+      if (kv.waiting.length > 0) throw new TransientError(`not in Vault yet: ${kv.waiting.join('; ')}`);
+      return {
+        outcome: 'succeeded',
+        detail: `${kv.written} KV entr${kv.written === 1 ? 'y' : 'ies'} written (${entries.map((e) => `${KV_MOUNT}/${e.path}`).join(', ')})`,
+      };
+    },
+  };
+}
+
 const RUNNERS: Record<StepKind, (env: StepEnvironment, step: PlanStep) => Runner> = {
   provision: provisionRunner,
   bootstrap: bootstrapRunner,
@@ -534,6 +571,7 @@ const RUNNERS: Record<StepKind, (env: StepEnvironment, step: PlanStep) => Runner
   secrets: secretsRunner,
   'pki-handover': (env, step) => pkiHandoverRunner(env, step, stepObjects(step, env.contents)),
   'kubelet-serving': kubeletServingRunner,
+  'vault-kv': vaultKvRunner,
 };
 
 /** Whether a recorded step still stands for this plan's step: it succeeded with the same inputs. */

@@ -35,7 +35,8 @@ export type StepKind =
   | 'vault-configure'
   | 'vault-auth'
   | 'pki-handover'
-  | 'kubelet-serving';
+  | 'kubelet-serving'
+  | 'vault-kv';
 
 export interface PlanStep {
   /** `<cluster>/<what>`, e.g. `app1/external-secrets/release`. */

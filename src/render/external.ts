@@ -11,6 +11,7 @@
 import type { KubeObject } from '../kube/objects.js';
 import type { Platform } from '../spec/model.js';
 import { MANAGED_BY } from '../kube/objects.js';
+import { argocdCredentialsPath } from './argocd-credentials.js';
 import { toYaml } from './yaml.js';
 
 export const ARGOCD_CHART = {
@@ -58,9 +59,8 @@ export const CLUSTER_ROLE_LABEL = 'platformctl.dev/cluster-role';
 
 /**
  * One ExternalSecret per cluster that makes Argo CD's cluster Secret (label
- * argocd.argoproj.io/secret-type: cluster) from Vault: the credentials are never rendered.
- * TODO(#16): nothing writes platform/argocd/clusters/<cluster> into Vault yet; it has to be put
- * there (caData, certData, keyData) before the Secrets can sync.
+ * argocd.argoproj.io/secret-type: cluster) from Vault: the credentials are never rendered. `up`
+ * writes them (the `argocd-manager` token and the cluster's CA, render/argocd-credentials.ts).
  */
 export function argocdClusterSecrets(platform: Platform): KubeObject[] {
   return platform.clusters.map((cluster) => ({
@@ -84,14 +84,15 @@ export function argocdClusterSecrets(platform: Platform): KubeObject[] {
           data: {
             name: cluster.name,
             server: `https://${cluster.addresses.api}:6443`,
+            // Argo CD's caData is the PEM in base64.
             config:
-              '{"tlsClientConfig":{"caData":"{{ .caData }}","certData":"{{ .certData }}","keyData":"{{ .keyData }}"}}',
+              '{"bearerToken":"{{ .bearerToken }}","tlsClientConfig":{"caData":"{{ .caData | b64enc }}"}}',
           },
         },
       },
-      data: ['caData', 'certData', 'keyData'].map((property) => ({
+      data: ['bearerToken', 'caData'].map((property) => ({
         secretKey: property,
-        remoteRef: { key: `platform/argocd/clusters/${cluster.name}`, property },
+        remoteRef: { key: argocdCredentialsPath(cluster.name), property },
       })),
     },
   }));

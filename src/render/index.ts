@@ -6,6 +6,7 @@ import { PlatformctlError } from '../errors.js';
 import { ADDON_CATALOG } from '../addons/catalog.js';
 import { chartFor } from '../addons/charts.js';
 import type { KvDemand, SecretDemand } from '../kube/generated-secrets.js';
+import { argocdCredentialsDemand, argocdManagerObjects, managesWithArgocd } from './argocd-credentials.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { RenderedAddon } from '../addons/definition.js';
 import type { Platform } from '../spec/model.js';
@@ -171,6 +172,18 @@ export function renderPlatform(platform: Platform, options: RenderOptions = {}):
       const path = `clusters/${mount.cluster}/vault-token-reviewer.yaml`;
       out.add(path, objects(path, tokenReviewerObjects()));
     }
+    if (managesWithArgocd(platform))
+      for (const cluster of platform.clusters) {
+        const base = `clusters/${cluster.name}`;
+        out.add(
+          `${base}/argocd-manager.yaml`,
+          objects(`${base}/argocd-manager.yaml`, argocdManagerObjects()),
+        );
+        out.add(
+          `${base}/argocd-credentials.json`,
+          json({ entries: [argocdCredentialsDemand(cluster.name)] }),
+        );
+      }
     for (const cluster of platform.clusters) {
       const copies = vaultCaDemands(plan, cluster.name);
       if (copies.length > 0) out.add(`clusters/${cluster.name}/vault-ca.json`, json({ secrets: copies }));

@@ -109,11 +109,16 @@ describe('pkiPlan', () => {
       { path: 'pki_int/issue/k8s-certs', capabilities: ['create'] },
     ]);
     expect(byName.get('cert-manager')!.hcl).toContain('path "pki_int/sign/k8s-certs" {');
-    for (const cluster of ['mgmt', 'app1', 'app2']) {
+    for (const cluster of ['app1', 'app2']) {
       expect(byName.get(`external-secrets-${cluster}`)!.rules).toEqual([
         { path: 'secret/data/platform/*', capabilities: ['read'] },
       ]);
     }
+    // Argo CD's cluster credentials (cluster-admin tokens) only for the cluster Argo CD is on.
+    expect(byName.get('external-secrets-mgmt')!.rules).toEqual([
+      { path: 'secret/data/platform/*', capabilities: ['read'] },
+      { path: 'secret/data/argocd/clusters/*', capabilities: ['read'] },
+    ]);
     expect(plan.policies.map((p) => p.name)).toEqual([
       'cert-manager',
       'external-secrets-mgmt',

@@ -16,6 +16,7 @@
  * The names shared with the renderers of cert-manager, Vault and External Secrets live here, so the
  * issuer, the secret store and the auth roles cannot drift apart.
  */
+import { ARGOCD_CREDENTIALS_PREFIX, managesWithArgocd } from './argocd-credentials.js';
 import type { AddonName } from '../addons/names.js';
 import type { Platform, PlatformCluster } from '../spec/model.js';
 import { reachableAddress } from './endpoints.js';
@@ -355,6 +356,10 @@ export function pkiPlan(platform: Platform): PkiPlan {
       .map((c) =>
         policy(externalSecretsPolicy(c.name), [
           { path: `${KV_MOUNT}/data/${KV_PLATFORM_PREFIX}/*`, capabilities: ['read'] },
+          // Argo CD's cluster credentials (cluster-admin tokens) only for the cluster Argo CD is on.
+          ...(c.name === platform.managementCluster && managesWithArgocd(platform)
+            ? [{ path: `${KV_MOUNT}/data/${ARGOCD_CREDENTIALS_PREFIX}/*`, capabilities: ['read'] }]
+            : []),
         ]),
       ),
   ];

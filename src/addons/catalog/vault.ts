@@ -196,6 +196,26 @@ export const vault: AddonDefinition = {
         gatesClientsOf: 'configure',
       },
       {
+        name: 'argocd-manager',
+        kind: 'manifests',
+        phase: 'identity',
+        description: 'the ServiceAccount and token Argo CD manages this cluster with (as argocd cluster add)',
+        seconds: 3,
+        file: 'argocd-manager.yaml',
+      },
+      {
+        // On the cluster it describes, like vault-auth: mgmt never waits for a workload cluster.
+        name: 'argocd-credentials',
+        kind: 'vault-kv',
+        phase: 'identity',
+        description:
+          "write this cluster's Argo CD credentials (argocd-manager's token, the cluster CA) to Vault",
+        seconds: 3,
+        file: 'argocd-credentials.json',
+        afterOwn: ['argocd-manager'],
+        afterManagement: ['configure'],
+      },
+      {
         name: 'vault-ca',
         kind: 'secrets',
         phase: 'identity',

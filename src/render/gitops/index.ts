@@ -392,9 +392,10 @@ ${units.length} Applications${applicationSets === undefined ? '' : ` from ${appl
 1. \`kubectl -n ${ARGOCD_NAMESPACE} apply --server-side --field-manager=platformctl -f bootstrap/argocd-cm.yaml\`:
    Argo CD's health check for Applications. Without it the root calls a child Application
    healthy as soon as it exists and does not wait for it before the next wave (argo-cd#5585).
-2. Write each cluster's credentials to Vault at \`platform/argocd/clusters/<cluster>\`
-   (caData, certData, keyData): the ExternalSecrets in argocd/clusters.yaml make Argo CD's
-   cluster Secrets from them.
+2. The ExternalSecrets in argocd/clusters.yaml make Argo CD's cluster Secrets from Vault's
+   \`secret/argocd/clusters/<cluster>\` (bearerToken, caData), which \`platformctl up\` writes
+   from each cluster's \`kube-system/argocd-manager\` ServiceAccount (cluster-admin, as
+   \`argocd cluster add\` makes it); only the management cluster's External Secrets may read them.
 3. \`kubectl -n ${ARGOCD_NAMESPACE} apply -f bootstrap/root.yaml\`: the root Application syncs argocd/.
 
 Argo CD keeps a platform that \`platformctl up\` has built. These ${leftOut.length} steps of the plan have

@@ -17,6 +17,8 @@
 import type { AddonName } from '../../addons/names.js';
 import type { Plan, PlanStep } from '../../plan/plan.js';
 
+const ARGOCD_MANAGER_STEP = 'argocd-manager';
+
 export interface GitopsUnit {
   /** Unique on its cluster: the add-on (or the step, for cluster-level steps), then `-<step>` for a continuation. */
   readonly name: string;
@@ -39,6 +41,9 @@ export const unitKey = (unit: Pick<GitopsUnit, 'cluster' | 'name'>) => `${unit.c
  */
 export function exportable(step: PlanStep): boolean {
   if (step.supersededBy) return false;
+  // What Argo CD reaches the cluster with: in Git, a sync that recreated the token Secret would
+  // lock Argo CD out (Vault keeps the old token).
+  if (step.id === `${step.cluster}/${ARGOCD_MANAGER_STEP}`) return false;
   return step.kind === 'helm' || (step.kind === 'manifests' && step.artifacts.length > 0);
 }
 
