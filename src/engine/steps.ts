@@ -447,24 +447,35 @@ async function vaultEndpoint(env: StepEnvironment, step: PlanStep, context: Step
   return env.provider.vaultEndpoint(env.platform, providerContext(env, context));
 }
 
+/** Vault with the project's root token, for a live check; a string says why there is none. */
+async function rootVault(
+  env: StepEnvironment,
+  step: PlanStep,
+  context: StepContext,
+): Promise<VaultClient | string> {
+  const secret = await readSecret<{ rootToken: string }>(env.layout, VAULT_SECRET);
+  if (!secret) return 'Vault has not been initialised by this project';
+  return new VaultClient(await vaultEndpoint(env, step, context), secret.rootToken);
+}
+
+/** Vault unsealed with the saved keys (initialised first when new), for a step's work. */
+async function openedVault(env: StepEnvironment, step: PlanStep, context: StepContext): Promise<VaultClient> {
+  return openVault(new VaultClient(await vaultEndpoint(env, step, context)), env.layout, context.log);
+}
+
 /** `<mgmt>/vault/configure`: Vault initialised (keys 0600 in the project), unsealed, the PKI plan applied. */
 function vaultConfigureRunner(env: StepEnvironment, step: PlanStep): Runner {
   const plan = pkiPlanOf(env, step);
   return {
     async check(context) {
-      const secret = await readSecret<{ rootToken: string }>(env.layout, VAULT_SECRET);
-      if (!secret) return 'Vault has not been initialised by this project';
-      const vault = new VaultClient(await vaultEndpoint(env, step, context), secret.rootToken);
+      const vault = await rootVault(env, step, context);
+      if (typeof vault === 'string') return vault;
       const missing = [...(await pkiDrift(vault, plan))];
       if (missing.length === 0) missing.push(...(await kvDrift(vault, kvDemandsOf(env), env)));
       return missing.length > 0 ? `missing in Vault: ${missing.join(', ')}` : undefined;
     },
     async work(context) {
-      const vault = await openVault(
-        new VaultClient(await vaultEndpoint(env, step, context)),
-        env.layout,
-        context.log,
-      );
+      const vault = await openedVault(env, step, context);
       await applyPkiPlan(vault, plan, context.log);
       const kv = await writeKv(vault, kvDemandsOf(env), env, context.log);
       const waiting =
@@ -490,20 +501,11 @@ function vaultAuthRunner(env: StepEnvironment, step: PlanStep): Runner {
   };
   return {
     async check(context) {
-      const secret = await readSecret<{ rootToken: string }>(env.layout, VAULT_SECRET);
-      if (!secret) return 'Vault has not been initialised by this project';
-      return authMountDrift(
-        new VaultClient(await vaultEndpoint(env, step, context), secret.rootToken),
-        mount,
-        await host(),
-      );
+      const vault = await rootVault(env, step, context);
+      return typeof vault === 'string' ? vault : authMountDrift(vault, mount, await host());
     },
     async work(context) {
-      const vault = await openVault(
-        new VaultClient(await vaultEndpoint(env, step, context)),
-        env.layout,
-        context.log,
-      );
+      const vault = await openedVault(env, step, context);
       const client = await env.kube(step.cluster);
       const { namespace, tokenSecret } = mount.tokenReviewer;
       const secret = await client.getOptional<{ data?: Record<string, string> }>(
@@ -537,18 +539,13 @@ function vaultKvRunner(env: StepEnvironment, step: PlanStep): Runner {
   });
   return {
     async check(context) {
-      const secret = await readSecret<{ rootToken: string }>(env.layout, VAULT_SECRET);
-      if (!secret) return 'Vault has not been initialised by this project';
-      const vault = new VaultClient(await vaultEndpoint(env, step, context), secret.rootToken);
+      const vault = await rootVault(env, step, context);
+      if (typeof vault === 'string') return vault;
       const missing = await kvDrift(vault, entries, env);
       return missing.length > 0 ? `missing in Vault: ${missing.join(', ')}` : undefined;
     },
     async work(context) {
-      const vault = await openVault(
-        new VaultClient(await vaultEndpoint(env, step, context)),
-        env.layout,
-        context.log,
-      );
+      const vault = await openedVault(env, step, context);
       const kv = await writeKv(vault, entries, env, context.log);
       // The token controller fills a token Secret shortly after it is created.
       if (kv.waiting.length > 0) throw new TransientError(`not in Vault yet: ${kv.waiting.join('; ')}`);

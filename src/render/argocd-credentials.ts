@@ -9,10 +9,10 @@
  * Outside `secret/platform/`, which every cluster's External Secrets may read: only the
  * management cluster's may read these (pki.ts), since each is a cluster-admin credential.
  */
-import { ClusterRoleBinding, Secret, ServiceAccount } from '../kube/kinds.js';
 import type { KvDemand } from '../kube/generated-secrets.js';
-import { MANAGED_BY, plain, type KubeObject } from '../kube/objects.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { Platform } from '../spec/model.js';
+import { longLivedServiceAccount } from './service-account-token.js';
 
 export const ARGOCD_MANAGER = {
   namespace: 'kube-system',
@@ -38,29 +38,7 @@ export function managesWithArgocd(platform: Platform): boolean {
 }
 
 export function argocdManagerObjects(): KubeObject[] {
-  const { namespace, serviceAccount, clusterRoleBinding, clusterRole, tokenSecret } = ARGOCD_MANAGER;
-  const labels = { ...MANAGED_BY };
-  return [
-    plain(ServiceAccount({ metadata: { name: serviceAccount, namespace, labels } })),
-    plain(
-      ClusterRoleBinding({
-        metadata: { name: clusterRoleBinding, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
-        subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
-      }),
-    ),
-    plain(
-      Secret({
-        metadata: {
-          name: tokenSecret,
-          namespace,
-          labels,
-          annotations: { 'kubernetes.io/service-account.name': serviceAccount },
-        },
-        type: 'kubernetes.io/service-account-token',
-      }),
-    ),
-  ];
+  return longLivedServiceAccount(ARGOCD_MANAGER);
 }
 
 /** The Vault KV entry of one cluster's Argo CD credentials: copied from its token Secret. */

@@ -4,10 +4,11 @@
  * for that single ServiceAccount. cert-manager and External Secrets log in the same way.
  */
 
-import { ClusterRoleBinding, Role, RoleBinding, Secret, ServiceAccount } from '../kube/kinds.js';
+import { Role, RoleBinding, ServiceAccount } from '../kube/kinds.js';
 import type { KubeObject } from '../kube/objects.js';
 import { MANAGED_BY, plain } from '../kube/objects.js';
 import { TOKEN_REVIEWER, type VaultClient } from './pki.js';
+import { longLivedServiceAccount } from './service-account-token.js';
 
 export function vaultLoginIdentity(client: VaultClient, controllerServiceAccount: string): KubeObject[] {
   const name = `${client.serviceAccount}-token`;
@@ -44,27 +45,5 @@ export function vaultLoginIdentity(client: VaultClient, controllerServiceAccount
  * engine copies into the mount's config. Long-lived on purpose: Vault keeps it.
  */
 export function tokenReviewerObjects(): KubeObject[] {
-  const { namespace, serviceAccount, clusterRoleBinding, clusterRole, tokenSecret } = TOKEN_REVIEWER;
-  const labels = { ...MANAGED_BY };
-  return [
-    plain(ServiceAccount({ metadata: { name: serviceAccount, namespace, labels } })),
-    plain(
-      ClusterRoleBinding({
-        metadata: { name: clusterRoleBinding, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
-        subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
-      }),
-    ),
-    plain(
-      Secret({
-        metadata: {
-          name: tokenSecret,
-          namespace,
-          labels,
-          annotations: { 'kubernetes.io/service-account.name': serviceAccount },
-        },
-        type: 'kubernetes.io/service-account-token',
-      }),
-    ),
-  ];
+  return longLivedServiceAccount(TOKEN_REVIEWER);
 }
