@@ -196,6 +196,15 @@ describe('drill etcd-loss', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('refuses before anything changes when the cluster does not answer at the baseline', async () => {
+    const did: string[] = [];
+    const { deps } = platform([lost]);
+    await expect(runDrill('etcd-loss', { ...deps, etcdLoss: etcd(did) })).rejects.toMatchObject({
+      code: 'drill.baseline-failing',
+    });
+    expect(did).toEqual([]);
+  });
+
   it('fails when the API still answers without its data', async () => {
     const { deps } = platform([healthy(), lost, healthy()]);
     const r = await runDrill('etcd-loss', { ...deps, etcdLoss: etcd([]) });
@@ -234,7 +243,6 @@ describe('drill etcd-loss', () => {
     });
     expect(r.recovery.error).toContain('etcdutl exploded');
     expect(r.recovery.error).toContain('disk full');
-    expect(r.recovery.error).toContain("app1's etcd data is in /w/app1/etcd.drill-lost-x");
     expect(r.recovery.error).toContain('mv /w/app1/etcd.drill-lost-x /w/app1/etcd');
     expect(r.etcd?.putBack).toBe(false);
     expect(r.ok).toBe(false);

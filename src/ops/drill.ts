@@ -357,8 +357,8 @@ function etcdLossPlan(
         throw new PlatformctlError(
           'drill.recovery-failed',
           'failed',
-          `restore failed (${restored.detail}) and putting the data back failed (${firstLine(error)}): ` +
-            `${loss.cluster}'s etcd data is in ${loss.movedTo}; ${loss.putBackByHand}`,
+          `restore failed (${restored.detail}); putting the data back failed: ${firstLine(error)}; ` +
+            loss.putBackByHand,
         );
       }
       throw new PlatformctlError(
@@ -460,6 +460,23 @@ export async function runDrill(scenario: DrillScenario, deps: DrillDeps): Promis
   const failingBefore = baseline.checks.filter((c) => c.status === 'fail').map((c) => c.id);
   if (failingBefore.length > 0)
     deps.log(`baseline: ${failingBefore.length} check(s) already fail; recovery is judged without them`);
+  // A fault on a cluster that is already broken would be judged against nothing: refused
+  // before anything changes.
+  const precondition =
+    scenario === 'etcd-loss'
+      ? `cluster.${deps.etcdLoss!.cluster}.api`
+      : scenario === 'node-loss'
+        ? `cluster.${deps.nodeLoss!.cluster}.nodes`
+        : undefined;
+  if (precondition && !wanted.has(precondition))
+    throw new PlatformctlError(
+      'drill.baseline-failing',
+      'failed',
+      `drill ${scenario} needs ${precondition} passing before the fault; the baseline verify says ${
+        baseline.checks.find((c) => c.id === precondition)?.evidence ?? 'nothing about it'
+      }: nothing was changed`,
+      { hint: 'platformctl verify shows what fails; platformctl up repairs it' },
+    );
   // Only the workload clusters that answered before the drill are the drill's to judge.
   const workloads = deps.workloadClusters.filter((c) => wanted.has(`cluster.${c}.api`));
   const answering = [deps.managementCluster, ...deps.workloadClusters].filter((c) =>
