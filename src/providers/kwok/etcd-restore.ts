@@ -208,10 +208,7 @@ export function kwokEtcdRestore(deps: KwokRestoreDeps, request: EtcdRestoreReque
  * `etcd.drill-lost-<id>` beside it (kept: a restore that fails can have it back). With no data
  * directory the cluster cannot serve its objects again without a restore: started as it is, its
  * etcd would begin empty.
- * TODO(#13): a stopped kwok cluster frees its loopback ports, and kwokctl gives free ports to the
- * next cluster created on this machine: another platform's `up` while the cluster is down takes
- * them and the start fails (seen in e2e with another project's clusters on the same host). Same
- * for `drill mgmt-down` and `restore`; holding the ports while stopped is not done.
+ * The provider holds the stopped cluster's ports meanwhile (port-hold.ts), in this process.
  */
 export function kwokEtcdDataLoss(deps: KwokRestoreDeps, request: EtcdDataLossRequest): EtcdDataLoss {
   const cluster = request.cluster;

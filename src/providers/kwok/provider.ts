@@ -51,6 +51,7 @@ import type {
 } from '../types.js';
 import { ProviderError } from '../types.js';
 import { kwokEtcdDataLoss, kwokEtcdRestore } from './etcd-restore.js';
+import { PortHold, recordedPorts } from './port-hold.js';
 import { kwokEtcdSnapshot, readClusterRecord } from './etcd-snapshot.js';
 import { hostedBinaries, KwokHostControllers } from './host-controllers.js';
 import { SimulatedVault } from './vault.js';
@@ -223,6 +224,7 @@ export class KwokProvider implements ClusterProvider {
   }
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #runner: CommandRunner;
+  readonly #ports = new PortHold();
 
   readonly #vault: SimulatedVault;
   /** SIMULATION: the controllers kwok's pods cannot run (host-controllers.ts). */
@@ -252,11 +254,18 @@ export class KwokProvider implements ClusterProvider {
     const bin = this.binaries(layout);
     const workdir = kwokPaths(layout).workdirOf(cluster);
     await mkdir(workdir, { recursive: true, mode: 0o700 });
+    const lifecycle = args[1] === 'cluster' ? args[0] : undefined;
+    // A stopped cluster's ports are held until it starts again (port-hold.ts says why).
+    if (lifecycle === 'start' || lifecycle === 'delete') await this.#ports.release(workdir);
     const { stdout } = await this.#runner.run(bin.kwokctl, ['--name', cluster, ...args], {
       env: { KWOK_WORKDIR: workdir, PATH: `${join(bin.kubectl, '..')}:${this.#env.PATH ?? ''}` },
       timeoutMs,
       ...(context.signal ? { signal: context.signal } : {}),
     });
+    if (lifecycle === 'stop') {
+      const record = await readClusterRecord(workdir, cluster).catch(() => undefined);
+      if (record) await this.#ports.hold(workdir, recordedPorts(record.record));
+    }
     return stdout;
   }
 
