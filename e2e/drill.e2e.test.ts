@@ -134,11 +134,11 @@ describe('platformctl drill on kwok', () => {
     return { code: run.code, report: JSON.parse(run.stdout) as DrillReport };
   };
 
-  it('refuses without --yes and no terminal, and refuses etcd-loss as not available (exit 2)', () => {
+  it('refuses without --yes and no terminal, and etcd-loss without the cluster it breaks (exit 2)', () => {
     expect(cli('drill', 'vault-sealed').code).toBe(2);
     const etcd = cli('drill', 'etcd-loss', '--yes', '-o', 'json');
     expect(etcd.code).toBe(2);
-    expect(etcd.stdout).toContain('drill.not-available');
+    expect(etcd.stdout).toContain('drill.target-required');
   });
 
   it('vault-sealed: verify names vault.unsealed, app1 keeps its synced Secret, recovered within the 5 min RTO', () => {

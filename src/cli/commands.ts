@@ -315,16 +315,20 @@ repository), 2 usage. Then: PLATFORMCTL_CHARTS_DIR=DIR platformctl up`,
     program
       .command('drill')
       .description(
-        "produce a failure of the seed's matrix for real, check what the seed promises while it lasts, recover, and measure the time until verify passes again against the seed's targets: mgmt-down (the management cluster stopped, Vault with it), vault-sealed",
+        "produce a failure of the seed's matrix for real, check what the seed promises while it lasts, recover, and measure the time until verify passes again against the seed's targets: mgmt-down (the management cluster stopped, Vault with it), vault-sealed, etcd-loss <cluster> (its etcd data moved away, the last good snapshot restored), node-loss <node> (its heartbeats stopped until the control plane marks it NotReady, then started again)",
       )
-      .argument('<scenario>', 'mgmt-down, vault-sealed (etcd-loss, node-loss: not yet)')
+      .argument('<scenario>', 'mgmt-down, vault-sealed, etcd-loss, node-loss')
+      .argument(
+        '[target]',
+        'etcd-loss: the cluster; node-loss: the node (<cluster>-cp-<n>, <cluster>-worker-<n>)',
+      )
       .addOption(fileOption())
       .addOption(providerOption())
       .option('--yes', 'do it without asking (required without a terminal)')
       .addOption(outputOption())
       .addHelpText(
         'after',
-        '\nExit status: 0 the drill passed, 3 it did not (recovered too late, or a promise broke), 2 usage or a scenario not available, 4 another run holds the lock.',
+        '\netcd-loss needs a snapshot of the cluster that verifies (platformctl backup --cluster C); the lost data directory is kept beside the restored one.\nExit status: 0 the drill passed, 3 it did not (recovered too late, or a promise broke), 2 usage, an unknown cluster or node, or a scenario the provider cannot produce, 1 no snapshot to recover from, 4 another run holds the lock.',
       ),
     'drill',
   );

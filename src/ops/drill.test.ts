@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { availableDrill, type DrillDeps, runDrill } from './drill.js';
+import {
+  availableDrill,
+  type DrillDeps,
+  drillTarget,
+  type EtcdLossDeps,
+  type NodeLossDeps,
+  runDrill,
+} from './drill.js';
 import type { VerifyCheck, VerifyReport } from './verify.js';
 
 const report = (...checks: Array<[string, VerifyCheck['status']]>): VerifyReport => ({
@@ -119,12 +126,192 @@ describe('drill', () => {
     expect(r.targets.every((t) => !t.pass)).toBe(true);
   });
 
-  it('refuses etcd-loss and node-loss as not available (exit 2), and an unknown scenario', () => {
-    expect(() => availableDrill('etcd-loss')).toThrow(
-      expect.objectContaining({ code: 'drill.not-available', kind: 'usage' }),
+  it('knows the four scenarios, refuses an unknown one, and wants a target for etcd-loss and node-loss only (exit 2)', () => {
+    expect(() => availableDrill('flood')).toThrow(
+      expect.objectContaining({ code: 'drill.unknown', kind: 'usage' }),
     );
-    expect(() => availableDrill('node-loss')).toThrow(/not available yet/);
-    expect(() => availableDrill('flood')).toThrow(expect.objectContaining({ code: 'drill.unknown' }));
-    expect(availableDrill('mgmt-down')).toBe('mgmt-down');
+    expect(availableDrill('etcd-loss')).toBe('etcd-loss');
+    expect(availableDrill('node-loss')).toBe('node-loss');
+    expect(() => drillTarget('etcd-loss', undefined)).toThrow(
+      expect.objectContaining({ code: 'drill.target-required', kind: 'usage' }),
+    );
+    expect(() => drillTarget('mgmt-down', 'app1')).toThrow(
+      expect.objectContaining({ code: 'drill.unexpected-target' }),
+    );
+    expect(drillTarget('node-loss', 'app1-worker-0')).toBe('app1-worker-0');
+    expect(drillTarget('vault-sealed', undefined)).toBeUndefined();
+  });
+});
+
+describe('drill etcd-loss', () => {
+  const lost = report(['cluster.mgmt.api', 'pass'], ['cluster.app1.api', 'fail'], ['vault.unsealed', 'pass']);
+
+  function etcd(did: string[], overrides: Partial<EtcdLossDeps> = {}): EtcdLossDeps {
+    return {
+      cluster: 'app1',
+      backup: { id: '20261208T010000Z', revision: 420, ageSeconds: 60, liveRevision: 480 },
+      dataDir: '/w/app1/etcd',
+      movedTo: '/w/app1/etcd.drill-lost-x',
+      putBackByHand: 'mv /w/app1/etcd.drill-lost-x /w/app1/etcd',
+      loseData: () => (did.push('lose data'), Promise.resolve('moved')),
+      restore: () => (
+        did.push('restore'),
+        Promise.resolve({ ok: true, detail: 'restored; verify of app1 passed' })
+      ),
+      putBack: () => (did.push('put back'), Promise.resolve('back')),
+      ...overrides,
+    };
+  }
+
+  it('loses the data, sees app1 down and mgmt answering, restores, and times it against §20.2 and §15', async () => {
+    const asked: string[] = [];
+    const did: string[] = [];
+    const { deps, did: effects } = platform([healthy(), lost, healthy()], {
+      apiAnswers: (c) => (
+        asked.push(c),
+        Promise.resolve({ ok: c !== 'app1', evidence: c === 'app1' ? 'connection refused' : 'answers' })
+      ),
+    });
+    const r = await runDrill('etcd-loss', { ...deps, etcdLoss: etcd(did) });
+    expect(did).toEqual(['lose data', 'restore']);
+    expect(effects).toEqual(['verify', 'verify', 'verify']);
+    expect(asked).toEqual(['app1', 'mgmt']);
+    expect(r.degraded.map((c) => `${c.id} ${c.status}`)).toEqual([
+      'degraded.app1.api-down pass',
+      'degraded.mgmt.api pass',
+      'degraded.verify-names-cluster.app1.api pass',
+    ]);
+    expect(r.target).toBe('app1');
+    expect(r.etcd).toMatchObject({ movedTo: '/w/app1/etcd.drill-lost-x', backup: { revision: 420 } });
+    expect(r.recovery.detail).toEqual(['moved', 'restored; verify of app1 passed']);
+    expect(r.targets).toEqual([
+      { source: '§20.2 etcd RTO', targetMs: 300_000, measuredMs: 1000, pass: true },
+      {
+        source: '§15 etcd data corruption, snapshot restore (15-30 min)',
+        targetMs: 900_000,
+        measuredMs: 1000,
+        pass: true,
+      },
+    ]);
+    expect(r.ok).toBe(true);
+  });
+
+  it('refuses before anything changes when the cluster does not answer at the baseline', async () => {
+    const did: string[] = [];
+    const { deps } = platform([lost]);
+    await expect(runDrill('etcd-loss', { ...deps, etcdLoss: etcd(did) })).rejects.toMatchObject({
+      code: 'drill.baseline-failing',
+    });
+    expect(did).toEqual([]);
+  });
+
+  it('fails when the API still answers without its data', async () => {
+    const { deps } = platform([healthy(), lost, healthy()]);
+    const r = await runDrill('etcd-loss', { ...deps, etcdLoss: etcd([]) });
+    expect(r.degraded[0]).toMatchObject({ id: 'degraded.app1.api-down', status: 'fail' });
+    expect(r.ok).toBe(false);
+  });
+
+  it('a restore that fails puts the moved data back and fails the drill, even when verify passes after', async () => {
+    const did: string[] = [];
+    const { deps } = platform([healthy(), lost, healthy()], {
+      apiAnswers: (c) => Promise.resolve({ ok: c !== 'app1', evidence: '' }),
+    });
+    const failing = etcd(did, {
+      restore: () => (
+        did.push('restore'),
+        Promise.resolve({ ok: false, detail: 'the restore rolled back: boom' })
+      ),
+    });
+    const r = await runDrill('etcd-loss', { ...deps, etcdLoss: failing });
+    expect(did).toEqual(['lose data', 'restore', 'put back']);
+    expect(r.recovery.error).toContain('the moved data directory is back in /w/app1/etcd');
+    expect(r.recovery.recoveredMs).toBeUndefined();
+    expect(r.etcd?.putBack).toBe(true);
+    expect(r.targets.every((t) => !t.pass)).toBe(true);
+    expect(r.ok).toBe(false);
+  });
+
+  it('says where the data is and how to put it back when putting it back fails too', async () => {
+    const { deps } = platform([healthy(), lost]);
+    const r = await runDrill('etcd-loss', {
+      ...deps,
+      etcdLoss: etcd([], {
+        restore: () => Promise.reject(new Error('etcdutl exploded')),
+        putBack: () => Promise.reject(new Error('disk full')),
+      }),
+    });
+    expect(r.recovery.error).toContain('etcdutl exploded');
+    expect(r.recovery.error).toContain('disk full');
+    expect(r.recovery.error).toContain('mv /w/app1/etcd.drill-lost-x /w/app1/etcd');
+    expect(r.etcd?.putBack).toBe(false);
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe('drill node-loss', () => {
+  const degradedNodes = report(
+    ['cluster.mgmt.api', 'pass'],
+    ['cluster.app1.api', 'pass'],
+    ['cluster.app1.nodes', 'fail'],
+  );
+  const healthyNodes = () =>
+    report(['cluster.mgmt.api', 'pass'], ['cluster.app1.api', 'pass'], ['cluster.app1.nodes', 'pass']);
+
+  /** A node that goes NotReady `downAfter` polls after its stop and Ready `upAfter` polls after its start. */
+  function node(did: string[], downAfter: number, upAfter: number): NodeLossDeps {
+    let stopped = false;
+    let polls = 0;
+    return {
+      cluster: 'app1',
+      node: 'app1-worker-0',
+      graceMs: 50_000,
+      stopNode: () => (did.push('stop node'), (stopped = true), (polls = 0), Promise.resolve('label off')),
+      startNode: () => (did.push('start node'), (stopped = false), (polls = 0), Promise.resolve('label on')),
+      nodeReady: () => {
+        polls++;
+        const ready = stopped ? polls <= downAfter : polls > upAfter;
+        return Promise.resolve({
+          ready,
+          evidence: ready ? 'Ready=True' : 'Ready=Unknown (NodeStatusUnknown)',
+        });
+      },
+      othersReady: () => Promise.resolve({ ok: true, evidence: '1 other node(s) Ready: app1-cp-0' }),
+    };
+  }
+
+  it('waits until the node is NotReady, checks the API and the other nodes, starts it, times Ready and verify', async () => {
+    const did: string[] = [];
+    const { deps } = platform([healthyNodes(), degradedNodes, healthyNodes()], { pollMs: 5000 });
+    const r = await runDrill('node-loss', { ...deps, nodeLoss: node(did, 10, 2) });
+    expect(did).toEqual(['stop node', 'start node']);
+    expect(r.degraded.map((c) => `${c.id} ${c.status}`)).toEqual([
+      'degraded.app1-worker-0.not-ready pass',
+      'degraded.app1.api pass',
+      'degraded.app1.other-nodes pass',
+      'degraded.verify-names-cluster.app1.nodes pass',
+    ]);
+    // 10 polls Ready, 5s apart: NotReady at the 11th, 50s after the stop.
+    expect(r.node).toEqual({ notReadyAfterMs: 50_000, readyAfterMs: 10_000 });
+    expect(r.targets[0]).toMatchObject({ targetMs: 3_600_000, pass: true });
+    expect(r.ok).toBe(true);
+  });
+
+  it('fails the drill when the node is never marked NotReady, and still starts it', async () => {
+    const did: string[] = [];
+    const { deps } = platform([healthyNodes()], { pollMs: 5000 });
+    const r = await runDrill('node-loss', { ...deps, nodeLoss: node(did, 1_000, 0) });
+    expect(did).toEqual(['stop node', 'start node']);
+    expect(r.degraded[0]).toMatchObject({ id: 'degraded.app1-worker-0.not-ready', status: 'fail' });
+    expect(r.node?.notReadyAfterMs).toBeUndefined();
+    expect(r.ok).toBe(false);
+  });
+
+  it('fails the recovery when the node never comes back Ready', async () => {
+    const { deps } = platform([healthyNodes(), degradedNodes], { pollMs: 5000 });
+    const r = await runDrill('node-loss', { ...deps, nodeLoss: node([], 1, 1_000_000) });
+    expect(r.recovery.error).toBe('app1-worker-0 is not Ready again');
+    expect(r.recovery.recoveredMs).toBeUndefined();
+    expect(r.ok).toBe(false);
   });
 });

@@ -58,7 +58,8 @@ import { collectSnapshot } from './analyze-collect.js';
 import type { Obj, ShippingTarget, VaultObservation } from './analyze-model.js';
 import { classifyHost, type ShippingSource, shippingSources } from './analyze-shipping.js';
 import { meshChecks, observeMesh } from './verify-mesh.js';
-import { type AvailableDrill, type DrillReport, runDrill, type SyncedSecret } from './drill.js';
+import { type DrillReport, type DrillScenario, drillTarget, runDrill, type SyncedSecret } from './drill.js';
+import { etcdLossDeps, nodeLossDeps } from './drill-targets.js';
 import { openVault } from '../engine/vault.js';
 import { readSecret } from '../engine/secrets.js';
 import { ESO_API_VERSION } from '../addons/catalog/external-secrets.js';
@@ -476,11 +477,13 @@ export class Project {
   /**
    * `drill <scenario>` (drill.ts) on this platform, under the platform's lock: the provider stops
    * and starts the management cluster, Vault is sealed through its API with the root token in a
-   * header and unsealed by the engine's openVault with the saved keys.
+   * header and unsealed by the engine's openVault with the saved keys; etcd-loss and node-loss
+   * (`target`: the cluster, the node) go through the provider's seam and ops/restore.ts
+   * (drill-targets.ts).
    */
   async drill(
-    scenario: AvailableDrill,
-    options: { log?: (line: string) => void } = {},
+    scenario: DrillScenario,
+    options: { log?: (line: string) => void; target?: string } = {},
   ): Promise<DrillReport> {
     const log = options.log ?? (() => {});
     const provider = this.provider();
@@ -491,16 +494,24 @@ export class Project {
         'usage',
         `provider ${this.providerName} cannot stop its clusters`,
       );
-    if (!management.addons.includes('vault') || !provider.runningVault)
+    const needsVault = scenario === 'mgmt-down' || scenario === 'vault-sealed';
+    if (needsVault && (!management.addons.includes('vault') || !provider.runningVault))
       throw new PlatformctlError(
         'drill.not-available',
         'usage',
         `Vault does not run where ${this.providerName} reaches it`,
       );
-    const lock = await acquireLock(this.dir, { command: `drill ${scenario}`, runId: `drill-${process.pid}` });
     const context = this.#context((event) =>
       log(`${event.cluster ? `[${event.cluster}] ` : ''}${event.message}`),
     );
+    // Checked (and the snapshot chosen) before the lock and before anything changes.
+    const target = drillTarget(scenario, options.target);
+    const etcdLoss = scenario === 'etcd-loss' ? await etcdLossDeps(this, target!, context, log) : undefined;
+    const nodeLoss = scenario === 'node-loss' ? nodeLossDeps(this, target!, context) : undefined;
+    const lock = await acquireLock(this.dir, {
+      command: `drill ${scenario}${target ? ` ${target}` : ''}`,
+      runId: `drill-${process.pid}`,
+    });
     const vaultNow = async (): Promise<VaultClient> => {
       const deadline = Date.now() + 60_000;
       for (;;) {
@@ -556,6 +567,8 @@ export class Project {
           }
           return kept;
         },
+        ...(etcdLoss ? { etcdLoss } : {}),
+        ...(nodeLoss ? { nodeLoss } : {}),
         log,
       });
     } finally {

@@ -142,6 +142,36 @@ export interface EtcdRestoreProcedure {
   readonly steps: readonly EtcdRestoreStep[];
 }
 
+export interface EtcdDataLossRequest {
+  readonly platform: Platform;
+  readonly cluster: PlatformCluster;
+  /** Names where the data directory goes, so a later run finds it again. */
+  readonly lossId: string;
+}
+
+/**
+ * `drill etcd-loss`: the cluster stopped and its etcd data directory moved away (kept, never
+ * deleted), so its API cannot come back by itself; `restore` is the recovery.
+ */
+export interface EtcdDataLoss {
+  readonly dataDir: string;
+  /** Where the data directory is moved to, and stays after a recovery by restore. */
+  readonly movedTo: string;
+  /** Stops the cluster and moves the data directory to `movedTo`; says what it did. */
+  inject(context: ProviderContext): Promise<string>;
+  /** After a recovery that failed: the moved data directory back in place, the cluster started. */
+  putBack(context: ProviderContext): Promise<string>;
+  /** The same by hand, for when putBack failed too. */
+  readonly putBackByHand: string;
+}
+
+export interface NodeRequest {
+  readonly platform: Platform;
+  readonly cluster: PlatformCluster;
+  /** A node of the spec: `<cluster>-cp-<n>` or `<cluster>-worker-<n>`. */
+  readonly node: string;
+}
+
 /** One thing a run needs before it starts, checked (preflight, and later `doctor`). */
 export interface PreflightCheck {
   /** Stable, e.g. `binary.kwokctl`, `chart.cilium`, `mirror`. */
@@ -232,6 +262,18 @@ export interface ClusterProvider {
     request: Pick<ClusterRequest, 'platform' | 'cluster'>,
     context: ProviderContext,
   ): Promise<void>;
+  /**
+   * How to lose the cluster's etcd data for `drill etcd-loss` (stop, move the data directory
+   * away). Absent: the provider cannot (the drill refuses for its clusters).
+   */
+  etcdDataLoss?(request: EtcdDataLossRequest, context: Pick<ProviderContext, 'layout'>): EtcdDataLoss;
+  /**
+   * Stops one node's heartbeats for `drill node-loss` (kwok: no longer kept alive by kwok;
+   * Multipass: its VM stopped), nothing deleted; says what it did. Absent: the drill refuses.
+   */
+  stopNode?(request: NodeRequest, context: ProviderContext): Promise<string>;
+  /** Undoes stopNode; the node's Ready is the caller's to wait for. */
+  startNode?(request: NodeRequest, context: ProviderContext): Promise<string>;
   /** Controllers this provider runs on the host instead of in pods (kwok); absent where pods run. */
   readonly hostControllers?: HostControllers;
 }

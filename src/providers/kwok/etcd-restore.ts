@@ -15,6 +15,8 @@ import { KubeClient } from '../../clients/kube.js';
 import type { PlatformCluster } from '../../spec/model.js';
 import { waitForNodesReady } from '../shared/nodes.js';
 import {
+  type EtcdDataLoss,
+  type EtcdDataLossRequest,
   type EtcdRestoreProcedure,
   type EtcdRestoreRequest,
   ProviderError,
@@ -173,7 +175,9 @@ export function kwokEtcdRestore(deps: KwokRestoreDeps, request: EtcdRestoreReque
         id: 'swap',
         title: 'swap the restored data directory in, keeping the old one',
         run: async () => {
-          if (!existsSync(keptDir)) await rename(dataDir, keptDir);
+          // No data directory at all (`drill etcd-loss` moved it away): nothing to keep.
+          if (!existsSync(keptDir) && existsSync(dataDir) && existsSync(newDir))
+            await rename(dataDir, keptDir);
           if (existsSync(newDir)) await rename(newDir, dataDir);
           if (!existsSync(dataDir))
             throw new ProviderError(`neither ${newDir} nor ${dataDir} exists after the swap`, {
@@ -182,7 +186,12 @@ export function kwokEtcdRestore(deps: KwokRestoreDeps, request: EtcdRestoreReque
           return `${dataDir} is the restored one; the old one is ${keptDir}`;
         },
         undo: async () => {
-          if (!existsSync(keptDir)) return;
+          if (!existsSync(keptDir)) {
+            // Swapped in where there was no data directory: the restored one goes back to
+            // where `restore`'s undo removes it, leaving no data directory, as before.
+            if (!existsSync(newDir) && existsSync(dataDir)) await rename(dataDir, newDir);
+            return;
+          }
           // The restored directory goes back to where `restore`'s undo removes it.
           if (existsSync(dataDir)) await rename(dataDir, newDir);
           await rename(keptDir, dataDir);
@@ -191,5 +200,57 @@ export function kwokEtcdRestore(deps: KwokRestoreDeps, request: EtcdRestoreReque
       },
       { id: 'start', title: 'start the cluster and wait for its API and nodes', run: start, undo: stop },
     ],
+  };
+}
+
+/**
+ * `drill etcd-loss` on kwok: `kwokctl stop cluster`, then etcd's data directory renamed to
+ * `etcd.drill-lost-<id>` beside it (kept: a restore that fails can have it back). With no data
+ * directory the cluster cannot serve its objects again without a restore: started as it is, its
+ * etcd would begin empty.
+ * The provider holds the stopped cluster's ports meanwhile (port-hold.ts), in this process.
+ */
+export function kwokEtcdDataLoss(deps: KwokRestoreDeps, request: EtcdDataLossRequest): EtcdDataLoss {
+  const cluster = request.cluster;
+  const dataDir = join(deps.workdir, 'clusters', cluster.name, 'etcd');
+  const movedTo = `${dataDir}.drill-lost-${request.lossId}`;
+  const replaced = `${dataDir}.drill-replaced-${request.lossId}`;
+  const stop = (context: ProviderContext) => deps.kwokctl(['stop', 'cluster'], context);
+  return {
+    dataDir,
+    movedTo,
+    putBackByHand:
+      `while ${movedTo} exists it holds ${cluster.name}'s etcd data: stop the cluster (KWOK_WORKDIR=${deps.workdir} kwokctl stop cluster --name ${cluster.name}), ` +
+      `move any ${dataDir} aside, mv ${movedTo} ${dataDir}; then KWOK_WORKDIR=${deps.workdir} kwokctl start cluster --name ${cluster.name}`,
+    inject: async (context) => {
+      const member = await readMember(deps.workdir, cluster.name);
+      if (member.dataDir !== dataDir)
+        throw new ProviderError(
+          `kwokctl runs ${cluster.name}'s etcd on ${member.dataDir}, not ${dataDir} where the drill looks`,
+          { code: 'provider.etcd-unknown' },
+        );
+      await stop(context);
+      if (!existsSync(movedTo)) await rename(dataDir, movedTo);
+      return `kwokctl stop cluster; ${dataDir} moved to ${movedTo}`;
+    },
+    putBack: async (context) => {
+      if (!existsSync(movedTo)) throw new ProviderError(`${movedTo} is not there to put back`);
+      await stop(context);
+      // Whatever a failed recovery left in its place is kept too, not deleted.
+      if (existsSync(dataDir)) {
+        await rm(replaced, { recursive: true, force: true });
+        await rename(dataDir, replaced);
+      }
+      await rename(movedTo, dataDir);
+      try {
+        await deps.kwokctl(['start', 'cluster', '--wait', '1m'], context, START_TIMEOUT_MS);
+        return `${movedTo} back in ${dataDir}; ${await waitServing(deps, cluster, context)}`;
+      } catch (error) {
+        throw new ProviderError(
+          `the data directory is back in ${dataDir}, but ${cluster.name} does not start: ${(error as Error).message.split('\n')[0]}`,
+          { code: 'provider.start-failed', cause: error },
+        );
+      }
+    },
   };
 }

@@ -24,7 +24,13 @@ import {
   renamedKubeconfig,
   writeMergedKubeconfig,
 } from '../shared/kubeconfig.js';
-import { listNodes, registeredAddresses, waitForNodesReady, waitingNodes } from '../shared/nodes.js';
+import {
+  listNodes,
+  NODE_MONITOR_GRACE_MS,
+  registeredAddresses,
+  waitForNodesReady,
+  waitingNodes,
+} from '../shared/nodes.js';
 import { tightenTree, writePrivateFile } from '../shared/private-files.js';
 import { runningProcess, startRecorded, stopRecorded } from '../shared/processes.js';
 import { PROVIDER_TRAITS } from '../traits.js';
@@ -34,6 +40,7 @@ import type {
   ClusterProvider,
   ClusterRequest,
   DownTarget,
+  NodeRequest,
   ObservedCluster,
   PreflightCheck,
   PostRenderer,
@@ -43,8 +50,9 @@ import type {
   ProvisionResult,
 } from '../types.js';
 import { ProviderError } from '../types.js';
-import { kwokEtcdRestore } from './etcd-restore.js';
-import { kwokEtcdSnapshot } from './etcd-snapshot.js';
+import { kwokEtcdDataLoss, kwokEtcdRestore } from './etcd-restore.js';
+import { PortHold, recordedPorts } from './port-hold.js';
+import { kwokEtcdSnapshot, readClusterRecord } from './etcd-snapshot.js';
 import { hostedBinaries, KwokHostControllers } from './host-controllers.js';
 import { SimulatedVault } from './vault.js';
 
@@ -59,6 +67,12 @@ const BINARIES = [
 ] as const;
 const CREATE_TIMEOUT_MS = 180_000;
 const NODES_READY_TIMEOUT_MS = 60_000;
+/** The annotation kwok's examples put on the Nodes it simulates. */
+const KWOK_MANAGED_ANNOTATION = 'kwok.x-k8s.io/node';
+/** The label that has kwok keep a Node alive (its heartbeats and lease). */
+export const KWOK_MANAGED_LABEL = 'kwok.x-k8s.io/node';
+const KWOK_MANAGED = `${KWOK_MANAGED_LABEL}=fake`;
+const NODE_LEASE_SECONDS = 40;
 
 export interface KwokPaths {
   /** One KWOK_WORKDIR per cluster: kwokctl keeps a CA per workdir, and parallel creates in one workdir race on it. */
@@ -102,7 +116,7 @@ export function nodeObject(cluster: PlatformCluster, node: PlatformNode): KubeOb
     kind: 'Node',
     metadata: {
       name: node.name,
-      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: { [KWOK_MANAGED_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
       labels: {
         'kubernetes.io/hostname': node.name,
         'kubernetes.io/os': 'linux',
@@ -113,6 +127,7 @@ export function nodeObject(cluster: PlatformCluster, node: PlatformNode): KubeOb
               'node.kubernetes.io/exclude-from-external-load-balancers': '',
             }
           : { 'node-role.kubernetes.io/worker': '' }),
+        [KWOK_MANAGED_LABEL]: 'fake',
         'platformctl.dev/cluster': cluster.name,
         'platformctl.dev/role': cluster.role,
         type: 'kwok',
@@ -209,6 +224,7 @@ export class KwokProvider implements ClusterProvider {
   }
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #runner: CommandRunner;
+  readonly #ports = new PortHold();
 
   readonly #vault: SimulatedVault;
   /** SIMULATION: the controllers kwok's pods cannot run (host-controllers.ts). */
@@ -238,11 +254,18 @@ export class KwokProvider implements ClusterProvider {
     const bin = this.binaries(layout);
     const workdir = kwokPaths(layout).workdirOf(cluster);
     await mkdir(workdir, { recursive: true, mode: 0o700 });
+    const lifecycle = args[1] === 'cluster' ? args[0] : undefined;
+    // A stopped cluster's ports are held until it starts again (port-hold.ts says why).
+    if (lifecycle === 'start' || lifecycle === 'delete') await this.#ports.release(workdir);
     const { stdout } = await this.#runner.run(bin.kwokctl, ['--name', cluster, ...args], {
       env: { KWOK_WORKDIR: workdir, PATH: `${join(bin.kubectl, '..')}:${this.#env.PATH ?? ''}` },
       timeoutMs,
       ...(context.signal ? { signal: context.signal } : {}),
     });
+    if (lifecycle === 'stop') {
+      const record = await readClusterRecord(workdir, cluster).catch(() => undefined);
+      if (record) await this.#ports.hold(workdir, recordedPorts(record.record));
+    }
     return stdout;
   }
 
@@ -299,6 +322,16 @@ export class KwokProvider implements ClusterProvider {
         kwokControllerBinary: bin.kwok,
         etcdBinary: bin.etcd,
         kubectlBinary: bin.kubectl,
+        // A node's heartbeats as a kubeadm cluster has them (kubelet: a 40s lease, status every
+        // 10s; kube-controller-manager: checked every 5s, NotReady after 50s, the Kubernetes
+        // 1.32+ defaults), not kwokctl's 200s made for thousands of nodes: a node that stops
+        // heartbeating (`drill node-loss`) is NotReady within a minute, as it would be for real.
+        // kwokctl multiplies every heartbeat setting by this (5 unless told).
+        heartbeatFactor: 1,
+        nodeLeaseDurationSeconds: NODE_LEASE_SECONDS,
+        nodeStatusUpdateFrequencyMilliseconds: 10_000,
+        kubeControllerManagerNodeMonitorPeriodMilliseconds: 5_000,
+        kubeControllerManagerNodeMonitorGracePeriodMilliseconds: NODE_MONITOR_GRACE_MS,
       },
       // The spec's service network, so ClusterIPs look as they will on the real cluster.
       componentsPatches: [
@@ -312,9 +345,18 @@ export class KwokProvider implements ClusterProvider {
         },
         // The simulated kubelets are kwok's controller, on loopback: each Node's InternalIP says
         // so (kwokctl passes an empty node IP, which leaves Nodes without one).
+        // kwok keeps only the Nodes labelled kwok.x-k8s.io/node=fake (all of the spec's are,
+        // nodeObject) alive, instead of every Node: taking the label off one stops its lease and
+        // status heartbeats (`drill node-loss`, stopNode). A label, not kwok's annotation
+        // selector: kwok 0.8 filters labels in its watch, so a Node that loses the label leaves
+        // it; one that loses the annotation was seen to keep its lease renewed.
         {
           name: 'kwok-controller',
-          extraArgs: [{ key: 'node-ip', value: '127.0.0.1', override: true }],
+          extraArgs: [
+            { key: 'node-ip', value: '127.0.0.1', override: true },
+            { key: 'manage-all-nodes', value: 'false', override: true },
+            { key: 'manage-nodes-with-label-selector', value: KWOK_MANAGED },
+          ],
         },
       ],
     };
@@ -479,6 +521,67 @@ export class KwokProvider implements ClusterProvider {
       request,
     );
   };
+
+  /** `drill etcd-loss`: the cluster stopped, its etcd data directory moved away (etcd-restore.ts). */
+  readonly etcdDataLoss: NonNullable<ClusterProvider['etcdDataLoss']> = (request, context) => {
+    const access = this.access(request.platform, request.cluster, context);
+    return kwokEtcdDataLoss(
+      {
+        env: this.#env,
+        runner: this.#runner,
+        workdir: kwokPaths(context.layout).workdirOf(request.cluster.name),
+        kwokctl: (args, ctx, timeoutMs) =>
+          this.kwokctl(ctx.layout, request.cluster.name, args, ctx, timeoutMs),
+        kubeconfig: access.kubeconfig,
+        kubeContext: access.context,
+      },
+      request,
+    );
+  };
+
+  /**
+   * `drill node-loss`: kwok keeps alive only the Nodes labelled kwok.x-k8s.io/node=fake
+   * (clusterConfig); with the label off, kwok stops renewing the node's lease and status, and
+   * the real kube-controller-manager marks it NotReady after its grace period, as it does a
+   * node whose kubelet died. Clusters created before kwok was told so keep every Node alive:
+   * refused, saying to recreate them.
+   */
+  async stopNode(request: NodeRequest, context: ProviderContext): Promise<string> {
+    const { recordFile, record } = await readClusterRecord(
+      kwokPaths(context.layout).workdirOf(request.cluster.name),
+      request.cluster.name,
+    );
+    if (!record.includes(`--manage-nodes-with-label-selector=${KWOK_MANAGED}`))
+      throw new ProviderError(
+        `kwok keeps every Node of ${request.cluster.name} alive (${recordFile} has no --manage-nodes-with-label-selector): a node cannot be lost`,
+        {
+          code: 'provider.node-loss-unsupported',
+          hint: `recreate the cluster with this version (platformctl down, then up) so kwok manages its nodes by label`,
+        },
+      );
+    await this.#labelNode(request, null, context);
+    return `label ${KWOK_MANAGED} taken off ${request.node}: kwok no longer renews its lease or status`;
+  }
+
+  async startNode(request: NodeRequest, context: ProviderContext): Promise<string> {
+    await this.#labelNode(request, 'fake', context);
+    return `label ${KWOK_MANAGED} back on ${request.node}: kwok renews its lease and status again`;
+  }
+
+  async #labelNode(request: NodeRequest, value: 'fake' | null, context: ProviderContext): Promise<void> {
+    context.log({
+      cluster: request.cluster.name,
+      message: `${value ? 'putting' : 'taking'} the label ${KWOK_MANAGED_LABEL} ${value ? 'on' : 'off'} ${request.node}`,
+    });
+    const access = this.access(request.platform, request.cluster, context);
+    const client = await KubeClient.fromFile(access.kubeconfig, access.context);
+    await client.request(
+      'PATCH',
+      `/api/v1/nodes/${encodeURIComponent(request.node)}`,
+      { metadata: { labels: { [KWOK_MANAGED_LABEL]: value } } },
+      'application/merge-patch+json',
+    );
+  }
 
   /** SIMULATION: the management cluster's Vault, on the host (vault.ts). */
   async runningVault(context: Pick<ProviderContext, 'layout'>): Promise<VaultEndpoint | undefined> {

@@ -126,4 +126,15 @@ describe('Multipass provider (replays recorded multipass list output)', () => {
     ]);
     expect(runner.lines.some((l) => l.includes('app1'))).toBe(false);
   });
+  it('stopNode / startNode (drill node-loss) stop and start that one VM, nothing else', async () => {
+    const { runner, provider, context } = setup(listing('app1-cp-0', 'app1-worker-0'));
+    runner.on(/ (stop|start) /, { stdout: '' });
+    const platform = testPlatform();
+    const app1 = platform.clusters.find((c) => c.name === 'app1')!;
+    const request = { platform, cluster: app1, node: 'app1-worker-0' };
+    expect(await provider.stopNode(request, context)).toBe('multipass stop app1-worker-0');
+    expect(await provider.startNode(request, context)).toBe('multipass start app1-worker-0');
+    const command = runner.calls[0]!.command;
+    expect(runner.lines).toEqual([`${command} stop app1-worker-0`, `${command} start app1-worker-0`]);
+  });
 });

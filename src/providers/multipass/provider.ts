@@ -30,6 +30,7 @@ import type {
   ProvisionResult,
   PreflightCheck,
   PreflightContext,
+  NodeRequest,
   ProviderContext,
   ProviderDeps,
 } from '../types.js';
@@ -194,6 +195,23 @@ export class MultipassProvider implements ClusterProvider {
       timeoutMs: UPGRADE_COMMAND_TIMEOUT_MS,
       ...(context.signal ? { signal: context.signal } : {}),
     });
+  }
+
+  /**
+   * `drill node-loss`: `multipass stop <vm>`, the node's kubelet with it, so the control plane
+   * marks it NotReady after its grace period; nothing is deleted.
+   */
+  async stopNode(request: NodeRequest, context: ProviderContext): Promise<string> {
+    context.log({ cluster: request.cluster.name, message: `stopping VM ${request.node}` });
+    await this.#client(context).stop([request.node]);
+    return `multipass stop ${request.node}`;
+  }
+
+  /** `multipass start <vm>`: its kubelet starts with it and reports the node Ready again. */
+  async startNode(request: NodeRequest, context: ProviderContext): Promise<string> {
+    context.log({ cluster: request.cluster.name, message: `starting VM ${request.node}` });
+    await this.#client(context).start([request.node]);
+    return `multipass start ${request.node}`;
   }
 
   /** `multipass stop` of the cluster's VMs (the spec's nodes), workers first; nothing is deleted. */

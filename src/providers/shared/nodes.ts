@@ -65,3 +65,10 @@ export async function waitForNodesReady(
     await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
   }
 }
+
+/**
+ * How long kube-controller-manager waits for a node's heartbeat before it marks it NotReady:
+ * Kubernetes' default (`--node-monitor-grace-period`, 50s since 1.32), which kubeadm clusters
+ * keep and the kwok provider sets too (kwokctl's own is 200s, for thousands of nodes).
+ */
+export const NODE_MONITOR_GRACE_MS = 50_000;
