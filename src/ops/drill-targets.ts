@@ -10,7 +10,7 @@ import { NODE_MONITOR_GRACE_MS } from '../providers/shared/nodes.js';
 import type { ProviderContext } from '../providers/types.js';
 import type { PlatformCluster } from '../spec/model.js';
 import { readManifest, snapshotId } from './backup.js';
-import type { EtcdLossDeps, NodeLossDeps } from './drill.js';
+import type { DrillScenario, DrillTargetDeps, EtcdLossDeps, NodeLossDeps } from './drill.js';
 import type { Project } from './project.js';
 import { BASE_REVISION_BUMP, projectRestoreDeps, resolveBackup, restore, RestoreError } from './restore.js';
 
@@ -166,4 +166,17 @@ export function nodeLossDeps(project: Project, node: string, context: ProviderCo
         : { ok: false, evidence: `not Ready: ${notReady.join(', ')}` };
     },
   };
+}
+
+/** What `Project.drill` needs for the scenario that has a target (etcd-loss, node-loss). */
+export async function drillTargetDeps(
+  project: Project,
+  scenario: DrillScenario,
+  target: string,
+  context: ProviderContext,
+  log: (line: string) => void,
+): Promise<DrillTargetDeps> {
+  if (scenario === 'etcd-loss') return { etcdLoss: await etcdLossDeps(project, target, context, log) };
+  if (scenario === 'node-loss') return { nodeLoss: nodeLossDeps(project, target, context) };
+  return {};
 }

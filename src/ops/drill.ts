@@ -584,3 +584,9 @@ export async function runDrill(scenario: DrillScenario, deps: DrillDeps): Promis
     targets: measured,
   };
 }
+
+/** The dependencies of the scenario with a target, built by ops/drill-targets.ts. */
+export interface DrillTargetDeps {
+  readonly etcdLoss?: EtcdLossDeps;
+  readonly nodeLoss?: NodeLossDeps;
+}

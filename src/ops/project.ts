@@ -58,8 +58,14 @@ import { collectSnapshot } from './analyze-collect.js';
 import type { Obj, ShippingTarget, VaultObservation } from './analyze-model.js';
 import { classifyHost, type ShippingSource, shippingSources } from './analyze-shipping.js';
 import { meshChecks, observeMesh } from './verify-mesh.js';
-import { type DrillReport, type DrillScenario, drillTarget, runDrill, type SyncedSecret } from './drill.js';
-import { etcdLossDeps, nodeLossDeps } from './drill-targets.js';
+import {
+  type DrillReport,
+  type DrillScenario,
+  drillTarget,
+  type DrillTargetDeps,
+  runDrill,
+  type SyncedSecret,
+} from './drill.js';
 import { openVault } from '../engine/vault.js';
 import { readSecret } from '../engine/secrets.js';
 import { ESO_API_VERSION } from '../addons/catalog/external-secrets.js';
@@ -483,7 +489,20 @@ export class Project {
    */
   async drill(
     scenario: DrillScenario,
-    options: { log?: (line: string) => void; target?: string } = {},
+    options: {
+      log?: (line: string) => void;
+      target?: string;
+      /**
+       * What etcd-loss and node-loss act on, checked before anything changes: ops/drill-targets.ts
+       * (`drillTargetDeps`), given by the caller because it builds on ops/restore.ts, which builds
+       * on this module.
+       */
+      targetDeps?: (
+        target: string,
+        context: ProviderContext,
+        log: (line: string) => void,
+      ) => Promise<DrillTargetDeps>;
+    } = {},
   ): Promise<DrillReport> {
     const log = options.log ?? (() => {});
     const provider = this.provider();
@@ -506,8 +525,13 @@ export class Project {
     );
     // Checked (and the snapshot chosen) before the lock and before anything changes.
     const target = drillTarget(scenario, options.target);
-    const etcdLoss = scenario === 'etcd-loss' ? await etcdLossDeps(this, target!, context, log) : undefined;
-    const nodeLoss = scenario === 'node-loss' ? nodeLossDeps(this, target!, context) : undefined;
+    const { etcdLoss, nodeLoss } = target
+      ? ((await options.targetDeps?.(target, context, log)) ?? {})
+      : ({} as DrillTargetDeps);
+    if (scenario === 'etcd-loss' && !etcdLoss)
+      throw new Error('drill etcd-loss: no etcd-loss dependencies given');
+    if (scenario === 'node-loss' && !nodeLoss)
+      throw new Error('drill node-loss: no node-loss dependencies given');
     const lock = await acquireLock(this.dir, {
       command: `drill ${scenario}${target ? ` ${target}` : ''}`,
       runId: `drill-${process.pid}`,

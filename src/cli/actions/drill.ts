@@ -1,3 +1,4 @@
+import { drillTargetDeps } from '../../ops/drill-targets.js';
 import { createInterface } from 'node:readline/promises';
 import { availableDrill, type DrillReport, drillTarget } from '../../ops/drill.js';
 import type { Provider as ProviderName } from '../../spec/types.js';
@@ -81,6 +82,7 @@ export default async function drill(flags: DrillFlags, { io, args }: ActionConte
   const project = await projectFor(flags, io);
   const report = await project.drill(scenario, {
     ...(target ? { target } : {}),
+    targetDeps: (name, context, log) => drillTargetDeps(project, scenario, name, context, log),
     log: (line) => {
       if (flags.output === 'text') io.stderr(`${line}\n`);
     },
