@@ -26,7 +26,7 @@ interface HostedController {
   readonly env?: (kubeconfig: string) => Readonly<Record<string, string>>;
   /** The line its log shows once it reconciles; until then (or its exit) `ensure` waits. */
   readonly started: RegExp;
-  /** The API versions whose objects it makes Ready. */
+  /** The API versions whose objects it makes Ready and `up` waits for (the simulation's gates). */
   readonly apiVersions: readonly string[];
 }
 
@@ -65,7 +65,7 @@ const HOSTED: Partial<Record<AddonName, HostedController>> = {
     started: /Starting workers.*ClusterSecretStore|ClusterSecretStore.*Starting workers/,
     // TODO(#12): gate on 'external-secrets.io/v1' (wait for stores Ready and Secrets synced) once
     // an ExternalSecret whose Vault entry waits for a value the environment does not provide
-    // (k8sgpt's keys without PLATFORMCTL_OPENAI_API_KEY) no longer blocks its release's step.
+    // (k8sgpt's keys without PLATFORMCTL_OPENAI_API_KEY) no longer holds the step that applies it.
     apiVersions: [],
   },
 };
