@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEYS_SECRET, VAULT_KEY } from '../src/addons/catalog/k8sgpt.js';
 import { KubeClient } from '../src/clients/kube.js';
-import { KV_MOUNT, KV_PLATFORM_PREFIX, SECRET_STORE } from '../src/render/pki.js';
+import { KV_MOUNT, KV_PLATFORM_PREFIX, kubernetesAuthMount, SECRET_STORE } from '../src/render/pki.js';
 import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
 import { CLI, eventually, kwokProject, requireHarness, rootVault, secretData } from './support/project.js';
 
@@ -125,6 +125,10 @@ describe('External Secrets on kwok, with the real controller', () => {
         return condition?.status === 'True' ? condition : undefined;
       });
       expect(ready.reason).toBe('Valid');
+      const store = await (
+        await kube(cluster)
+      ).get<{ spec: { provider: { vault: { auth: { kubernetes: { mountPath: string } } } } } }>(STORE_PATH);
+      expect(store.spec.provider.vault.auth.kubernetes.mountPath).toBe(kubernetesAuthMount(cluster));
     }
   });
 
