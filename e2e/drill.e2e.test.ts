@@ -5,9 +5,9 @@
  * and the drills mgmt-down and vault-sealed report their recovery times with the platform healthy
  * after them.
  *
- * External Secrets' controller does not run on kwok (TODO(#12)), so the Secret it would have
- * synced into app1 is written here beside its ExternalSecret, as the controller leaves it: the
- * drill checks that it stays while mgmt or Vault is down.
+ * The kwok provider runs External Secrets' real controller on the host: app1's ExternalSecret syncs
+ * a value written into mgmt's Vault, and the drill checks that the Secret stays while mgmt or Vault
+ * is down.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,9 +16,17 @@ import { KubeClient } from '../src/clients/kube.js';
 import type { DrillReport } from '../src/ops/drill.js';
 import type { VerifyReport } from '../src/ops/verify.js';
 import { SHARED_CHART_MIRROR } from '../src/test-support/chart-values.js';
-import { CLI, cliIn, kwokProject, requireHarness } from './support/project.js';
+import {
+  CLI,
+  cliIn,
+  eventually,
+  kwokProject,
+  requireHarness,
+  rootVault,
+  secretData,
+} from './support/project.js';
 
-requireHarness('kwokctl', 'vault', 'cert-manager-controller');
+requireHarness('kwokctl', 'vault', 'cert-manager-controller', 'external-secrets-controller');
 
 const project = kwokProject('drill-e2e', ['keycloak', 'k8sgpt']);
 const cli = cliIn(project);
@@ -39,6 +47,7 @@ beforeAll(async () => {
   );
   if (up.code !== 0) console.error(up.stderr.slice(-3000));
   expect(up.code).toBe(0);
+  await rootVault(project).write('secret/data/platform/demo', { data: { token: 'synced-before-the-drill' } });
   const app1 = await KubeClient.fromFile(join(project, 'kubeconfigs/app1.conf'));
   await app1.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'drill-demo' } });
   await app1.apply({
@@ -52,11 +61,8 @@ beforeAll(async () => {
       data: [{ secretKey: 'token', remoteRef: { key: 'platform/demo', property: 'token' } }],
     },
   });
-  await app1.apply({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'app-secrets', namespace: 'drill-demo' },
-    stringData: { token: 'synced-before-the-drill' },
+  expect(await eventually('app1 synced', () => secretData(app1, 'drill-demo', 'app-secrets'))).toEqual({
+    token: 'synced-before-the-drill',
   });
 }, 1_500_000);
 

@@ -112,6 +112,12 @@ const MODULES = [
     ],
   },
   {
+    name: 'external-secrets',
+    // Upstream's root package is the controller's main (cmd/controller's cobra command); it has
+    // no version variable to stamp.
+    binaries: { 'external-secrets-controller': 'github.com/external-secrets/external-secrets' },
+  },
+  {
     name: 'argocd-crds',
     // Files of a module zip, not binaries: `go mod download` fetches the zip (checked against
     // harness/argocd-crds/go.sum), nothing is compiled. The e2e test of `export gitops`
@@ -318,7 +324,7 @@ function buildParams(module) {
     recipe: RECIPE_VERSION,
     binaries: module.binaries,
     flags: ['-mod=readonly', '-trimpath', '-buildvcs=false'],
-    ldflags: ['-s', '-w', ...module.ldflags()].join(' '),
+    ldflags: ['-s', '-w', ...(module.ldflags?.() ?? [])].join(' '),
     env: { CGO_ENABLED: GO_ENV.CGO_ENABLED },
   };
 }

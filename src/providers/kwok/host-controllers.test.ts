@@ -19,11 +19,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-/** A project whose bin dir holds `cert-manager-controller` as a shell script with this body. */
-function setup(body: string) {
+/** A project whose bin dir holds the binary (`cert-manager-controller`) as a shell script with this body. */
+function setup(body: string, binary = 'cert-manager-controller') {
   const root = mkdtempSync(join(tmpdir(), 'platformctl-host-controllers-'));
   const bin = join(root, 'bin');
-  const script = join(bin, 'cert-manager-controller');
+  const script = join(bin, binary);
   mkdirSync(bin, { recursive: true });
   writeFileSync(script, `#!/bin/sh\n${body}\n`);
   chmodSync(script, 0o755);
@@ -43,6 +43,34 @@ function setup(body: string) {
 describe('kwok host controllers', () => {
   it('names the harness binary of each hosted add-on', () => {
     expect(hostedBinaries(['cilium', 'cert-manager', 'vault'])).toEqual(['cert-manager-controller']);
+    expect(hostedBinaries(['external-secrets', 'cert-manager'])).toEqual([
+      'external-secrets-controller',
+      'cert-manager-controller',
+    ]);
+  });
+
+  it('runs External Secrets with the cluster kubeconfig in KUBECONFIG and no listener or leader election', async () => {
+    const { controllers, cluster, context, layout } = setup(
+      [
+        'echo "args: $*"',
+        'echo "KUBECONFIG=$KUBECONFIG"',
+        // controller-runtime's line once the ClusterSecretStore controller reconciles.
+        `echo '{"level":"info","msg":"Starting workers","controller":"clustersecretstore","controllerKind":"ClusterSecretStore","worker count":1}'`,
+        'exec sleep 60',
+      ].join('\n'),
+      'external-secrets-controller',
+    );
+    const started = await controllers.ensure(cluster, 'external-secrets', context);
+    expect(started.started).toBe(true);
+    expect(started.logFile).toBe(
+      join(layout.stateDir, 'kwok', 'mgmt', 'controllers', 'external-secrets.log'),
+    );
+    const log = readFileSync(started.logFile, 'utf8');
+    expect(log).toContain(`KUBECONFIG=${layout.kubeconfig('mgmt')}`);
+    expect(log).toMatch(/args: .*--metrics-addr=0 --enable-leader-election=false/);
+    expect(await controllers.running(cluster, 'external-secrets', context)).toBe(true);
+    await controllers.stopAll(layout, 'mgmt');
+    expect(await controllers.running(cluster, 'external-secrets', context)).toBe(false);
   });
 
   it('starts the controller with the cluster kubeconfig, waits for its start line, and finds it running', async () => {

@@ -22,14 +22,16 @@ interface HostedController {
   /** The harness binary (harness/<module>). */
   readonly binary: string;
   readonly args: (kubeconfig: string) => readonly string[];
+  /** Environment on top of platformctl's own (for a controller that takes its kubeconfig so). */
+  readonly env?: (kubeconfig: string) => Readonly<Record<string, string>>;
   /** The line its log shows once it reconciles; until then (or its exit) `ensure` waits. */
   readonly started: RegExp;
-  /** The API versions whose objects it makes Ready. */
+  /** The API versions whose objects it makes Ready and `up` waits for (the simulation's gates). */
   readonly apiVersions: readonly string[];
 }
 
-// TODO(#12): External Secrets (the module proxy here refuses its pinned v2.9.0), Prometheus
-// (agent on workload clusters, server on mgmt) and Thanos Receive and Query on mgmt.
+// TODO(#12): Prometheus (agent on workload clusters, server on mgmt) and Thanos Receive and
+// Query on mgmt.
 const HOSTED: Partial<Record<AddonName, HostedController>> = {
   // harness/cert-manager: cert-manager's own controllers, the issuers the platform uses.
   'cert-manager': {
@@ -41,6 +43,30 @@ const HOSTED: Partial<Record<AddonName, HostedController>> = {
     ],
     started: /cert-manager controllers running/,
     apiVersions: ['cert-manager.io/v1'],
+  },
+  // harness/external-secrets: upstream's controller (its root main package) at v0.16.2, the
+  // newest the module proxy here serves; the chart pins v2.9.0. Both serve external-secrets.io/v1
+  // for ExternalSecret and (Cluster)SecretStore, the only kinds the platform renders.
+  'external-secrets': {
+    binary: 'external-secrets-controller',
+    // Its cobra command has no --kubeconfig; controller-runtime reads KUBECONFIG.
+    env: (kubeconfig) => ({ KUBECONFIG: kubeconfig }),
+    args: () => [
+      // No listener at all: metrics off (0), no leader election (one process per cluster). The
+      // root command registers no webhook, so its webhook server never starts; the chart's
+      // webhook and cert-controller Deployments are not run (their webhooks point at the
+      // loopback admission stand-in, loopback-admission.ts).
+      '--metrics-addr=0',
+      '--enable-leader-election=false',
+      // The platform renders no PushSecret or ClusterPushSecret.
+      '--enable-push-secret-reconciler=false',
+      '--enable-cluster-push-secret-reconciler=false',
+    ],
+    started: /Starting workers.*ClusterSecretStore|ClusterSecretStore.*Starting workers/,
+    // TODO(#12): gate on 'external-secrets.io/v1' (wait for stores Ready and Secrets synced) once
+    // an ExternalSecret whose Vault entry waits for a value the environment does not provide
+    // (k8sgpt's keys without PLATFORMCTL_OPENAI_API_KEY) no longer holds the step that applies it.
+    apiVersions: [],
   },
 };
 
@@ -95,7 +121,11 @@ export class KwokHostControllers implements HostControllers {
       pidFile,
       found[hosted.binary]!,
       hosted.args(context.layout.kubeconfig(cluster.name)),
-      { cwd: context.layout.root, logFile },
+      {
+        cwd: context.layout.root,
+        logFile,
+        ...(hosted.env ? { env: hosted.env(context.layout.kubeconfig(cluster.name)) } : {}),
+      },
     );
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
