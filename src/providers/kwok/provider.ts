@@ -40,6 +40,7 @@ import type {
   ClusterProvider,
   ClusterRequest,
   DownTarget,
+  EtcdRestoreRequest,
   NodeRequest,
   ObservedCluster,
   PreflightCheck,
@@ -50,7 +51,7 @@ import type {
   ProvisionResult,
 } from '../types.js';
 import { ProviderError } from '../types.js';
-import { kwokEtcdDataLoss, kwokEtcdRestore } from './etcd-restore.js';
+import { kwokEtcdDataLoss, kwokEtcdRestore, type KwokRestoreDeps } from './etcd-restore.js';
 import { PortHold, recordedPorts } from './port-hold.js';
 import { kwokEtcdSnapshot, readClusterRecord } from './etcd-snapshot.js';
 import { hostedBinaries, KwokHostControllers } from './host-controllers.js';
@@ -505,39 +506,29 @@ export class KwokProvider implements ClusterProvider {
       context,
     );
 
-  /** Restores the cluster's etcd from a snapshot: its components stopped, the data swapped (etcd-restore.ts). */
-  readonly etcdRestore: NonNullable<ClusterProvider['etcdRestore']> = (request, context) => {
+  /** What etcd-restore.ts acts on for one cluster: its work directory, kwokctl and kubeconfig. */
+  #etcdDeps(
+    request: Pick<EtcdRestoreRequest, 'platform' | 'cluster'>,
+    context: Pick<ProviderContext, 'layout'>,
+  ): KwokRestoreDeps {
     const access = this.access(request.platform, request.cluster, context);
-    return kwokEtcdRestore(
-      {
-        env: this.#env,
-        runner: this.#runner,
-        workdir: kwokPaths(context.layout).workdirOf(request.cluster.name),
-        kwokctl: (args, ctx, timeoutMs) =>
-          this.kwokctl(ctx.layout, request.cluster.name, args, ctx, timeoutMs),
-        kubeconfig: access.kubeconfig,
-        kubeContext: access.context,
-      },
-      request,
-    );
-  };
+    return {
+      env: this.#env,
+      runner: this.#runner,
+      workdir: kwokPaths(context.layout).workdirOf(request.cluster.name),
+      kwokctl: (args, ctx, timeoutMs) => this.kwokctl(ctx.layout, request.cluster.name, args, ctx, timeoutMs),
+      kubeconfig: access.kubeconfig,
+      kubeContext: access.context,
+    };
+  }
+
+  /** Restores the cluster's etcd from a snapshot: its components stopped, the data swapped (etcd-restore.ts). */
+  readonly etcdRestore: NonNullable<ClusterProvider['etcdRestore']> = (request, context) =>
+    kwokEtcdRestore(this.#etcdDeps(request, context), request);
 
   /** `drill etcd-loss`: the cluster stopped, its etcd data directory moved away (etcd-restore.ts). */
-  readonly etcdDataLoss: NonNullable<ClusterProvider['etcdDataLoss']> = (request, context) => {
-    const access = this.access(request.platform, request.cluster, context);
-    return kwokEtcdDataLoss(
-      {
-        env: this.#env,
-        runner: this.#runner,
-        workdir: kwokPaths(context.layout).workdirOf(request.cluster.name),
-        kwokctl: (args, ctx, timeoutMs) =>
-          this.kwokctl(ctx.layout, request.cluster.name, args, ctx, timeoutMs),
-        kubeconfig: access.kubeconfig,
-        kubeContext: access.context,
-      },
-      request,
-    );
-  };
+  readonly etcdDataLoss: NonNullable<ClusterProvider['etcdDataLoss']> = (request, context) =>
+    kwokEtcdDataLoss(this.#etcdDeps(request, context), request);
 
   /**
    * `drill node-loss`: kwok keeps alive only the Nodes labelled kwok.x-k8s.io/node=fake
